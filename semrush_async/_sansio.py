@@ -1,0 +1,296 @@
+"""Pure request building and response decoding (no I/O).
+
+The transport moves :class:`Request` and :class:`Response` values; everything that
+knows about Semrush's wire formats lives here and is tested without a network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import urlencode
+
+import attrs
+
+from . import errors
+from ._redact import redact
+
+__all__ = [
+    "NOTHING_FOUND",
+    "Request",
+    "Response",
+    "analytics_error",
+    "analytics_request",
+    "is_retryable_status",
+    "oauth_error",
+    "parse_units_balance",
+    "v4_data",
+    "v4_error",
+]
+
+NOTHING_FOUND: Final = 50
+# Analytics v3 error bodies are short; a body this long cannot be one.
+MAX_ERROR_BODY: Final = 4096
+
+Params = tuple[tuple[str, str], ...]
+
+
+@attrs.frozen(slots=True, repr=False)
+class Request:
+    """An HTTP request as plain data. ``repr`` and ``redacted_url`` hide secrets."""
+
+    method: str
+    url: str
+    params: Params = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+
+    @property
+    def full_url(self) -> str:
+        if not self.params:
+            return self.url
+        return f"{self.url}?{urlencode(self.params, safe='[],')}"
+
+    @property
+    def redacted_url(self) -> str:
+        return redact(self.full_url)
+
+    def with_params(self, **updates: str) -> Request:
+        """Return a copy with the named query parameters replaced or added."""
+        kept = [(k, v) for k, v in self.params if k not in updates]
+        return attrs.evolve(self, params=(*kept, *updates.items()))
+
+    def with_header(self, name: str, value: str) -> Request:
+        kept = tuple((k, v) for k, v in self.headers if k.lower() != name.lower())
+        return attrs.evolve(self, headers=(*kept, (name, value)))
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.redacted_url})"
+
+
+@attrs.frozen(slots=True)
+class Response:
+    """A complete HTTP response as plain data."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def is_retryable_status(status: int) -> bool:
+    """429 and every 5xx (Semrush uses 550/553/554 too) are worth another attempt."""
+    return status == 429 or 500 <= status <= 599
+
+
+# --- Analytics API v3 ----------------------------------------------------------------
+
+
+def analytics_request(base_url: str, params: Sequence[tuple[str, str]]) -> Request:
+    """Build a GET on ``{base_url}/analytics/v1/`` (the request path adds ``key``)."""
+    return Request("GET", base_url.rstrip("/") + "/analytics/v1/", tuple(params))
+
+
+_ERROR_RE = re.compile(rb"^\s*ERROR\s+(\d+)\s*::\s*(.*?)\s*$", re.DOTALL)
+
+_AUTH_CODES: Final = frozenset({70, 110, 120, 121, 122})
+_PERMISSION_CODES: Final = frozenset({130, 133, 135})
+_LIMIT_CODES: Final = frozenset({30, 131, 134, 136})
+
+
+def analytics_error(status: int, body: bytes) -> errors.APIError | None:
+    """Decode ``ERROR <code> :: <MESSAGE>`` (any HTTP status) into a typed error.
+
+    Returns None when the body is not an error. ``ERROR 50 :: NOTHING FOUND`` decodes
+    to a :class:`~semrush_async.errors.BadRequest` with ``code == 50``; list reports
+    treat it as an empty result before this function's result is raised.
+    """
+    if len(body) > MAX_ERROR_BODY or body.lstrip()[:5] != b"ERROR":
+        return None
+    m = _ERROR_RE.match(body)
+    if m is None:
+        return None
+    code = int(m[1])
+    message = m[2].decode("utf-8", "replace")
+    kw: dict[str, Any] = {"status": status, "code": code}
+    cls: type[errors.APIError]
+    if code in _AUTH_CODES:
+        cls = errors.AuthenticationError
+    elif code in _PERMISSION_CODES:
+        cls = errors.PermissionDenied
+    elif code == 132:
+        cls = errors.UnitsExhausted
+    elif code == 429 or status == 429:
+        cls = errors.RateLimited
+    elif code in _LIMIT_CODES:
+        cls = errors.LimitExceeded
+    elif 500 <= status <= 599:
+        cls = errors.ServerError
+    else:
+        cls = errors.BadRequest
+    return cls(message, **kw)
+
+
+def parse_units_balance(body: bytes) -> int:
+    """Parse ``/users/countapiunits.html``'s body, e.g. ``b"1,000"`` -> 1000."""
+    text = body.decode("ascii", "replace").strip()
+    err = analytics_error(200, body)
+    if err is not None:
+        raise err
+    digits = text.replace(",", "").replace(" ", "")
+    if not digits.lstrip("-").isdigit():
+        raise errors.APIError(f"unexpected unit balance body {text[:40]!r}")
+    return int(digits)
+
+
+# --- API v4 (standard, Listing Management and bare formats) ---------------------------
+
+_V4_STATUS_ERRORS: Final[Mapping[int, type[errors.APIError]]] = {
+    400: errors.BadRequest,
+    401: errors.AuthenticationError,
+    403: errors.PermissionDenied,
+    404: errors.NotFound,
+    409: errors.Conflict,
+    429: errors.RateLimited,
+}
+_V4_CODE_ERRORS: Final[Mapping[str, type[errors.APIError]]] = {
+    "UNAUTHORIZED": errors.AuthenticationError,
+    "FORBIDDEN_ERROR": errors.PermissionDenied,
+    "LIMIT_EXCEEDED_ERROR": errors.RateLimited,
+    "INTERNAL_SERVER_ERROR": errors.ServerError,
+    "RESOURCE_NOT_FOUND": errors.NotFound,
+    "BAD_REQUEST": errors.BadRequest,
+    "VALIDATION_ERROR": errors.BadRequest,
+}
+
+
+def request_id_of(doc: Mapping[str, Any]) -> str | None:
+    """The request id wherever v4 put it: ``meta.request_id``, ``requestId``, ``requested``."""
+    meta = doc.get("meta")
+    if isinstance(meta, Mapping) and meta.get("request_id"):
+        return str(meta["request_id"])
+    for key in ("requestId", "requested", "request_id"):
+        if doc.get(key):
+            return str(doc[key])
+    return None
+
+
+def details_of(raw: Any) -> tuple[errors.ErrorDetail, ...]:
+    """Normalise v4 ``details`` (Listing Management entries or ``field_violations``)."""
+    if not isinstance(raw, list):
+        return ()
+    out: list[errors.ErrorDetail] = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            out.append(errors.ErrorDetail(message=str(item)))
+            continue
+        msg = item.get("message")
+        if isinstance(msg, Mapping) and isinstance(msg.get("field_violations"), list):
+            for fv in msg["field_violations"]:
+                if isinstance(fv, Mapping):
+                    out.append(
+                        errors.ErrorDetail(
+                            field=_str_or_none(fv.get("field")),
+                            message=_str_or_none(fv.get("description")),
+                        )
+                    )
+            continue
+        index = item.get("index")
+        out.append(
+            errors.ErrorDetail(
+                code=_str_or_none(item.get("code")),
+                message=None if msg is None else str(msg),
+                field=_str_or_none(item.get("field")),
+                index=int(index) if isinstance(index, int | str) and str(index).isdigit() else None,
+            )
+        )
+    return tuple(out)
+
+
+def _str_or_none(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+def v4_error(status: int, body: bytes, doc: Any = None) -> errors.APIError | None:
+    """Decode any documented v4 error body; None if the response is a success."""
+    if doc is None:
+        try:
+            doc = json.loads(body) if body.strip() else {}
+        except ValueError:
+            doc = None
+    if not isinstance(doc, Mapping):
+        if 200 <= status < 300 and doc is not None:
+            return None
+        text = body[:200].decode("utf-8", "replace").strip()
+        if 200 <= status < 300:
+            return errors.APIError(f"response is not JSON: {text!r}", status=status)
+        return _by_status(status)(text or f"HTTP {status}", status=status)
+    rid = request_id_of(doc)
+    err = doc.get("error")
+    if isinstance(err, Mapping):
+        code = err.get("code")
+        cls = _V4_CODE_ERRORS.get(str(code)) if isinstance(code, str) else None
+        if cls is None:
+            cls = _by_status(status)
+        return cls(
+            str(err.get("message") or "error"),
+            status=status,
+            code=code if isinstance(code, int | str) else None,
+            details=details_of(err.get("details")),
+            request_id=rid,
+        )
+    if isinstance(err, str):
+        return oauth_error(status, doc)
+    if status >= 400:
+        # Bare {"code": 401, "message": "Unauthorized"} and anything else unrecognised.
+        code = doc.get("code")
+        message = str(doc.get("message") or f"HTTP {status}")
+        return _by_status(status)(
+            message,
+            status=status,
+            code=code if isinstance(code, int | str) else None,
+            request_id=rid,
+        )
+    return None
+
+
+def _by_status(status: int) -> type[errors.APIError]:
+    if status in _V4_STATUS_ERRORS:
+        return _V4_STATUS_ERRORS[status]
+    if status >= 500:
+        return errors.ServerError
+    return errors.APIError
+
+
+def v4_data(response: Response) -> Any:
+    """Return the ``data`` member of a successful v4 response or raise its error."""
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = None
+    err = v4_error(response.status, response.body, doc)
+    if err is not None:
+        raise err
+    assert isinstance(doc, Mapping)
+    return doc.get("data")
+
+
+# --- OAuth 2.0 (RFC 6749 5.2, RFC 8628 3.5) -------------------------------------------
+
+_OAUTH_ERRORS: Final[Mapping[str, type[errors.OAuthError]]] = {
+    "authorization_pending": errors.AuthorizationPending,
+    "slow_down": errors.SlowDown,
+    "access_denied": errors.AccessDenied,
+    "expired_token": errors.DeviceCodeExpired,
+}
+
+
+def oauth_error(status: int, doc: Mapping[str, Any]) -> errors.OAuthError:
+    code = str(doc.get("error"))
+    description = doc.get("error_description")
+    message = f"OAuth error {code}" + (f": {description}" if description else "")
+    return _OAUTH_ERRORS.get(code, errors.OAuthError)(message, status=status, code=code)

@@ -1,0 +1,79 @@
+"""The aiohttp adapter: moves bytes, knows nothing about Semrush."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import aiohttp
+from multidict import CIMultiDictProxy
+
+from ._sansio import Request
+from .errors import TransportError
+
+__all__ = ["AiohttpTransport"]
+
+CHUNK = 64 * 1024
+
+
+class AiohttpTransport:
+    """Sends a :class:`Request` on an aiohttp session and streams the response."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, timeout: float, redact: Callable[[str], str]
+    ) -> None:
+        self.session = session
+        # No total timeout: a 250,000-row body may take minutes; stalls are caught
+        # by the per-read (sock_read) timeout instead.
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        self._redact = redact
+
+    @asynccontextmanager
+    async def open(self, request: Request) -> AsyncIterator[_Opened]:
+        try:
+            async with self.session.request(
+                request.method,
+                request.url,
+                params=list(request.params) or None,
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as resp:
+                yield _Opened(resp, self._fail)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._fail(exc) from None
+
+    def _fail(self, exc: BaseException) -> TransportError:
+        # aiohttp's messages embed the full URL, query string (API key) included.
+        text = self._redact(f"{type(exc).__name__}: {exc}")
+        return TransportError(text)
+
+
+class _Opened:
+    __slots__ = ("_fail", "_resp", "headers", "status")
+
+    def __init__(
+        self, resp: aiohttp.ClientResponse, fail: Callable[[BaseException], TransportError]
+    ) -> None:
+        self._resp = resp
+        self._fail = fail
+        self.status = resp.status
+        self.headers: CIMultiDictProxy[str] = resp.headers
+
+    async def read(self) -> bytes:
+        try:
+            return await self._resp.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._fail(exc) from None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        it = self._resp.content.iter_chunked(CHUNK).__aiter__()
+        while True:
+            try:
+                chunk = await it.__anext__()
+            except StopAsyncIteration:
+                return
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise self._fail(exc) from None
+            yield chunk

@@ -1,0 +1,161 @@
+"""``SemrushClient``: owns the HTTP session and the one request path."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from ._http import Auth, Call, Dialect, RequestPath
+from ._redact import Redactor
+from ._retry import RetryPolicy
+from ._sansio import Request, parse_units_balance
+from ._version import __version__
+from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit, LocalGovernance
+from .resources.backlinks import BacklinksResource
+from .tokens import StaticToken, TokenProvider
+from .units import UnitMeter
+
+__all__ = ["SemrushClient"]
+
+DEFAULT_BASE_URL = "https://api.semrush.com"
+DEFAULT_OAUTH_URL = "https://oauth.semrush.com"
+DEFAULT_WWW_URL = "https://www.semrush.com"
+
+
+class SemrushClient:
+    """Async Semrush API client. Use as ``async with SemrushClient() as client:``.
+
+    One client holds one credential, one governor per endpoint and one unit meter;
+    share it across every coroutine (and FastAPI request) that uses that credential.
+    ``session`` lets you inject an aiohttp session, which the client leaves open.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        token: str | TokenProvider | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        oauth_url: str = DEFAULT_OAUTH_URL,
+        www_url: str = DEFAULT_WWW_URL,
+        limits: Mapping[str, Limit] | None = None,
+        unit_budget: int | None = None,
+        max_retries: int = 5,
+        timeout: float = 60.0,
+        session: aiohttp.ClientSession | None = None,
+        governance: Governance | None = None,
+        safety_margin: float = DEFAULT_SAFETY_MARGIN,
+        retry_policy: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
+        self.base_url = base_url.rstrip("/")
+        self.oauth_url = oauth_url.rstrip("/")
+        self.www_url = www_url.rstrip("/")
+        self.timeout = timeout
+        if governance is not None and limits is not None:
+            raise ValueError("pass limits to the governance object, not to both")
+        self.governance: Governance = (
+            governance
+            if governance is not None
+            else LocalGovernance(limits, safety_margin=safety_margin)
+        )
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self._tokens: TokenProvider | None = StaticToken(token) if isinstance(token, str) else token
+        self._redactor = Redactor([self._api_key, token if isinstance(token, str) else None])
+        #: The API-unit meter: ``spent``, ``reserved``, ``remaining``, ``balance()``.
+        self.units = UnitMeter(unit_budget, balance_fetcher=self._fetch_balance)
+        self._session = session
+        self._owns_session = session is None
+        self._rng = rng
+        self._path: RequestPath | None = None
+        self._closed = False
+        #: Backlinks Analytics reports.
+        self.backlinks = BacklinksResource(self)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def __aenter__(self) -> SemrushClient:
+        self._request_path()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the owned HTTP session (an injected one stays open)."""
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        await self.governance.aclose()
+
+    def _request_path(self) -> RequestPath:
+        if self._path is None:
+            if self._closed:
+                raise RuntimeError("this SemrushClient is closed; create a new one")
+            if self._session is None:
+                self._session = aiohttp.ClientSession(
+                    headers={"User-Agent": f"semrush-async/{__version__}"},
+                    connector=aiohttp.TCPConnector(limit=100),
+                )
+            from ._transport import AiohttpTransport
+
+            self._path = RequestPath(
+                AiohttpTransport(self._session, self.timeout, self._redactor),
+                self.governance,
+                self.units,
+                self.retry_policy,
+                self._redactor,
+                api_key=self._api_key,
+                tokens=self._tokens,
+                rng=self._rng,
+            )
+        return self._path
+
+    # --- shared helpers -------------------------------------------------------------------
+
+    @property
+    def tokens(self) -> TokenProvider | None:
+        """The token provider used for API v4 requests."""
+        return self._tokens
+
+    @tokens.setter
+    def tokens(self, provider: TokenProvider | None) -> None:
+        self._tokens = provider
+        if self._path is not None:
+            self._path.tokens = provider
+
+    def governance_limit(self, endpoint: str) -> Limit:
+        """The limit the governor applies to ``endpoint``."""
+        return self.governance.limits[endpoint]
+
+    def governor_stats(self) -> dict[str, EndpointStats]:
+        """Per-endpoint counters: started, waits, in flight, 429s seen."""
+        return self.governance.stats()
+
+    async def _fetch_balance(self) -> int:
+        call = Call(
+            "units",
+            Request("GET", f"{self.www_url}/users/countapiunits.html"),
+            Dialect.PLAIN,
+            Auth.KEY,
+        )
+        response = await self._request_path().send(call)
+        return parse_units_balance(response.body)
+
+    def __repr__(self) -> str:
+        return (
+            f"<SemrushClient base_url={self.base_url!r} "
+            f"api_key={'set' if self._api_key else 'unset'} "
+            f"token={'set' if self._tokens else 'unset'}>"
+        )
+
+    def __getstate__(self) -> Any:
+        raise TypeError("SemrushClient holds a live session and cannot be pickled")

@@ -1,0 +1,264 @@
+"""One exception hierarchy for everything the client raises.
+
+Every error carries ``status`` (HTTP status or None), ``code`` (the API's own code:
+an int for Analytics v3, a string such as ``"VALIDATION_ERROR"`` for v4, the OAuth
+``error`` value), ``message``, ``details`` (a tuple of :class:`ErrorDetail`) and
+``request_id`` where the API sent one. ``str(error)`` ends with what to do about it.
+
+Secrets never appear in these messages: the request path redacts every text that
+goes into an error (see ``semrush_async._redact``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "APIError",
+    "AccessDenied",
+    "AuthenticationError",
+    "AuthorizationPending",
+    "BadRequest",
+    "BudgetExceeded",
+    "Conflict",
+    "DeviceCodeExpired",
+    "ErrorDetail",
+    "LimitExceeded",
+    "LoginRequired",
+    "NotFound",
+    "OAuthError",
+    "PermissionDenied",
+    "RateLimited",
+    "RetryAfterTooLong",
+    "SemrushError",
+    "ServerError",
+    "SlowDown",
+    "TransportError",
+    "UnitsExhausted",
+    "ValidationError",
+]
+
+
+@attrs.frozen(slots=True)
+class ErrorDetail:
+    """One entry of an error's ``details`` list (field and index where given)."""
+
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
+    index: int | None = None
+    extra: Any = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.field is not None:
+            where = self.field if self.index is None else f"{self.field}[{self.index}]"
+            where += ": "
+        text = self.message or ""
+        if self.code:
+            text = f"{self.code} {text}".strip()
+        return where + text
+
+
+class SemrushError(Exception):
+    """Base class of every error this package raises."""
+
+    #: What the user should do next; subclasses override it.
+    hint: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | str | None = None,
+        details: Sequence[ErrorDetail] = (),
+        request_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details: tuple[ErrorDetail, ...] = tuple(details)
+        self.request_id = request_id
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        meta = []
+        if self.status is not None:
+            meta.append(f"HTTP {self.status}")
+        if self.code is not None:
+            meta.append(f"code {self.code}")
+        if self.request_id:
+            meta.append(f"request id {self.request_id}")
+        if meta:
+            parts[0] += f" ({', '.join(meta)})"
+        if self.details:
+            parts.append("; ".join(str(d) for d in self.details))
+        if self.hint:
+            parts.append(self.hint)
+        return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
+            f"code={self.code!r}, request_id={self.request_id!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructor: make errors picklable (multiprocessing, Celery).
+        return (
+            _rebuild,
+            (type(self), self.message, self.status, self.code, self.details, self.request_id),
+        )
+
+
+def _rebuild(
+    cls: type[SemrushError],
+    message: str,
+    status: int | None,
+    code: int | str | None,
+    details: tuple[ErrorDetail, ...],
+    request_id: str | None,
+) -> SemrushError:
+    err = cls.__new__(cls)
+    SemrushError.__init__(
+        err, message, status=status, code=code, details=details, request_id=request_id
+    )
+    return err
+
+
+class ValidationError(SemrushError, ValueError):
+    """Bad input caught before anything was sent (no rate budget or units spent)."""
+
+    hint = "Fix the input; nothing was sent to Semrush"
+
+
+class BudgetExceeded(SemrushError):
+    """The call could exceed the client's ``unit_budget``; nothing was sent."""
+
+    hint = "Raise unit_budget, request fewer lines, or start a new client for a new budget"
+
+    def __init__(self, message: str, *, needed: int = 0, available: int = 0) -> None:
+        super().__init__(message)
+        self.needed = needed
+        self.available = available
+
+
+class TransportError(SemrushError):
+    """The request did not complete: connection error, timeout or truncated body."""
+
+    hint = "Check the network and base_url; the client already retried max_retries times"
+
+
+class APIError(SemrushError):
+    """Semrush answered with an error."""
+
+    hint = "See the message and details"
+    #: Seconds the server asked to wait (Retry-After), where it said.
+    retry_after: float | None = None
+
+
+class BadRequest(APIError):
+    """The request was malformed (missing/invalid parameter, v4 VALIDATION_ERROR, 400)."""
+
+    hint = "Check the parameters named in the details"
+
+
+class AuthenticationError(APIError):
+    """The API key or access token was missing, malformed or rejected."""
+
+    hint = (
+        "Check SEMRUSH_API_KEY / api_key for Analytics, or log in again "
+        "(client.auth.device_login) for API v4"
+    )
+
+
+class LoginRequired(AuthenticationError):
+    """No usable token and no way to refresh one."""
+
+    hint = "Log in again with client.auth.device_login() or `semrush-async auth login`"
+
+
+class PermissionDenied(APIError):
+    """The account may not use this API, database or report (codes 130/133/135, 403)."""
+
+    hint = "Check the subscription's API access, or contact Semrush support"
+
+
+class UnitsExhausted(APIError):
+    """The account's API unit balance is zero (ERROR 132)."""
+
+    hint = "Buy more API units or wait for the balance to be topped up"
+
+
+class LimitExceeded(APIError):
+    """A Semrush account limit was hit (codes 30/131/134/136)."""
+
+    hint = "Wait for the limit to reset or raise it with Semrush"
+
+
+class RateLimited(LimitExceeded):
+    """HTTP 429 after every retry; the endpoint's governor was paused meanwhile."""
+
+    hint = "Lower the client's limits for this endpoint or share one client across tasks"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class RetryAfterTooLong(RateLimited):
+    """The server asked to wait longer than ``max_retry_after``; the client did not wait."""
+
+    hint = "Retry later, or raise max_retry_after to let the client wait"
+
+
+class NotFound(APIError):
+    """The resource does not exist (404, RESOURCE_NOT_FOUND)."""
+
+    hint = "Check the id or path"
+
+
+class Conflict(APIError):
+    """The resource's state conflicts with the request (409)."""
+
+    hint = "Retry later or check the resource's state"
+
+
+class ServerError(APIError):
+    """Semrush failed (5xx, including 550/553/554) after every retry."""
+
+    hint = "Retry later; the client already retried max_retries times"
+
+
+class OAuthError(APIError):
+    """An OAuth 2.0 error response (RFC 6749 section 5.2)."""
+
+    hint = "Log in again with client.auth.device_login()"
+
+
+class AuthorizationPending(OAuthError):
+    """Device flow: the user has not approved yet (the poller keeps polling)."""
+
+
+class SlowDown(OAuthError):
+    """Device flow: polled too fast (the poller adds 5 s to its interval)."""
+
+
+class AccessDenied(OAuthError):
+    """Device flow: the user denied the request."""
+
+    hint = "Run the login again and approve the request in the browser"
+
+
+class DeviceCodeExpired(OAuthError):
+    """Device flow: the device code expired before approval."""
+
+    hint = "Run the login again and approve within the time shown"

@@ -1,0 +1,360 @@
+"""Per-endpoint rate governance.
+
+Each endpoint of one credential gets one :class:`EndpointGovernor`, shared by every
+coroutine using the client. A request may start only after ``acquire()`` returns.
+
+Guarantees (per endpoint, in one process):
+
+* never more than ``rate`` starts inside any window of ``per`` seconds, as a server
+  counting the last ``per`` seconds sees it, with ``safety_margin`` of slack for
+  network jitter;
+* never more than ``concurrency`` requests in flight;
+* FIFO admission: a waiter never overtakes an earlier one;
+* cancellation-safe: a cancelled waiter or request never leaks a slot;
+* a 429 / Retry-After seen by any caller pauses the endpoint for all waiters.
+
+Two strategies, chosen per endpoint (see :data:`DEFAULT_LIMITS`), both built on one
+exact log of start times (:class:`_StartLog`):
+
+``SPACED``
+    A log of one start with a window of ``per / rate``: starts evenly spaced
+    ``per/rate`` apart, so no window of ``per`` can hold more than ``rate`` starts
+    and no burst ever builds up. This is the admission rule of
+    ``aiolimiter.AsyncLimiter(1, per / rate)``, kept exact: aiolimiter's floating
+    leak leaves levels like 1e-16 above zero and reschedules its waker a
+    sub-resolution instant ahead, which livelocks a virtual clock (our governance
+    tests run under one). ``AsyncLimiter(rate, per)`` would be wrong outright: it
+    starts full and admits up to ``2*rate - 1`` starts inside one window, which a
+    strict server answers with 429 (``tests/test_governance.py`` shows it).
+    Used for the high-rate endpoints (10/s, 20/s, 5/s) where even spacing costs
+    nothing.
+
+``SLIDING_WINDOW``
+    A log of the last ``rate`` starts; a start waits until the oldest is ``per``
+    seconds old. Allows a burst of ``rate`` back-to-back starts, which matters for
+    UpdateLocations (5 per 60 s): spacing would make a user wait 12 s between every
+    batch even when the window is empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import enum
+import math
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Final, Protocol
+
+import attrs
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_SAFETY_MARGIN",
+    "EndpointGovernor",
+    "EndpointStats",
+    "Governance",
+    "GovernorProtocol",
+    "Limit",
+    "LocalGovernance",
+    "Permit",
+    "Strategy",
+]
+
+#: Default slack: starts are spaced (or windows stretched) 2% wider than the limit,
+#: so up to 2% of the window can be eaten by network jitter without a 429.
+DEFAULT_SAFETY_MARGIN: Final = 0.02
+
+
+class Strategy(enum.Enum):
+    """How an endpoint's starts are admitted."""
+
+    SPACED = "spaced"
+    SLIDING_WINDOW = "sliding_window"
+
+
+@attrs.frozen(slots=True)
+class Limit:
+    """``rate`` request starts per ``per`` seconds, at most ``concurrency`` in flight."""
+
+    rate: int = attrs.field(validator=attrs.validators.gt(0))
+    per: float = attrs.field(validator=attrs.validators.gt(0))
+    concurrency: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.gt(0))
+    )
+    strategy: Strategy = Strategy.SPACED
+
+
+#: Published limits. Analytics: "10 requests per second and 10 simultaneous requests
+#: per account". Listing Management: GetLocation(s) 20/s, UpdateLocation 5/s,
+#: UpdateLocations "one such request at a time, making up to 5 requests per minute".
+#: ``oauth`` and ``units`` have no published limit; these are polite defaults.
+DEFAULT_LIMITS: Final[Mapping[str, Limit]] = {
+    "analytics": Limit(10, 1.0, concurrency=10),
+    "listings.get_locations": Limit(20, 1.0),
+    "listings.get_location": Limit(20, 1.0),
+    "listings.update_location": Limit(5, 1.0),
+    "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+    "oauth": Limit(5, 1.0, concurrency=4),
+    "units": Limit(5, 1.0, concurrency=4),
+}
+
+
+@attrs.frozen(slots=True)
+class EndpointStats:
+    """A snapshot of one endpoint's counters."""
+
+    name: str
+    limit: Limit
+    strategy: Strategy
+    started: int
+    in_flight: int
+    max_in_flight: int
+    waiting: int
+    total_wait: float
+    max_wait: float
+    rate_limited: int
+    paused_for: float
+
+    @property
+    def mean_wait(self) -> float:
+        return self.total_wait / self.started if self.started else 0.0
+
+
+class Permit(Protocol):
+    """Held while a request is in flight; release exactly once."""
+
+    waited: float
+
+    def release(self) -> None: ...
+
+    async def __aenter__(self) -> Permit: ...
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+class GovernorProtocol(Protocol):
+    """What the request path needs from an endpoint governor (local or shared)."""
+
+    name: str
+
+    async def acquire(self) -> Permit: ...
+
+    async def pause(self, seconds: float) -> None: ...
+
+    def note_rate_limited(self) -> None: ...
+
+    def stats(self) -> EndpointStats: ...
+
+
+class Governance(Protocol):
+    """A source of governors, one per endpoint name (local or shared across processes)."""
+
+    @property
+    def limits(self) -> Mapping[str, Limit]:
+        """The limit of every endpoint name."""
+        ...
+
+    def governor(self, name: str) -> GovernorProtocol: ...
+
+    def stats(self) -> dict[str, EndpointStats]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _Permit:
+    __slots__ = ("_gov", "_released", "waited")
+
+    def __init__(self, gov: EndpointGovernor, waited: float) -> None:
+        self._gov = gov
+        self._released = False
+        self.waited = waited
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._gov._release()
+
+    async def __aenter__(self) -> _Permit:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+#: Clock resolution: a wait shorter than this is over (a start 1 us early is far
+#: inside the safety margin; waiting for it could spin on a virtual clock).
+_EPSILON: Final = 1e-6
+
+
+class _StartLog:
+    """Exact log of the last ``rate`` start times; admits when the oldest is
+    ``window`` seconds old."""
+
+    __slots__ = ("_log", "_rate", "_window")
+
+    def __init__(self, rate: int, window: float) -> None:
+        self._rate = rate
+        self._window = window
+        self._log: collections.deque[float] = collections.deque(maxlen=rate)
+
+    async def wait(self, loop: asyncio.AbstractEventLoop) -> None:
+        while len(self._log) == self._rate:
+            delay = self._log[0] + self._window - loop.time()
+            if delay <= _EPSILON:
+                return
+            await asyncio.sleep(delay)
+
+    def record(self, t: float) -> None:
+        self._log.append(t)
+
+
+class EndpointGovernor:
+    """Admission control for one endpoint of one credential (see module docs)."""
+
+    def __init__(
+        self, name: str, limit: Limit, *, safety_margin: float = DEFAULT_SAFETY_MARGIN
+    ) -> None:
+        if not 0 <= safety_margin < 1:
+            raise ValueError("safety_margin must be in [0, 1)")
+        self.name = name
+        self.limit = limit
+        self.safety_margin = safety_margin
+        stretch = 1.0 + safety_margin
+        if limit.strategy is Strategy.SPACED:
+            self._log = _StartLog(1, limit.per * stretch / limit.rate)
+        else:
+            self._log = _StartLog(limit.rate, limit.per * stretch)
+        # asyncio.Lock never lets a newcomer barge past queued waiters: FIFO.
+        self._turnstile = asyncio.Lock()
+        self._slots = asyncio.Semaphore(limit.concurrency) if limit.concurrency else None
+        self._paused_until = -math.inf
+        self._started = 0
+        self._in_flight = 0
+        self._max_in_flight = 0
+        self._waiting = 0
+        self._total_wait = 0.0
+        self._max_wait = 0.0
+        self._rate_limited = 0
+
+    async def acquire(self) -> _Permit:
+        """Wait for a start slot (FIFO). The caller must ``release()`` the permit."""
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        self._waiting += 1
+        try:
+            async with self._turnstile:
+                if self._slots is not None:
+                    await self._slots.acquire()
+                try:
+                    # Slot before start time: a start time claimed while waiting for a
+                    # slot would let several waiters start together when slots free up.
+                    await self._admit(loop)
+                except BaseException:
+                    if self._slots is not None:
+                        self._slots.release()
+                    raise
+                now = loop.time()
+                self._log.record(now)
+        finally:
+            self._waiting -= 1
+        waited = now - t0
+        self._started += 1
+        self._in_flight += 1
+        self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        self._total_wait += waited
+        self._max_wait = max(self._max_wait, waited)
+        return _Permit(self, waited)
+
+    async def _admit(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            await self._wait_pause(loop)
+            await self._log.wait(loop)
+            # A 429 may have paused the endpoint while we waited for the token.
+            if loop.time() >= self._paused_until:
+                return
+
+    async def _wait_pause(self, loop: asyncio.AbstractEventLoop) -> None:
+        while (delay := self._paused_until - loop.time()) > _EPSILON:
+            await asyncio.sleep(delay)
+
+    def _release(self) -> None:
+        self._in_flight -= 1
+        if self._slots is not None:
+            self._slots.release()
+
+    async def pause(self, seconds: float) -> None:
+        """Hold every start on this endpoint for ``seconds`` from now."""
+        until = asyncio.get_running_loop().time() + max(0.0, seconds)
+        self._paused_until = max(self._paused_until, until)
+
+    def note_rate_limited(self) -> None:
+        self._rate_limited += 1
+
+    def stats(self) -> EndpointStats:
+        try:
+            now = asyncio.get_running_loop().time()
+        except RuntimeError:
+            now = self._paused_until
+        return EndpointStats(
+            name=self.name,
+            limit=self.limit,
+            strategy=self.limit.strategy,
+            started=self._started,
+            in_flight=self._in_flight,
+            max_in_flight=self._max_in_flight,
+            waiting=self._waiting,
+            total_wait=self._total_wait,
+            max_wait=self._max_wait,
+            rate_limited=self._rate_limited,
+            paused_for=max(0.0, self._paused_until - now),
+        )
+
+    def __repr__(self) -> str:
+        s = self.stats()
+        return (
+            f"<EndpointGovernor {self.name} {self.limit.rate}/{self.limit.per:g}s "
+            f"{self.limit.strategy.value} in_flight={s.in_flight} waiting={s.waiting}>"
+        )
+
+
+class LocalGovernance:
+    """In-process governors, created on first use from defaults plus overrides.
+
+    Pass one instance to several clients to make them share governors (same
+    credential, same event loop).
+    """
+
+    def __init__(
+        self,
+        limits: Mapping[str, Limit] | None = None,
+        *,
+        safety_margin: float = DEFAULT_SAFETY_MARGIN,
+    ) -> None:
+        unknown = set(limits or ()) - set(DEFAULT_LIMITS)
+        if unknown:
+            raise ValueError(
+                f"unknown endpoint name(s) {sorted(unknown)}; "
+                f"expected some of {sorted(DEFAULT_LIMITS)}"
+            )
+        self.limits: dict[str, Limit] = {**DEFAULT_LIMITS, **(limits or {})}
+        self.safety_margin = safety_margin
+        self._governors: dict[str, EndpointGovernor] = {}
+
+    def governor(self, name: str) -> EndpointGovernor:
+        gov = self._governors.get(name)
+        if gov is None:
+            gov = self._governors[name] = EndpointGovernor(
+                name, self.limits[name], safety_margin=self.safety_margin
+            )
+        return gov
+
+    def stats(self) -> dict[str, EndpointStats]:
+        return {name: gov.stats() for name, gov in self._governors.items()}
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,78 @@
+"""Paginators that are both awaitable (all items as a list) and async-iterable.
+
+``await pager`` returns every item as a :class:`ItemList`; ``async for item in pager``
+streams them page by page; ``pager.batches()`` yields lists as they are parsed. A
+pager runs its requests once: iterating it a second time raises, because a second
+run would silently pay for the same Analytics data again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any, Generic, TypeVar
+
+__all__ = ["ItemList", "Pager"]
+
+T = TypeVar("T")
+
+
+class ItemList(list[T]):
+    """A list of results plus what the pager learned while fetching them."""
+
+    #: True when the account's unit balance may have cut the data short.
+    units_exhausted: bool = False
+    #: Requests sent to fetch these items.
+    pages: int = 0
+
+
+class Pager(Generic[T]):
+    """Lazily runs ``source`` (an async generator of item batches) exactly once."""
+
+    def __init__(self, source: Callable[[Pager[T]], AsyncIterator[list[T]]]) -> None:
+        self._source = source
+        self._started = False
+        #: Requests sent so far.
+        self.pages = 0
+        #: Items yielded so far.
+        self.count = 0
+        #: Set when a short page coincided with an exhausted unit balance: the data
+        #: may be incomplete, not finished.
+        self.units_exhausted = False
+
+    def _claim(self) -> AsyncIterator[list[T]]:
+        if self._started:
+            raise RuntimeError(
+                "this pager was already consumed; call the resource method again "
+                "(that sends the requests and spends the units again)"
+            )
+        self._started = True
+        return self._source(self)
+
+    async def batches(self) -> AsyncIterator[list[T]]:
+        """Yield items in batches as they arrive (the cheapest way to stream)."""
+        async for batch in self._claim():
+            self.count += len(batch)
+            yield batch
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[T]:
+        async for batch in self.batches():
+            for item in batch:
+                yield item
+
+    def __await__(self) -> Generator[Any, None, ItemList[T]]:
+        return self._collect().__await__()
+
+    async def _collect(self) -> ItemList[T]:
+        out: ItemList[T] = ItemList()
+        async for batch in self.batches():
+            out.extend(batch)
+        out.units_exhausted = self.units_exhausted
+        out.pages = self.pages
+        return out
+
+    def __repr__(self) -> str:
+        state = "consumed" if self._started else "not started"
+        return f"<{type(self).__name__} {state}, {self.pages} pages, {self.count} items>"

@@ -1,0 +1,258 @@
+"""The sandbox server object: state, wiring and lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, Final, Literal
+
+from aiohttp import web
+
+from ..client import SemrushClient
+from ..governance import Limit
+from ._analytics import OrderCache, analytics_handler, balance_handler
+from ._state import EndpointCounters, Fault, FaultKind, Faults, StrictLimits, default_limits
+
+__all__ = ["DEFAULT_KEY", "SandboxState", "SemrushSandbox"]
+
+DEFAULT_KEY: Final = "sandbox-key-0000000000000000"
+DEFAULT_BALANCE: Final = 1_000_000_000
+
+Dialect = Literal["analytics", "v4"]
+
+
+class SandboxState:
+    """Everything the handlers share; one per sandbox instance."""
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        balances: Mapping[str, int],
+        limits: Mapping[str, Limit],
+        latency: float | Mapping[str, float],
+        faults: Faults,
+        retry_after: bool,
+    ) -> None:
+        self.seed = seed
+        self.initial_balances = dict(balances)
+        self.balances = dict(balances)
+        self.units_spent: dict[str, int] = {}
+        self.limits = StrictLimits(limits, retry_after=retry_after)
+        self.latency = latency
+        self.faults = faults
+        self.order_cache = OrderCache()
+        self.extensions: dict[str, Any] = {}
+
+    def latency_for(self, endpoint: str) -> float:
+        if isinstance(self.latency, Mapping):
+            return float(self.latency.get(endpoint, 0.0))
+        return self.latency
+
+    async def governed(
+        self,
+        request: web.Request,
+        credential: str,
+        endpoint: str,
+        handler: Callable[[], Awaitable[web.StreamResponse]],
+        dialect: Dialect = "analytics",
+    ) -> web.StreamResponse:
+        """Admit (or 429), inject a fault, add latency, run ``handler``, count."""
+        wait = self.limits.admit(credential, endpoint)
+        if wait is not None:
+            headers = {"Retry-After": f"{wait:.3f}"} if self.limits.retry_after else {}
+            if dialect == "analytics":
+                return web.Response(
+                    status=429, text="ERROR 429 :: TOO MANY REQUESTS", headers=headers
+                )
+            return _json(429, {"code": 429, "message": "rate limit exceeded"}, headers)
+        try:
+            fault = self.faults.next(endpoint)
+            request["fault"] = fault
+            if fault is not None:
+                self.limits.counters[endpoint].faults += 1
+                if fault.kind == "stall":
+                    await asyncio.sleep(fault.seconds)
+                elif fault.kind == "429":
+                    headers = {"Retry-After": f"{fault.seconds:g}"}
+                    if dialect == "analytics":
+                        return web.Response(
+                            status=429, text="ERROR 429 :: TOO MANY REQUESTS", headers=headers
+                        )
+                    return _json(429, {"code": 429, "message": "rate limit exceeded"}, headers)
+                elif fault.kind != "drop":
+                    status = int(fault.kind)
+                    if dialect == "analytics":
+                        return web.Response(status=status, text="Internal Server Error")
+                    return _json(status, {"code": status, "message": "Internal Server Error"})
+            if (delay := self.latency_for(endpoint)) > 0:
+                await asyncio.sleep(delay)
+            response = await handler()
+            if fault is not None and fault.kind == "drop" and isinstance(response, web.Response):
+                return await self._drop_after_half(request, response)
+            return response
+        finally:
+            self.limits.done(credential, endpoint)
+
+    async def _drop_after_half(
+        self, request: web.Request, response: web.Response
+    ) -> web.StreamResponse:
+        body = response.body if isinstance(response.body, bytes) else b""
+        stream = web.StreamResponse(status=response.status)
+        stream.content_type = response.content_type
+        stream.content_length = len(body)
+        await stream.prepare(request)
+        await stream.write(body[: len(body) // 2])
+        self.drop_connection(request)
+        return stream
+
+    @staticmethod
+    def drop_connection(request: web.Request) -> None:
+        """Close the socket under a response that is still being written."""
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+
+    def reset(self) -> None:
+        self.balances = dict(self.initial_balances)
+        self.units_spent.clear()
+        self.limits.reset()
+        self.faults.reset()
+
+
+def _json(status: int, doc: object, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(
+        status=status,
+        text=json.dumps(doc),
+        content_type="application/json",
+        headers=dict(headers or {}),
+    )
+
+
+class SemrushSandbox:
+    """A local stand-in for the Semrush API, bound to 127.0.0.1.
+
+    ``async with SemrushSandbox() as sandbox:`` starts it on a free port;
+    ``sandbox.client()`` returns a :class:`~semrush_async.SemrushClient` pointed at it
+    with the sandbox's key and limits. See ``docs/sandbox.md`` for what it emulates.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        port: int = 0,
+        keys: Mapping[str, int] | None = None,
+        limits: Mapping[str, Limit] | None = None,
+        latency: float | Mapping[str, float] = 0.0,
+        fault_rate: float = 0.0,
+        fault_seed: int = 0,
+        fault_kinds: tuple[FaultKind, ...] | None = None,
+        retry_after: bool = True,
+        token_lifetime: float = 604_800.0,
+        refresh_lifetime: float = 2_592_000.0,
+        locations: int = 60,
+    ) -> None:
+        faults = Faults(fault_rate, fault_seed, *(() if fault_kinds is None else (fault_kinds,)))
+        self.limits = default_limits(limits)
+        self.state = SandboxState(
+            seed=seed,
+            balances=keys if keys is not None else {DEFAULT_KEY: DEFAULT_BALANCE},
+            limits=self.limits,
+            latency=latency,
+            faults=faults,
+            retry_after=retry_after,
+        )
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.app = web.Application()
+        self.app["state"] = self.state
+        self.app.router.add_get("/analytics/v1/", analytics_handler)
+        self.app.router.add_get("/users/countapiunits.html", balance_handler)
+        self._setup_extensions(token_lifetime, refresh_lifetime, locations)
+
+    def _setup_extensions(
+        self, token_lifetime: float, refresh_lifetime: float, locations: int
+    ) -> None:
+        from ._listings import setup_listings
+        from ._oauth import setup_oauth
+
+        setup_oauth(self.app, self.state, token_lifetime, refresh_lifetime)
+        setup_listings(self.app, self.state, locations)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self._port))
+        site = web.SockSite(self._runner, sock)
+        await site.start()
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SemrushSandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    # --- conveniences ---------------------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        """A valid key (the first configured one)."""
+        return next(iter(self.state.initial_balances))
+
+    def client(self, **kwargs: Any) -> SemrushClient:
+        """A client pointed at this sandbox (its key, URLs and limits unless overridden)."""
+        kwargs.setdefault("api_key", self.api_key)
+        kwargs.setdefault("base_url", self.url)
+        kwargs.setdefault("oauth_url", self.url)
+        kwargs.setdefault("www_url", self.url)
+        if "governance" not in kwargs:
+            kwargs.setdefault("limits", self.limits)
+        if "token" not in kwargs and "oauth" in self.state.extensions:
+            kwargs["token"] = self.state.extensions["oauth"].issue_static_token()
+        return SemrushClient(**kwargs)
+
+    def counters(self, endpoint: str) -> EndpointCounters:
+        """What the server saw on one endpoint (accepted, rejected, starts ...)."""
+        return self.state.limits.counters[endpoint]
+
+    def inject(
+        self, endpoint: str, kind: FaultKind, *, times: int = 1, seconds: float = 1.0
+    ) -> None:
+        """Make the next ``times`` requests to ``endpoint`` fail with ``kind``."""
+        self.state.faults.queue(endpoint, Fault(kind, seconds), times)
+
+    @property
+    def faults_injected(self) -> list[tuple[str, FaultKind]]:
+        return list(self.state.faults.injected)
+
+    def balance(self, key: str | None = None) -> int:
+        return self.state.balances[key or self.api_key]
+
+    def set_balance(self, units: int, key: str | None = None) -> None:
+        self.state.balances[key or self.api_key] = units
+
+    def units_spent(self, key: str | None = None) -> int:
+        return self.state.units_spent.get(key or self.api_key, 0)
+
+    def reset(self) -> None:
+        """Forget counters, faults, spent units (balances back to their start)."""
+        self.state.reset()

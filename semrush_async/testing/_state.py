@@ -1,0 +1,153 @@
+"""Sandbox state shared by the handlers: strict limits, faults, accounting."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+import attrs
+
+from ..governance import DEFAULT_LIMITS, Limit
+
+__all__ = ["EndpointCounters", "Fault", "FaultKind", "Faults", "StrictLimits"]
+
+FaultKind = Literal["502", "550", "553", "554", "429", "drop", "stall"]
+FAULT_KINDS: Final[tuple[FaultKind, ...]] = ("502", "550", "553", "554", "429", "drop", "stall")
+
+
+@attrs.define
+class EndpointCounters:
+    """What the sandbox saw on one endpoint (all credentials together)."""
+
+    accepted: int = 0
+    rejected: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    faults: int = 0
+    #: Arrival times (event-loop clock) of accepted requests.
+    starts: list[float] = attrs.field(factory=list)
+
+    def max_in_window(self, window: float) -> int:
+        """The most accepted starts seen inside any window of ``window`` seconds."""
+        best = 0
+        lo = 0
+        s = self.starts
+        for hi in range(len(s)):
+            while s[hi] - s[lo] >= window:
+                lo += 1
+            best = max(best, hi - lo + 1)
+        return best
+
+
+class StrictLimits:
+    """Sliding-window log per (credential, endpoint) plus concurrency caps.
+
+    A request is rejected (429) when accepting it would put more than N starts in the
+    last W seconds, or more than the concurrency cap in flight. Rejected requests
+    do not enter the log (as a server counting accepted requests would).
+    """
+
+    def __init__(self, limits: Mapping[str, Limit], *, retry_after: bool = True) -> None:
+        self.limits = dict(limits)
+        self.retry_after = retry_after
+        self._logs: dict[tuple[str, str], collections.deque[float]] = {}
+        self._flight: dict[tuple[str, str], int] = collections.defaultdict(int)
+        self.counters: dict[str, EndpointCounters] = collections.defaultdict(EndpointCounters)
+
+    def admit(self, credential: str, endpoint: str) -> float | None:
+        """Record a start and return None, or return seconds to wait (reject)."""
+        now = asyncio.get_running_loop().time()
+        c = self.counters[endpoint]
+        limit = self.limits.get(endpoint)
+        if limit is None:
+            self._accept(c, now, credential, endpoint)
+            return None
+        key = (credential, endpoint)
+        log = self._logs.setdefault(key, collections.deque())
+        while log and log[0] <= now - limit.per:
+            log.popleft()
+        if len(log) >= limit.rate:
+            c.rejected += 1
+            return max(0.001, log[0] + limit.per - now)
+        if limit.concurrency is not None and self._flight[key] >= limit.concurrency:
+            c.rejected += 1
+            return 0.001
+        log.append(now)
+        self._accept(c, now, credential, endpoint)
+        return None
+
+    def _accept(self, c: EndpointCounters, now: float, credential: str, endpoint: str) -> None:
+        c.accepted += 1
+        c.starts.append(now)
+        self._flight[(credential, endpoint)] += 1
+        c.in_flight += 1
+        c.max_in_flight = max(c.max_in_flight, c.in_flight)
+
+    def done(self, credential: str, endpoint: str) -> None:
+        self._flight[(credential, endpoint)] -= 1
+        self.counters[endpoint].in_flight -= 1
+
+    def reset(self) -> None:
+        self._logs.clear()
+        self._flight.clear()
+        self.counters.clear()
+
+
+@attrs.frozen
+class Fault:
+    kind: FaultKind
+    #: For ``429``: the Retry-After value sent; for ``stall``: seconds to stall.
+    seconds: float = 1.0
+
+
+class Faults:
+    """Queued faults (deterministic) and random faults (seeded)."""
+
+    def __init__(
+        self,
+        rate: float = 0.0,
+        seed: int = 0,
+        kinds: tuple[FaultKind, ...] = FAULT_KINDS,
+        stall_seconds: float = 2.0,
+    ) -> None:
+        self.rate = rate
+        self.kinds = kinds
+        self.stall_seconds = stall_seconds
+        self._rng = random.Random(seed)
+        self._queued: dict[str, collections.deque[Fault]] = collections.defaultdict(
+            collections.deque
+        )
+        self.injected: list[tuple[str, FaultKind]] = []
+
+    def queue(self, endpoint: str, fault: Fault, times: int = 1) -> None:
+        for _ in range(times):
+            self._queued[endpoint].append(fault)
+
+    def next(self, endpoint: str) -> Fault | None:
+        q = self._queued.get(endpoint)
+        fault: Fault | None = None
+        if q:
+            fault = q.popleft()
+        elif self.rate and self._rng.random() < self.rate:
+            kind = self._rng.choice(self.kinds)
+            fault = Fault(kind, self.stall_seconds if kind == "stall" else 1.0)
+        if fault is not None:
+            self.injected.append((endpoint, fault.kind))
+        return fault
+
+    def reset(self) -> None:
+        self._queued.clear()
+        self.injected.clear()
+
+
+def default_limits(overrides: Mapping[str, Limit] | None) -> dict[str, Limit]:
+    """The client's published defaults (minus unpublished ones), with overrides."""
+    published = {k: v for k, v in DEFAULT_LIMITS.items() if k not in ("oauth", "units")}
+    return {**published, **(overrides or {})}
+
+
+def counters_snapshot(counters: Mapping[str, EndpointCounters]) -> dict[str, Any]:
+    return {k: attrs.asdict(v) for k, v in counters.items()}

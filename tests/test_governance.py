@@ -1,0 +1,276 @@
+"""The governor under virtual time (looptime): guarantees, FIFO, cancellation, pauses."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import looptime
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from semrush_async.governance import (
+    DEFAULT_LIMITS,
+    EndpointGovernor,
+    Limit,
+    LocalGovernance,
+    Strategy,
+)
+
+T = TypeVar("T")
+
+
+def virtual(main: Callable[[], Awaitable[T]]) -> T:
+    """Run ``main`` on a fresh event loop whose clock jumps over idle waits."""
+    loop = looptime.patch_event_loop(asyncio.new_event_loop(), start=0)
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
+def max_in_window(starts: list[float], window: float) -> int:
+    """Most starts inside any half-open window [t, t + window)."""
+    starts = sorted(starts)
+    best = lo = 0
+    for hi in range(len(starts)):
+        while starts[hi] - starts[lo] >= window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+async def saturate(gov: EndpointGovernor, calls: int, hold: float = 0.0) -> tuple[list[float], int]:
+    loop = asyncio.get_running_loop()
+    starts: list[float] = []
+    peak = 0
+    live = 0
+
+    async def one() -> None:
+        nonlocal live, peak
+        async with await gov.acquire():
+            starts.append(loop.time())
+            live += 1
+            peak = max(peak, live)
+            await asyncio.sleep(hold)
+            live -= 1
+
+    await asyncio.gather(*(one() for _ in range(calls)))
+    return starts, peak
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in DEFAULT_LIMITS if n.count(".") or n == "analytics")
+)
+def test_default_limits_hold_under_saturation(name: str) -> None:
+    limit = DEFAULT_LIMITS[name]
+    calls = limit.rate * 20
+
+    async def main() -> tuple[list[float], int]:
+        return await saturate(EndpointGovernor(name, limit), calls, hold=0.05)
+
+    starts, peak = virtual(main)
+    assert len(starts) == calls
+    assert max_in_window(starts, limit.per) <= limit.rate
+    if limit.concurrency:
+        assert peak <= limit.concurrency
+    # Sustained rate over the run: (calls - 1) intervals.
+    span = max(starts) - min(starts)
+    if limit.strategy is Strategy.SPACED:
+        rate = (calls - 1) / span
+        assert rate / (limit.rate / limit.per) >= 0.97
+    else:
+        # Sliding window: rate starts per window (+ margin), bursts allowed.
+        windows = (calls - 1) // limit.rate
+        assert span <= windows * limit.per * 1.03 + limit.rate * 0.05
+
+
+def test_naive_aiolimiter_would_burst() -> None:
+    """The reason for the SPACED strategy: AsyncLimiter(N, W) admits 2N-1 in a window."""
+    from aiolimiter import AsyncLimiter
+
+    async def main() -> list[float]:
+        lim = AsyncLimiter(10, 1.0)
+        loop = asyncio.get_running_loop()
+        out: list[float] = []
+
+        async def one() -> None:
+            async with lim:
+                out.append(loop.time())
+
+        await asyncio.gather(*(one() for _ in range(40)))
+        return out
+
+    assert max_in_window(virtual(main), 1.0) > 10
+
+
+def test_fifo_order() -> None:
+    async def main() -> list[int]:
+        gov = EndpointGovernor("t", Limit(2, 1.0, concurrency=1))
+        order: list[int] = []
+
+        async def one(i: int) -> None:
+            async with await gov.acquire():
+                order.append(i)
+                await asyncio.sleep(0.01)
+
+        tasks = []
+        for i in range(20):
+            tasks.append(asyncio.create_task(one(i)))
+            await asyncio.sleep(0)  # arrival order = i
+        await asyncio.gather(*tasks)
+        return order
+
+    assert virtual(main) == list(range(20))
+
+
+def test_cancelled_waiters_and_requests_leak_nothing() -> None:
+    async def main() -> tuple[int, int, list[float]]:
+        gov = EndpointGovernor("t", Limit(5, 1.0, concurrency=2))
+        loop = asyncio.get_running_loop()
+        starts: list[float] = []
+
+        async def one(hold: float) -> None:
+            async with await gov.acquire():
+                starts.append(loop.time())
+                await asyncio.sleep(hold)
+
+        tasks = [asyncio.create_task(one(10.0 if i % 3 == 0 else 0.1)) for i in range(30)]
+        await asyncio.sleep(2.0)
+        for i, t in enumerate(tasks):
+            if i % 2 == 0:
+                t.cancel()  # some waiting, some in flight
+        await asyncio.gather(*tasks, return_exceptions=True)
+        s = gov.stats()
+        # Everything released: a new caller gets through at once.
+        t0 = loop.time()
+        async with await gov.acquire():
+            pass
+        assert loop.time() - t0 < 0.3
+        return s.in_flight, s.waiting, starts
+
+    in_flight, waiting, starts = virtual(main)
+    assert in_flight == 0
+    assert waiting == 0
+    assert max_in_window(starts, 1.0) <= 5
+
+
+def test_pause_holds_every_waiter() -> None:
+    async def main() -> list[float]:
+        gov = EndpointGovernor("t", Limit(10, 1.0))
+        loop = asyncio.get_running_loop()
+        starts: list[float] = []
+
+        async def one() -> None:
+            async with await gov.acquire():
+                starts.append(loop.time())
+
+        tasks = [asyncio.create_task(one()) for _ in range(5)]
+        await asyncio.sleep(0.25)  # ~3 started
+        await gov.pause(5.0)
+        gov.note_rate_limited()
+        await asyncio.gather(*tasks)
+        assert gov.stats().rate_limited == 1
+        return starts
+
+    starts = virtual(main)
+    before = [s for s in starts if s < 1]
+    after = [s for s in starts if s >= 5.25]
+    assert len(before) + len(after) == 5
+    assert after, "waiters must resume after the pause"
+
+
+def test_stats_counters() -> None:
+    async def main() -> None:
+        gov = EndpointGovernor("t", Limit(4, 1.0, concurrency=2))
+        await saturate(gov, 12, hold=0.3)
+        s = gov.stats()
+        assert s.started == 12
+        assert s.max_in_flight == 2
+        assert s.in_flight == 0
+        assert s.max_wait > 0
+        assert s.total_wait >= s.max_wait
+        assert s.mean_wait > 0
+
+    virtual(main)
+
+
+def test_local_governance_overrides_and_unknown_names() -> None:
+    g = LocalGovernance({"analytics": Limit(3, 1.0)})
+    assert g.governor("analytics").limit == Limit(3, 1.0)
+    assert g.governor("analytics") is g.governor("analytics")
+    with pytest.raises(ValueError, match="unknown endpoint"):
+        LocalGovernance({"nope": Limit(1, 1.0)})
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    rate=st.integers(1, 8),
+    per=st.sampled_from([0.5, 1.0, 60.0]),
+    concurrency=st.one_of(st.none(), st.integers(1, 4)),
+    strategy=st.sampled_from(list(Strategy)),
+    arrivals=st.lists(
+        st.tuples(
+            st.floats(0, 3.0),  # arrival delay (in windows)
+            st.floats(0, 0.5),  # hold time (in windows)
+            st.one_of(st.none(), st.floats(0, 2.0)),  # cancel after (in windows)
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_property_no_window_holds_more_than_n(
+    rate: int,
+    per: float,
+    concurrency: int | None,
+    strategy: Strategy,
+    arrivals: list[tuple[float, float, float | None]],
+) -> None:
+    """Random arrivals, holds and cancellations: never > N starts in any window W,
+    never more than the concurrency cap in flight, and nothing leaks."""
+
+    async def main() -> None:
+        gov = EndpointGovernor("p", Limit(rate, per, concurrency, strategy))
+        loop = asyncio.get_running_loop()
+        starts: list[float] = []
+        live = 0
+        peak = 0
+
+        async def one(delay: float, hold: float) -> None:
+            nonlocal live, peak
+            await asyncio.sleep(delay * per)
+            async with await gov.acquire():
+                starts.append(loop.time())
+                live += 1
+                peak = max(peak, live)
+                try:
+                    await asyncio.sleep(hold * per)
+                finally:
+                    live -= 1
+
+        tasks = [asyncio.create_task(one(d, h)) for d, h, _ in arrivals]
+
+        async def canceller(task: asyncio.Task[None], after: float) -> None:
+            await asyncio.sleep(after * per)
+            task.cancel()
+
+        cancels = [
+            asyncio.create_task(canceller(t, c))
+            for t, (_, _, c) in zip(tasks, arrivals, strict=True)
+            if c is not None
+        ]
+        await asyncio.gather(*tasks, *cancels, return_exceptions=True)
+        assert max_in_window(starts, per) <= rate
+        if concurrency is not None:
+            assert peak <= concurrency
+        s = gov.stats()
+        assert s.in_flight == 0
+        assert s.waiting == 0
+
+    virtual(main)
