@@ -14,7 +14,7 @@ import enum
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Final
 
 import attrs
@@ -124,6 +124,7 @@ class RequestPath:
             status: int | None = None
             t0 = time.perf_counter()
             waited = 0.0
+            request = call.request
             try:
                 request = await self._authorize(call, state)
                 async with await gov.acquire() as permit:
@@ -134,16 +135,15 @@ class RequestPath:
                         body = await opened.read()
                         headers = opened.headers
                 response = Response(status, CIMultiDict(headers), body)
-                self._log(call, status, t0, waited)
                 err = self._decode_error(call, response)
                 if err is not None:
                     raise err
                 reservation.settle(self._price(call, call.lines))
+                self._log(request, status, t0, waited)
                 return response
             except Exception as exc:
                 reservation.cancel()
-                if status is None:
-                    self._log(call, None, t0, waited, exc)
+                self._log(request, status, t0, waited, exc)
                 delay = await self._retry_delay(call, exc, state, gov)
             await asyncio.sleep(delay)
 
@@ -151,7 +151,7 @@ class RequestPath:
 
     async def stream_rows(
         self, call: Call, resume: Callable[[int], Call] | None = None
-    ) -> AsyncIterator[list[list[str]]]:
+    ) -> AsyncGenerator[list[list[str]], None]:
         """Yield batches of CSV rows; the first row of the first batch is the header.
 
         A body cut mid-stream is retried with ``resume(rows_already_yielded)`` so no
@@ -170,6 +170,7 @@ class RequestPath:
             status: int | None = None
             t0 = time.perf_counter()
             waited = 0.0
+            request = current.request
             try:
                 request = await self._authorize(current, state)
                 async with await gov.acquire() as permit:
@@ -188,14 +189,14 @@ class RequestPath:
                                 err = errors.APIError("unexpected response", status=status)
                             if err.code == NOTHING_FOUND:
                                 reservation.cancel()
-                                self._log(current, status, t0, waited, rows=0)
+                                self._log(request, status, t0, waited, rows=0)
                                 return
                             raise err
                         feed = CsvFeed()
                         # Every response starts with a header; only the first
                         # response's header reaches the caller.
                         drop_header = header_sent
-                        async for chunk in _chain([head] if head else [], chunks):
+                        async for chunk in _chain(head, chunks):
                             rows = feed.feed(chunk)
                             if rows and drop_header:
                                 drop_header = False
@@ -213,14 +214,13 @@ class RequestPath:
                             got += len(rows) - (not header_sent)
                             header_sent = True
                             yield rows
-                self._log(current, status, t0, waited, rows=got)
+                self._log(request, status, t0, waited, rows=got)
                 reservation.settle(self._price(current, got))
                 return
             except Exception as exc:
                 # Rows already delivered were paid for; the rest is released.
                 reservation.settle(self._price(current, got) if got else 0)
-                if status is None:
-                    self._log(current, None, t0, waited, exc)
+                self._log(request, status, t0, waited, exc, rows=got)
                 seen += got
                 if got and resume is not None:
                     current = resume(seen)
@@ -343,7 +343,7 @@ class RequestPath:
 
     def _log(
         self,
-        call: Call,
+        request: Request,
         status: int | None,
         t0: float,
         waited: float,
@@ -353,12 +353,14 @@ class RequestPath:
         if not logger.isEnabledFor(logging.DEBUG):
             return
         ms = (time.perf_counter() - t0) * 1000
-        outcome = str(status) if status is not None else f"failed ({type(exc).__name__})"
+        outcome = str(status) if status is not None else "no response"
+        if exc is not None:
+            outcome += f" ({type(exc).__name__})"
         extra = f", {rows} rows" if rows is not None else ""
         logger.debug(
             "%s %s -> %s in %.1f ms (governor wait %.1f ms%s)",
-            call.request.method,
-            self.redactor(call.request.redacted_url),
+            request.method,
+            self.redactor(request.redacted_url),
             outcome,
             ms,
             waited * 1000,
@@ -406,8 +408,8 @@ async def _drain(chunks: AsyncIterator[bytes], limit: int) -> bytes:
     return bytes(out)
 
 
-async def _chain(first: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    for chunk in first:
-        yield chunk
+async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
     async for chunk in rest:
         yield chunk

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import attrs
 
@@ -49,9 +49,11 @@ class Request:
 
     @property
     def full_url(self) -> str:
+        """The URL as sent: ``[]`` and ``,`` literal (as the docs show), everything
+        else percent-encoded (``+`` -> ``%2B``, ``|`` -> ``%7C``, space -> ``%20``)."""
         if not self.params:
             return self.url
-        return f"{self.url}?{urlencode(self.params, safe='[],')}"
+        return f"{self.url}?{urlencode(self.params, safe='[],', quote_via=quote)}"
 
     @property
     def redacted_url(self) -> str:

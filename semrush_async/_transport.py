@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 from multidict import CIMultiDictProxy
+from yarl import URL
 
 from ._sansio import Request
 from .errors import TransportError
@@ -33,8 +34,8 @@ class AiohttpTransport:
         try:
             async with self.session.request(
                 request.method,
-                request.url,
-                params=list(request.params) or None,
+                # The sans-I/O core owns the encoding; yarl must not re-encode it.
+                URL(request.full_url, encoded=True),
                 headers=dict(request.headers),
                 data=request.body,
                 timeout=self._timeout,

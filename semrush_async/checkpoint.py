@@ -1,9 +1,14 @@
 """A sqlite3 checkpoint for resumable harvests (stdlib only).
 
-One row per (job, target): the next offset to fetch, rows and pages received, and
-whether the target is finished. A job is identified by everything that changes the
-data (report, target type, columns, sort, filter, per-target limit), so resuming
-with different parameters starts afresh instead of mixing results.
+Two tables per job. ``harvest`` has one row per target: the next offset to fetch,
+rows and pages processed, and whether the target is finished. ``received`` holds
+pages that arrived (and were paid for) but that the consumer has not processed yet,
+as raw CSV fields; a resumed harvest replays them without any request. A page moves
+from ``received`` to ``harvest`` in one transaction when it is processed.
+
+A job is identified by everything that changes the data (report, target type,
+columns, sort, filter, per-target limit), so resuming with different parameters
+starts afresh instead of mixing results.
 """
 
 from __future__ import annotations
@@ -17,7 +22,19 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Checkpoint", "TargetProgress", "job_key"]
+__all__ = ["Checkpoint", "ReceivedPage", "TargetProgress", "job_key"]
+
+
+@attrs.frozen(slots=True)
+class ReceivedPage:
+    """A page that arrived but was not processed yet (raw CSV fields)."""
+
+    target: str
+    offset: int
+    header: tuple[str, ...]
+    rows: list[list[str]]
+    done: bool
+    units_exhausted: bool = False
 
 
 @attrs.frozen(slots=True)
@@ -52,6 +69,12 @@ class Checkpoint:
             " rows INTEGER NOT NULL, pages INTEGER NOT NULL, done INTEGER NOT NULL,"
             " PRIMARY KEY (job, target))"
         )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS received ("
+            " job TEXT NOT NULL, target TEXT NOT NULL, offset INTEGER NOT NULL,"
+            " header TEXT NOT NULL, rows TEXT NOT NULL, done INTEGER NOT NULL,"
+            " units_exhausted INTEGER NOT NULL, PRIMARY KEY (job, target, offset))"
+        )
 
     def load(self) -> dict[str, TargetProgress]:
         cur = self._db.execute(
@@ -59,6 +82,42 @@ class Checkpoint:
             (self.job,),
         )
         return {t: TargetProgress(o, r, p, bool(d)) for t, o, r, p, d in cur}
+
+    def store_received(self, page: ReceivedPage) -> None:
+        """Persist a page the moment it arrives (before the consumer sees it)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO received VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.job,
+                page.target,
+                page.offset,
+                json.dumps(page.header),
+                json.dumps(page.rows, ensure_ascii=False),
+                int(page.done),
+                int(page.units_exhausted),
+            ),
+        )
+
+    def load_received(self) -> list[ReceivedPage]:
+        cur = self._db.execute(
+            "SELECT target, offset, header, rows, done, units_exhausted FROM received"
+            " WHERE job = ? ORDER BY target, offset",
+            (self.job,),
+        )
+        return [
+            ReceivedPage(t, o, tuple(json.loads(h)), json.loads(r), bool(d), bool(u))
+            for t, o, h, r, d, u in cur
+        ]
+
+    def processed(self, target: str, offset: int, progress: TargetProgress) -> None:
+        """The consumer processed the page at ``offset``: record progress, drop the copy."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "DELETE FROM received WHERE job = ? AND target = ? AND offset = ?",
+                (self.job, target, offset),
+            )
+            self.record(target, progress)
 
     def record(self, target: str, progress: TargetProgress) -> None:
         self._db.execute(

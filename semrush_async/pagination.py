@@ -8,7 +8,8 @@ run would silently pay for the same Analytics data again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
+from contextlib import aclosing
 from typing import Any, Generic, TypeVar
 
 __all__ = ["ItemList", "Pager"]
@@ -28,7 +29,7 @@ class ItemList(list[T]):
 class Pager(Generic[T]):
     """Lazily runs ``source`` (an async generator of item batches) exactly once."""
 
-    def __init__(self, source: Callable[[Pager[T]], AsyncIterator[list[T]]]) -> None:
+    def __init__(self, source: Callable[[Pager[T]], AsyncGenerator[list[T], None]]) -> None:
         self._source = source
         self._started = False
         #: Requests sent so far.
@@ -39,7 +40,7 @@ class Pager(Generic[T]):
         #: may be incomplete, not finished.
         self.units_exhausted = False
 
-    def _claim(self) -> AsyncIterator[list[T]]:
+    def _claim(self) -> AsyncGenerator[list[T], None]:
         if self._started:
             raise RuntimeError(
                 "this pager was already consumed; call the resource method again "
@@ -48,19 +49,23 @@ class Pager(Generic[T]):
         self._started = True
         return self._source(self)
 
-    async def batches(self) -> AsyncIterator[list[T]]:
+    async def batches(self) -> AsyncGenerator[list[T], None]:
         """Yield items in batches as they arrive (the cheapest way to stream)."""
-        async for batch in self._claim():
-            self.count += len(batch)
-            yield batch
+        # aclosing: breaking out must close the request (and free its governor slot)
+        # now, not whenever the garbage collector finalises the inner generator.
+        async with aclosing(self._claim()) as source:
+            async for batch in source:
+                self.count += len(batch)
+                yield batch
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
 
-    async def _items(self) -> AsyncIterator[T]:
-        async for batch in self.batches():
-            for item in batch:
-                yield item
+    async def _items(self) -> AsyncGenerator[T, None]:
+        async with aclosing(self.batches()) as batches:
+            async for batch in batches:
+                for item in batch:
+                    yield item
 
     def __await__(self) -> Generator[Any, None, ItemList[T]]:
         return self._collect().__await__()

@@ -24,7 +24,9 @@ T = TypeVar("T")
 
 def virtual(main: Callable[[], Awaitable[T]]) -> T:
     """Run ``main`` on a fresh event loop whose clock jumps over idle waits."""
-    loop = looptime.patch_event_loop(asyncio.new_event_loop(), start=0)
+    base = asyncio.new_event_loop()
+    assert isinstance(base, asyncio.BaseEventLoop)
+    loop = looptime.patch_event_loop(base, start=0)
     try:
         return loop.run_until_complete(main())
     finally:

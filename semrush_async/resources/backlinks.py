@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
@@ -237,73 +238,97 @@ class BacklinksResource:
                     available=meter.remaining,
                 )
 
-        async def source(pager: Pager[Any]) -> AsyncIterator[list[Any]]:
-            path = self._client._request_path()
+        async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
             start, remaining = offset, limit
-            header_len = 0
-            factory: RowFactory | None = None
             while remaining is None or remaining > 0:
                 n = page_size if remaining is None else min(page_size, remaining)
                 if not spec.offset and spec.paged:
                     n = limit or page_size
-                shrunk = False
-                left = meter.remaining
-                if left is not None and price.per_line and spec.paged:
-                    fit = left // price.units
-                    if fit < 1:
-                        raise BudgetExceeded(
-                            f"{spec.type}: the unit_budget is used up after "
-                            f"{pager.count} rows; more rows may exist",
-                            needed=price.units,
-                            available=left,
-                        )
-                    if fit < n:
-                        n, shrunk = fit, True
-                call = query.call(start, n)
-                resume = None
-                if spec.paged and spec.offset:
-                    base, count = start, n
-
-                    def resume(seen: int, base: int = base, count: int = count) -> Call:
-                        return query.call(base + seen, count - seen)
-
+                n, shrunk = self._fit_budget(query, n, pager.count)
                 pager.pages += 1
                 got = 0
-                factory = None
-                async for batch in path.stream_rows(call, resume):
-                    if factory is None:
-                        # Each page's stream starts with its header row.
-                        header = tuple(batch[0])
-                        header_len = len(header)
-                        factory = _factory(spec.type, header)
-                        batch = batch[1:]
-                    rows = []
-                    for r in batch:
-                        if len(r) < header_len:
-                            r = r + [""] * (header_len - len(r))
-                        rows.append(factory(r))
-                    if rows:
-                        got += len(rows)
-                        yield rows
+                factory: RowFactory | None = None
+                stream = self.raw_page(query, start, n)
+                async with aclosing(stream):
+                    async for header, batch in stream:
+                        if factory is None:
+                            factory = _factory(spec.type, header)
+                        rows = list(map(factory, batch))
+                        if rows:
+                            got += len(rows)
+                            yield rows
                 if not spec.paged or not spec.offset:
                     return
                 start += got
                 if remaining is not None:
                     remaining -= got
                 if got < n:
-                    if not shrunk and price.per_line and await self._balance_ran_out(price.units):
+                    if not shrunk and await self.short_page_cut_by_balance(query, pager.count):
                         pager.units_exhausted = True
-                        meter.note_short_page()
-                        logger.warning(
-                            "%s for %s stopped after %d rows with the account's unit balance "
-                            "below one line's price: the data may be incomplete",
-                            spec.type,
-                            ",".join(query.targets),
-                            pager.count + got,
-                        )
                     return
 
         return Pager(source)
+
+    @staticmethod
+    def _row_factory(report: str, header: Sequence[str]) -> RowFactory:
+        return _factory(report, tuple(header))
+
+    def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
+        """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
+        price = PRICES[query.spec.type]
+        left = self._client.units.remaining
+        if left is None or not price.per_line or not query.spec.paged:
+            return n, False
+        fit = left // price.units
+        if fit < 1:
+            raise BudgetExceeded(
+                f"{query.spec.type}: the unit_budget is used up after {done} rows; "
+                "more rows may exist",
+                needed=price.units,
+                available=left,
+            )
+        return (fit, True) if fit < n else (n, False)
+
+    async def raw_page(
+        self, query: ReportQuery, start: int, n: int
+    ) -> AsyncGenerator[tuple[tuple[str, ...], list[list[str]]], None]:
+        """Stream one page as ``(header, raw rows)`` batches (rows padded to the header)."""
+        spec = query.spec
+        resume = None
+        if spec.paged and spec.offset:
+
+            def resume(seen: int) -> Call:
+                return query.call(start + seen, n - seen)
+
+        header: tuple[str, ...] | None = None
+        stream = self._client._request_path().stream_rows(query.call(start, n), resume)
+        async with aclosing(stream):
+            async for batch in stream:
+                if header is None:
+                    # Each page's stream starts with its header row.
+                    header = tuple(batch[0])
+                    batch = batch[1:]
+                width = len(header)
+                for i, r in enumerate(batch):
+                    if len(r) < width:
+                        batch[i] = r + [""] * (width - len(r))
+                if batch:
+                    yield header, batch
+
+    async def short_page_cut_by_balance(self, query: ReportQuery, rows_so_far: int) -> bool:
+        """After a short page: True (and a warning) if the unit balance may have cut it."""
+        price = PRICES[query.spec.type]
+        if not price.per_line or not await self._balance_ran_out(price.units):
+            return False
+        self._client.units.note_short_page()
+        logger.warning(
+            "%s for %s stopped after %d rows with the account's unit balance below one "
+            "line's price: the data may be incomplete",
+            query.spec.type,
+            ",".join(query.targets),
+            rows_so_far,
+        )
+        return True
 
     async def _balance_ran_out(self, line_price: int) -> bool:
         try:

@@ -187,7 +187,10 @@ class SemrushSandbox:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        # Comparison takes 200 targets: longer request lines than aiohttp's 8 KiB default.
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handler_cancellation=True, max_line_size=65536
+        )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
