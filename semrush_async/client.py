@@ -17,6 +17,7 @@ from ._sansio import Request, parse_units_balance
 from ._version import __version__
 from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit, LocalGovernance
 from .resources.backlinks import BacklinksResource
+from .resources.listings import ListingsPaths, ListingsResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
 
@@ -52,6 +53,7 @@ class SemrushClient:
         safety_margin: float = DEFAULT_SAFETY_MARGIN,
         retry_policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        listings_path: str | None = None,
     ) -> None:
         self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
         self.base_url = base_url.rstrip("/")
@@ -77,6 +79,10 @@ class SemrushClient:
         self._closed = False
         #: Backlinks Analytics reports.
         self.backlinks = BacklinksResource(self)
+        #: Listing Management v4 locations.
+        self.listings = ListingsResource(
+            self, ListingsPaths(listings_path) if listings_path else None
+        )
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -163,6 +163,8 @@ class APIError(SemrushError):
     hint = "See the message and details"
     #: Seconds the server asked to wait (Retry-After), where it said.
     retry_after: float | None = None
+    #: For bulk calls: the results of the batches completed before this error.
+    partial: list[Any] | None = None
 
 
 class BadRequest(APIError):
@@ -183,7 +185,7 @@ class AuthenticationError(APIError):
 class LoginRequired(AuthenticationError):
     """No usable token and no way to refresh one."""
 
-    hint = "Log in again with client.auth.device_login() or `semrush-async auth login`"
+    hint = "Log in again with client.auth.device_login()"
 
 
 class PermissionDenied(APIError):
