@@ -29,37 +29,26 @@ DIALECT = _Dialect
 class CsvFeed:
     """Feed bytes, get complete rows back; ``close()`` flushes a last unterminated row."""
 
-    __slots__ = ("_buf", "_quotes", "rows_out")
+    __slots__ = ("_buf", "rows_out")
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        # Count of '"' in _buf: odd means the buffer ends inside a quoted field.
-        self._quotes = 0
         self.rows_out = 0
 
     def feed(self, chunk: bytes) -> list[list[str]]:
         if not chunk:
             return []
-        start = len(self._buf)
         self._buf += chunk
-        self._quotes += chunk.count(b'"')
-        cut = self._buf.rfind(b"\n", start if self._quotes % 2 == 0 else 0)
+        buf = self._buf
+        cut = buf.rfind(b"\n")
+        # A line break is a row end only with an even number of quotes before it;
+        # otherwise it sits inside a quoted field: try the one before.
+        while cut >= 0 and buf.count(b'"', 0, cut) % 2:
+            cut = buf.rfind(b"\n", 0, cut)
         if cut < 0:
-            if self._quotes % 2 == 0:
-                return []
-            cut = self._buf.rfind(b"\n")
-            if cut < 0:
-                return []
-        if self._quotes % 2:
-            # The newest line break may sit inside a quoted field; find the last
-            # one with an even number of quotes before it.
-            while cut >= 0 and self._buf.count(b'"', 0, cut) % 2:
-                cut = self._buf.rfind(b"\n", 0, cut)
-            if cut < 0:
-                return []
-        head = bytes(self._buf[: cut + 1])
-        del self._buf[: cut + 1]
-        self._quotes -= head.count(b'"')
+            return []
+        head = bytes(buf[: cut + 1])
+        del buf[: cut + 1]
         return self._parse(head)
 
     def close(self) -> list[list[str]]:
@@ -69,7 +58,6 @@ class CsvFeed:
             return []
         tail = bytes(self._buf)
         self._buf.clear()
-        self._quotes = 0
         return self._parse(tail)
 
     @property

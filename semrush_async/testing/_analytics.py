@@ -20,6 +20,8 @@ from . import _data
 if TYPE_CHECKING:
     from ._sandbox import SandboxState
 
+from ._keys import STATE
+
 __all__ = ["analytics_handler", "balance_handler"]
 
 # The docs: "if this parameter is not specified or equals to 0, the default value
@@ -67,7 +69,7 @@ def check_key(state: SandboxState, key: str | None) -> str:
 
 async def balance_handler(request: web.Request) -> web.Response:
     """``/users/countapiunits.html?key=``: the balance with thousands separators."""
-    state: SandboxState = request.app["state"]
+    state: SandboxState = request.app[STATE]
     try:
         key = check_key(state, request.query.get("key"))
     except _Err as e:
@@ -76,7 +78,7 @@ async def balance_handler(request: web.Request) -> web.Response:
 
 
 async def analytics_handler(request: web.Request) -> web.StreamResponse:
-    state: SandboxState = request.app["state"]
+    state: SandboxState = request.app[STATE]
     q = request.query
     try:
         key = check_key(state, q.get("key"))

@@ -14,6 +14,7 @@ from aiohttp import web
 from ..client import SemrushClient
 from ..governance import Limit
 from ._analytics import OrderCache, analytics_handler, balance_handler
+from ._keys import STATE
 from ._state import EndpointCounters, Fault, FaultKind, Faults, StrictLimits, default_limits
 
 __all__ = ["DEFAULT_KEY", "SandboxState", "SemrushSandbox"]
@@ -170,7 +171,7 @@ class SemrushSandbox:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.app = web.Application()
-        self.app["state"] = self.state
+        self.app[STATE] = self.state
         self.app.router.add_get("/analytics/v1/", analytics_handler)
         self.app.router.add_get("/users/countapiunits.html", balance_handler)
         self._setup_extensions(token_lifetime, refresh_lifetime, locations)
