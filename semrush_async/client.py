@@ -16,6 +16,8 @@ from ._retry import RetryPolicy
 from ._sansio import Request, parse_units_balance
 from ._version import __version__
 from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit, LocalGovernance
+from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
+from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
 from .resources.listings import ListingsPaths, ListingsResource
 from .tokens import StaticToken, TokenProvider
@@ -54,6 +56,8 @@ class SemrushClient:
         retry_policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
         listings_path: str | None = None,
+        token_store: TokenStore | None = None,
+        oauth: OAuthConfig | None = None,
     ) -> None:
         self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
         self.base_url = base_url.rstrip("/")
@@ -68,8 +72,18 @@ class SemrushClient:
             else LocalGovernance(limits, safety_margin=safety_margin)
         )
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
-        self._tokens: TokenProvider | None = StaticToken(token) if isinstance(token, str) else token
         self._redactor = Redactor([self._api_key, token if isinstance(token, str) else None])
+        config = oauth or OAuthConfig()
+        provider = OAuthTokenProvider(
+            token_store if token_store is not None else MemoryTokenStore(),
+            refresh_ahead=config.refresh_ahead,
+        )
+        #: OAuth 2.0 logins for API v4 (device flow, auth code, refresh).
+        self.auth = AuthResource(self, provider, config)
+        provider.bind(self.auth._refresh)
+        self._tokens: TokenProvider | None = (
+            StaticToken(token) if isinstance(token, str) else token or provider
+        )
         #: The API-unit meter: ``spent``, ``reserved``, ``remaining``, ``balance()``.
         self.units = UnitMeter(unit_budget, balance_fetcher=self._fetch_balance)
         self._session = session

@@ -357,13 +357,14 @@ async def test_device_flow_pending_slow_down_and_success(
         async with http.post(sandbox.url + "/dag/device/token", data=grant) as r:
             return dict(await r.json())
 
-    assert (await poll())["error"] == "authorization_pending"
-    assert (await poll())["error"] == "slow_down"  # polled at once
-    oauth.advance(10)
+    assert (await poll())["error"] == "slow_down"  # polled at once: interval -> 10
+    oauth.advance(5)
+    assert (await poll())["error"] == "slow_down"  # 5 s is now too fast: -> 15
+    oauth.advance(15)
     assert (await poll())["error"] == "authorization_pending"
     async with http.get(code["verification_uri"]) as r:
         assert r.status == 200
-    oauth.advance(10)
+    oauth.advance(15)
     tokens = await poll()
     assert tokens["token_type"] == "Bearer"
     assert tokens["expires_in"] == 604_800

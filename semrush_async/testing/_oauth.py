@@ -6,7 +6,8 @@ Interpretations (the docs leave these open):
   refresh_token`` and no client secret (a device client is public); auth-code
   tokens need the ``client_id``/``client_secret`` they were issued to.
 * A refresh rotates both tokens; the old refresh token is rejected afterwards.
-* Polling faster than the current interval answers ``slow_down`` and adds 5 s to
+* Polling faster than the current interval (counted from the previous poll, or
+  from issuing the code for the first poll) answers ``slow_down`` and adds 5 s to
   the interval (RFC 8628 3.5).
 """
 
@@ -156,6 +157,7 @@ def setup_oauth(
                 expires_at=server.now() + server.device_expires_in,
                 interval=server.interval,
                 scope=str(scope) if scope else None,
+                last_poll=server.now(),
             )
             server.devices[dev.device_code] = dev
             server.by_user_code[dev.user_code] = dev
