@@ -250,13 +250,13 @@ class RequestPath:
     async def _reserve(self, call: Call, lines: int) -> Reservation:
         if call.report is None:
             return await self.meter.reserve("free", 0)
-        return await self.meter.reserve(call.report, PRICES[call.report].worst_case(lines))
+        return await self.meter.reserve(call.report, PRICES[call.report].cost(lines))
 
     @staticmethod
     def _price(call: Call, lines: int) -> int:
         if call.report is None:
             return 0
-        return PRICES[call.report].for_lines(lines)
+        return PRICES[call.report].cost(lines)
 
     async def _authorize(self, call: Call, state: _Attempts) -> Request:
         request = call.request

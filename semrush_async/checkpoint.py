@@ -75,6 +75,11 @@ class Checkpoint:
             " header TEXT NOT NULL, rows TEXT NOT NULL, done INTEGER NOT NULL,"
             " units_exhausted INTEGER NOT NULL, PRIMARY KEY (job, target, offset))"
         )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS notes ("
+            " job TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+            " PRIMARY KEY (job, key))"
+        )
 
     def load(self) -> dict[str, TargetProgress]:
         cur = self._db.execute(
@@ -109,8 +114,15 @@ class Checkpoint:
             for t, o, h, r, d, u in cur
         ]
 
-    def processed(self, target: str, offset: int, progress: TargetProgress) -> None:
-        """The consumer processed the page at ``offset``: record progress, drop the copy."""
+    def processed(
+        self,
+        target: str,
+        offset: int,
+        progress: TargetProgress,
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
+        """The consumer processed the page at ``offset``: record progress and ``notes``
+        (e.g. the output file's size) and drop the stored copy, in one transaction."""
         with self._db:
             self._db.execute("BEGIN")
             self._db.execute(
@@ -118,6 +130,16 @@ class Checkpoint:
                 (self.job, target, offset),
             )
             self.record(target, progress)
+            for key, value in (notes or {}).items():
+                self._db.execute(
+                    "INSERT OR REPLACE INTO notes (job, key, value) VALUES (?, ?, ?)",
+                    (self.job, key, value),
+                )
+
+    def notes(self) -> dict[str, str]:
+        """Notes committed with the last processed page."""
+        cur = self._db.execute("SELECT key, value FROM notes WHERE job = ?", (self.job,))
+        return dict(cur.fetchall())
 
     def record(self, target: str, progress: TargetProgress) -> None:
         self._db.execute(

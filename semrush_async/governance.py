@@ -192,14 +192,22 @@ _EPSILON: Final = 1e-6
 
 
 class _StartLog:
-    """Exact log of the last ``rate`` start times; admits when the oldest is
-    ``window`` seconds old."""
+    """Log of the last ``rate`` start slots; admits when the oldest is ``window`` old.
 
-    __slots__ = ("_log", "_rate", "_window")
+    A start that happens late (the event loop woke us a little after the slot opened)
+    is recorded at ``max(slot, actual - catchup)``, so scheduling lateness up to
+    ``catchup`` does not erode the rate (as GCRA keeps its theoretical arrival time).
+    With ``catchup = margin * W / 4``, any N+1 actual starts still span at least
+    ``W * (1 + 3 * margin / 4)``: the bound holds with three quarters of the margin
+    left for network jitter (a strict server timestamps arrivals, not our starts).
+    """
 
-    def __init__(self, rate: int, window: float) -> None:
+    __slots__ = ("_catchup", "_log", "_rate", "_window")
+
+    def __init__(self, rate: int, window: float, catchup: float = 0.0) -> None:
         self._rate = rate
         self._window = window
+        self._catchup = catchup
         self._log: collections.deque[float] = collections.deque(maxlen=rate)
 
     async def wait(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -210,7 +218,8 @@ class _StartLog:
             await asyncio.sleep(delay)
 
     def record(self, t: float) -> None:
-        self._log.append(t)
+        slot = self._log[0] + self._window if len(self._log) == self._rate else -math.inf
+        self._log.append(max(slot, t - self._catchup))
 
 
 class EndpointGovernor:
@@ -225,10 +234,11 @@ class EndpointGovernor:
         self.limit = limit
         self.safety_margin = safety_margin
         stretch = 1.0 + safety_margin
+        catchup = safety_margin * limit.per / 4
         if limit.strategy is Strategy.SPACED:
-            self._log = _StartLog(1, limit.per * stretch / limit.rate)
+            self._log = _StartLog(1, limit.per * stretch / limit.rate, catchup)
         else:
-            self._log = _StartLog(limit.rate, limit.per * stretch)
+            self._log = _StartLog(limit.rate, limit.per * stretch, catchup)
         # asyncio.Lock never lets a newcomer barge past queued waiters: FIFO.
         self._turnstile = asyncio.Lock()
         self._slots = asyncio.Semaphore(limit.concurrency) if limit.concurrency else None

@@ -124,7 +124,7 @@ class FileTokenStore:
     """A JSON file, created with mode 0600 and replaced atomically on every save."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
 
     async def load(self) -> TokenSet | None:
         return await anyio.to_thread.run_sync(self._load)

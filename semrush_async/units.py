@@ -29,10 +29,9 @@ class Price:
     units: int
     per_line: bool
 
-    def worst_case(self, lines: int) -> int:
-        return self.units * lines if self.per_line else self.units
-
-    def for_lines(self, lines: int) -> int:
+    def cost(self, lines: int) -> int:
+        """Units for a response of ``lines`` lines (reserve with lines requested,
+        settle with lines received)."""
         return self.units * lines if self.per_line else self.units
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from semrush_async.governance import (
     DEFAULT_LIMITS,
+    DEFAULT_SAFETY_MARGIN,
     EndpointGovernor,
     Limit,
     LocalGovernance,
@@ -269,6 +270,12 @@ def test_property_no_window_holds_more_than_n(
         ]
         await asyncio.gather(*tasks, *cancels, return_exceptions=True)
         assert max_in_window(starts, per) <= rate
+        # The precise bound: any N+1 starts span W * (1 + 3 margin / 4) or more,
+        # leaving three quarters of the safety margin for network jitter.
+        ordered = sorted(starts)
+        for k in range(len(ordered) - rate):
+            span = ordered[k + rate] - ordered[k]
+            assert span >= per * (1 + 3 * DEFAULT_SAFETY_MARGIN / 4) - 1e-6
         if concurrency is not None:
             assert peak <= concurrency
         s = gov.stats()

@@ -11,10 +11,10 @@ from semrush_async.units import PRICES, UnitMeter
 
 
 def test_documented_prices() -> None:
-    assert PRICES["backlinks"].worst_case(100) == 4000
-    assert PRICES["backlinks_overview"].worst_case(100) == 40
-    assert PRICES["backlinks_categories"].worst_case(1) == 50
-    assert PRICES["backlinks_ascore_profile"].worst_case(1) == 100
+    assert PRICES["backlinks"].cost(100) == 4000
+    assert PRICES["backlinks_overview"].cost(100) == 40
+    assert PRICES["backlinks_categories"].cost(1) == 50
+    assert PRICES["backlinks_ascore_profile"].cost(1) == 100
     assert len(PRICES) == 15
 
 

@@ -45,10 +45,7 @@ class TargetType(enum.StrEnum):
     URL = "url"
 
 
-_row = attrs.frozen(slots=True, kw_only=True, cache_hash=False)
-
-
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class BacklinksOverview:
     ascore: int | None = None
     total: int | None = None
@@ -66,7 +63,7 @@ class BacklinksOverview:
     frames_num: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class BacklinkRow:
     page_ascore: int | None = None
     response_code: int | None = None
@@ -92,7 +89,7 @@ class BacklinkRow:
     lostlink: bool | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class RefDomainRow:
     domain_ascore: int | None = None
     domain: str | None = None
@@ -103,7 +100,7 @@ class RefDomainRow:
     last_seen: datetime | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class RefIpRow:
     ip: str | None = None
     country: str | None = None
@@ -113,21 +110,21 @@ class RefIpRow:
     last_seen: datetime | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class TldRow:
     zone: str | None = None
     domains_num: int | None = None
     backlinks_num: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class GeoRow:
     country: str | None = None
     domains_num: int | None = None
     backlinks_num: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class AnchorRow:
     anchor: str | None = None
     domains_num: int | None = None
@@ -136,7 +133,7 @@ class AnchorRow:
     last_seen: datetime | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class IndexedPageRow:
     source_url: str | None = None
     source_title: str | None = None
@@ -148,7 +145,7 @@ class IndexedPageRow:
     internal_num: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class CompetitorRow:
     ascore: int | None = None
     neighbour: str | None = None
@@ -158,7 +155,7 @@ class CompetitorRow:
     backlinks_num: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class MatrixRow:
     """``backlinks`` maps each requested target to its backlink count from ``domain``."""
 
@@ -168,7 +165,7 @@ class MatrixRow:
     backlinks: Mapping[str, int | None] | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class ComparisonRow:
     target: str | None = None
     target_type: TargetType | None = None
@@ -184,13 +181,13 @@ class ComparisonRow:
     frames_num: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class AscoreProfileRow:
     ascore: int | None = None
     domains_num: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class CategoryProfileRow:
     """``rating`` is the number of referring domains in the category."""
 
@@ -198,7 +195,7 @@ class CategoryProfileRow:
     rating: int | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class CategoryRow:
     """``rating`` is the confidence (0..1) that the target belongs to the category."""
 
@@ -206,7 +203,7 @@ class CategoryRow:
     rating: float | None = None
 
 
-@_row
+@attrs.frozen(slots=True, kw_only=True)
 class HistoricalRow:
     date: datetime | None = None
     backlinks_num: int | None = None

@@ -118,6 +118,9 @@ class Harvest:
         self._ckpt: Checkpoint | None = None
         self._live: dict[str, TargetProgress] = {}
         self._closing = False
+        self._notes: dict[str, str] = {}
+        #: Notes committed by an earlier run (read when the harvest starts).
+        self.resumed_notes: dict[str, str] = {}
 
     # --- protocol -------------------------------------------------------------------------
 
@@ -142,6 +145,15 @@ class Harvest:
             self._processed(self._in_hand)
         await self.aclose()
 
+    def note(self, key: str, value: str) -> None:
+        """Commit ``key=value`` with the item in hand when it is marked processed.
+
+        An exporter notes its output file's size after writing each page; on resume it
+        truncates the file to the size noted with the last processed page, so a page
+        written but not marked processed is not duplicated when it is replayed.
+        """
+        self._notes[key] = value
+
     # --- engine ---------------------------------------------------------------------------
 
     def _query(self, target: str) -> ReportQuery:
@@ -152,6 +164,7 @@ class Harvest:
             Checkpoint(self._checkpoint_path, self._job) if self._checkpoint_path else None
         )
         progress = ckpt.load() if ckpt else {}
+        self.resumed_notes = ckpt.notes() if ckpt else {}
         replay = ckpt.load_received() if ckpt else []
         self._live = {t: progress.get(t, TargetProgress()) for t in self.targets}
         # Where each target's fetching resumes: after its last received page.
@@ -281,7 +294,8 @@ class Harvest:
         if item.done:
             self.completed.append(item.target)
         if self._ckpt is not None:
-            self._ckpt.processed(item.target, item.offset, new)
+            self._ckpt.processed(item.target, item.offset, new, self._notes)
+            self._notes = {}
 
     async def _target(
         self,

@@ -229,7 +229,7 @@ class BacklinksResource:
         meter = self._client.units
         if limit is not None and price.per_line and meter.remaining is not None:
             # A caller asking for an explicit number of lines learns up front.
-            worst = price.worst_case(limit)
+            worst = price.cost(limit)
             if worst > meter.remaining:
                 raise BudgetExceeded(
                     f"{spec.type}: {limit} lines could cost {worst} API units but only "

@@ -156,6 +156,7 @@ class SemrushSandbox:
         token_lifetime: float = 604_800.0,
         refresh_lifetime: float = 2_592_000.0,
         locations: int = 60,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         faults = Faults(fault_rate, fault_seed, *(() if fault_kinds is None else (fault_kinds,)))
         self.limits = default_limits(limits)
@@ -168,6 +169,8 @@ class SemrushSandbox:
             retry_after=retry_after,
         )
         self._port = port
+        #: Defaults for every :meth:`client` (e.g. a retry policy or safety margin).
+        self.client_options = dict(client_options or {})
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.app = web.Application()
@@ -224,6 +227,7 @@ class SemrushSandbox:
 
     def client(self, **kwargs: Any) -> SemrushClient:
         """A client pointed at this sandbox (its key, URLs and limits unless overridden)."""
+        kwargs = {**self.client_options, **kwargs}
         kwargs.setdefault("api_key", self.api_key)
         kwargs.setdefault("base_url", self.url)
         kwargs.setdefault("oauth_url", self.url)
