@@ -67,6 +67,11 @@ class CsvFeed:
 
     def _parse(self, data: bytes) -> list[list[str]]:
         text = data.decode("utf-8", "replace")
-        rows = [r for r in csv.reader(io.StringIO(text, newline=""), DIALECT) if r]
+        if b'"' not in data:
+            # No quote anywhere: no field can hold ";" or a line break, so plain
+            # splitting is exact, and about twice as fast as csv.reader.
+            rows = [line.split(";") for line in text.replace("\r\n", "\n").split("\n") if line]
+        else:
+            rows = [r for r in csv.reader(io.StringIO(text, newline=""), DIALECT) if r]
         self.rows_out += len(rows)
         return rows

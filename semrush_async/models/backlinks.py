@@ -262,21 +262,27 @@ _CONVERTERS: Final[Mapping[str, Callable[[str], Any] | None]] = {
     "TargetType | None": _target_type,
 }
 # Inlined in generated code: the common types skip a Python-level call per value.
+# Inlined in generated code: no Python-level call per value for the common types.
 _INLINE: Final[Mapping[str, str]] = {
     "int | None": "(int({v}) if {v} else None)",
-    "bool | None": "({v} == 'true' if {v} else None)",
+    "bool | None": "_bool_of({v})",
     "str | None": "{v}",
+    "datetime | None": "(_fromts(int({v}), _UTC) if {v} else None)",
+    "float | None": "(float({v}) if {v} else None)",
 }
+_BOOLS: Final = {"true": True, "false": False}
 
 RowFactory = Callable[[Sequence[str]], Any]
 
 
 def row_factory(report: str, header: Sequence[str]) -> RowFactory:
-    """Compile a function turning one CSV row (in ``header`` order) into a typed row.
+    """Compile a function turning one CSV row (exactly ``len(header)`` fields, in
+    ``header`` order) into a typed row.
 
     Unknown header names are ignored, except for ``backlinks_matrix``, whose extra
-    columns are the per-target counts. The generated function sets slots directly:
-    attrs' frozen ``__init__`` would cost an ``object.__setattr__`` call per field.
+    columns are the per-target counts. The generated function unpacks the row into
+    locals once and sets slots directly: attrs' frozen ``__init__`` would cost an
+    ``object.__setattr__`` call per field.
     """
     cls = ROW_TYPES[report]
     fields = {f.name: f for f in attrs.fields(cls)}
@@ -284,11 +290,16 @@ def row_factory(report: str, header: Sequence[str]) -> RowFactory:
     ns: dict[str, Any] = {
         "_new": object.__new__,
         "_cls": cls,
-        "_ts": _ts,
-        "_float": _float,
+        "_fromts": datetime.fromtimestamp,
+        "_UTC": UTC,
+        "_bool_of": _BOOLS.get,
         "_target_type": _target_type,
     }
-    lines = ["def make(r):", "    o = _new(_cls)"]
+    names = [f"c{i}" for i in range(len(header))]
+    lines = ["def make(r):"]
+    if names:
+        lines.append(f"    {', '.join(names)}, = r")
+    lines.append("    o = _new(_cls)")
     for name, f in fields.items():
         setter = f"_s_{name}"
         ns[setter] = getattr(cls, name).__set__
@@ -299,14 +310,14 @@ def row_factory(report: str, header: Sequence[str]) -> RowFactory:
         elif name not in position:
             expr = "None"
         else:
-            v = f"r[{position[name]}]"
+            v = names[position[name]]
             ftype = str(f.type)
-            if ftype in _INLINE:
-                expr = _INLINE[ftype].format(v=v)
-            else:
+            template = _INLINE.get(ftype)
+            if template is None:
                 conv = _CONVERTERS[ftype]
                 assert conv is not None
-                expr = f"{conv.__name__}({v})"
+                template = f"{conv.__name__}({{v}})"
+            expr = template.format(v=v)
         lines.append(f"    {setter}(o, {expr})")
     lines.append("    return o")
     exec("\n".join(lines), ns)  # noqa: S102 - code built from attrs field names only

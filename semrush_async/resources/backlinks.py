@@ -310,8 +310,9 @@ class BacklinksResource:
                     batch = batch[1:]
                 width = len(header)
                 for i, r in enumerate(batch):
-                    if len(r) < width:
-                        batch[i] = r + [""] * (width - len(r))
+                    if len(r) != width:
+                        # Rows are unpacked by position: pad short ones, cut long ones.
+                        batch[i] = (r + [""] * (width - len(r)))[:width]
                 if batch:
                     yield header, batch
 

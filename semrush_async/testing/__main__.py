@@ -16,9 +16,14 @@ async def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--no-limits", action="store_true", help="reject nothing (benchmarks)")
     args = parser.parse_args(argv)
     async with SemrushSandbox(
-        port=args.port, seed=args.seed, latency=args.latency, fault_rate=args.fault_rate
+        port=args.port,
+        seed=args.seed,
+        latency=args.latency,
+        fault_rate=args.fault_rate,
+        enforce_limits=not args.no_limits,
     ) as sandbox:
         print(sandbox.port, flush=True)
         print(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._sandbox import SandboxState
 
 from ._keys import STATE
+from ._state import CURRENT_FAULT
 
 __all__ = ["analytics_handler", "balance_handler"]
 
@@ -124,7 +125,7 @@ async def _serve(request: web.Request, state: SandboxState, key: str) -> web.Str
     state.balances[key] -= cost
     state.units_spent[key] = state.units_spent.get(key, 0) + cost
 
-    fault = request.get("fault")
+    fault = CURRENT_FAULT.get()
     resp = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8"})
     await resp.prepare(request)
     buf = io.StringIO()

@@ -15,7 +15,15 @@ from ..client import SemrushClient
 from ..governance import Limit
 from ._analytics import OrderCache, analytics_handler, balance_handler
 from ._keys import STATE
-from ._state import EndpointCounters, Fault, FaultKind, Faults, StrictLimits, default_limits
+from ._state import (
+    CURRENT_FAULT,
+    EndpointCounters,
+    Fault,
+    FaultKind,
+    Faults,
+    StrictLimits,
+    default_limits,
+)
 
 __all__ = ["DEFAULT_KEY", "SandboxState", "SemrushSandbox"]
 
@@ -72,7 +80,7 @@ class SandboxState:
             return _json(429, {"code": 429, "message": "rate limit exceeded"}, headers)
         try:
             fault = self.faults.next(endpoint)
-            request["fault"] = fault
+            CURRENT_FAULT.set(fault)
             if fault is not None:
                 self.limits.counters[endpoint].faults += 1
                 if fault.kind == "stall":
@@ -157,9 +165,11 @@ class SemrushSandbox:
         refresh_lifetime: float = 2_592_000.0,
         locations: int = 60,
         client_options: Mapping[str, Any] | None = None,
+        enforce_limits: bool = True,
     ) -> None:
         faults = Faults(fault_rate, fault_seed, *(() if fault_kinds is None else (fault_kinds,)))
-        self.limits = default_limits(limits)
+        # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
+        self.limits = default_limits(limits) if enforce_limits else {}
         self.state = SandboxState(
             seed=seed,
             balances=keys if keys is not None else {DEFAULT_KEY: DEFAULT_BALANCE},
@@ -232,7 +242,7 @@ class SemrushSandbox:
         kwargs.setdefault("base_url", self.url)
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
-        if "governance" not in kwargs:
+        if "governance" not in kwargs and self.limits:
             kwargs.setdefault("limits", self.limits)
         if "token" not in kwargs and "oauth" in self.state.extensions:
             kwargs["token"] = self.state.extensions["oauth"].issue_static_token()

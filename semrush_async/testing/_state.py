@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import random
 from collections.abc import Mapping
 from typing import Any, Final, Literal
@@ -12,7 +13,7 @@ import attrs
 
 from ..governance import DEFAULT_LIMITS, Limit
 
-__all__ = ["EndpointCounters", "Fault", "FaultKind", "Faults", "StrictLimits"]
+__all__ = ["CURRENT_FAULT", "EndpointCounters", "Fault", "FaultKind", "Faults", "StrictLimits"]
 
 FaultKind = Literal["502", "550", "553", "554", "429", "drop", "stall"]
 FAULT_KINDS: Final[tuple[FaultKind, ...]] = ("502", "550", "553", "554", "429", "drop", "stall")
@@ -98,9 +99,17 @@ class StrictLimits:
 
 @attrs.frozen
 class Fault:
+    """One injected fault."""
+
     kind: FaultKind
     #: For ``429``: the Retry-After value sent; for ``stall``: seconds to stall.
     seconds: float = 1.0
+
+
+#: The fault chosen for the request being handled (handlers run in its task).
+CURRENT_FAULT: contextvars.ContextVar[Fault | None] = contextvars.ContextVar(
+    "semrush_sandbox_fault", default=None
+)
 
 
 class Faults:
