@@ -398,7 +398,7 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Reproduce with `nox -s bench` (about 12 minutes). CI runs "
+        "Reproduce with `nox -s bench` (about 10 minutes). CI runs "
         "`nox -s bench -- --smoke` (tiny sizes) so the benchmarks keep working; smoke "
         "figures are not verdicts. Raw figures: `benchmarks/results/latest.json`.",
         "",
