@@ -29,11 +29,10 @@ DIALECT = _Dialect
 class CsvFeed:
     """Feed bytes, get complete rows back; ``close()`` flushes a last unterminated row."""
 
-    __slots__ = ("_buf", "rows_out")
+    __slots__ = ("_buf",)
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self.rows_out = 0
 
     def feed(self, chunk: bytes) -> list[list[str]]:
         if not chunk:
@@ -73,5 +72,4 @@ class CsvFeed:
             rows = [line.split(";") for line in text.replace("\r\n", "\n").split("\n") if line]
         else:
             rows = [r for r in csv.reader(io.StringIO(text, newline=""), DIALECT) if r]
-        self.rows_out += len(rows)
         return rows

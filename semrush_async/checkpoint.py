@@ -157,14 +157,5 @@ class Checkpoint:
             ),
         )
 
-    def summary(self) -> Mapping[str, int]:
-        cur = self._db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(done), 0), COALESCE(SUM(rows), 0) FROM harvest"
-            " WHERE job = ?",
-            (self.job,),
-        )
-        targets, done, rows = cur.fetchone()
-        return {"targets": targets, "done": done, "rows": rows}
-
     def close(self) -> None:
         self._db.close()

@@ -70,30 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run against the built-in sandbox (no key, no network)",
     )
-    env = os.environ.get
-    p.add_argument(
-        "--api-key", default=env("SEMRUSH_API_KEY"), help="Analytics API key (env SEMRUSH_API_KEY)"
+    # Every client option has a flag and an environment variable.
+    env_options = (
+        ("--api-key", "SEMRUSH_API_KEY", None, "Analytics API key"),
+        ("--base-url", "SEMRUSH_BASE_URL", DEFAULT_BASE_URL, "API base URL"),
+        ("--oauth-url", "SEMRUSH_OAUTH_URL", DEFAULT_OAUTH_URL, "OAuth server URL"),
+        ("--www-url", "SEMRUSH_WWW_URL", DEFAULT_WWW_URL, "URL of the unit balance endpoint"),
+        (
+            "--token-file",
+            "SEMRUSH_TOKEN_FILE",
+            str(_config_dir() / "tokens.json"),
+            "where OAuth tokens are stored, mode 0600",
+        ),
     )
-    p.add_argument(
-        "--base-url",
-        default=env("SEMRUSH_BASE_URL", DEFAULT_BASE_URL),
-        help="API base URL (env SEMRUSH_BASE_URL)",
-    )
-    p.add_argument(
-        "--oauth-url",
-        default=env("SEMRUSH_OAUTH_URL", DEFAULT_OAUTH_URL),
-        help="OAuth server URL (env SEMRUSH_OAUTH_URL)",
-    )
-    p.add_argument(
-        "--www-url",
-        default=env("SEMRUSH_WWW_URL", DEFAULT_WWW_URL),
-        help="URL of the unit balance endpoint (env SEMRUSH_WWW_URL)",
-    )
-    p.add_argument(
-        "--token-file",
-        default=env("SEMRUSH_TOKEN_FILE", str(_config_dir() / "tokens.json")),
-        help="where OAuth tokens are stored, mode 0600 (env SEMRUSH_TOKEN_FILE)",
-    )
+    for flag, var, default, text in env_options:
+        p.add_argument(flag, default=os.environ.get(var, default), help=f"{text} (env {var})")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     sub = p.add_subparsers(dest="command", required=True)
 

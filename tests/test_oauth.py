@@ -53,6 +53,15 @@ def fake_sleep(
     return sleep
 
 
+async def log_in(c: SemrushClient, sb: SemrushSandbox) -> None:
+    """Store a fresh device-flow token set, as if the user had logged in."""
+    doc = oauth(sb).issue_token_set()
+    tokens = TokenSet.from_response(
+        doc, grant="device_code", now=time.time(), refresh_lifetime=30 * 86400
+    )
+    await c.auth.provider.set(tokens)
+
+
 def offset_clock(sb: SemrushSandbox) -> Callable[[], float]:
     return lambda: time.time() + oauth(sb).offset
 
@@ -150,12 +159,7 @@ async def test_auth_code_exchange_and_refresh_rotation(sandbox: SemrushSandbox) 
 async def test_401_refreshes_once_and_retries(sandbox: SemrushSandbox) -> None:
     store = MemoryTokenStore()
     async with sandbox.client(token=None, token_store=store) as c:
-        doc = oauth(sandbox).issue_token_set()
-        await c.auth.provider.set(
-            TokenSet.from_response(
-                doc, grant="device_code", now=time.time(), refresh_lifetime=30 * 86400
-            )
-        )
+        await log_in(c, sandbox)
         oauth(sandbox).revoke_all()  # the server forgets access tokens
         loc = await c.listings.get_location(some_location(sandbox))
     assert loc.id
@@ -167,12 +171,7 @@ async def test_401_refreshes_once_and_retries(sandbox: SemrushSandbox) -> None:
 
 async def test_single_flight_refresh_for_100_concurrent_calls(sandbox: SemrushSandbox) -> None:
     async with sandbox.client(token=None) as c:
-        doc = oauth(sandbox).issue_token_set()
-        await c.auth.provider.set(
-            TokenSet.from_response(
-                doc, grant="device_code", now=time.time(), refresh_lifetime=30 * 86400
-            )
-        )
+        await log_in(c, sandbox)
         oauth(sandbox).advance(WEEK + 1)  # every access token is now expired
         c.auth.provider.clock = offset_clock(sandbox)
         lid = some_location(sandbox)
@@ -186,12 +185,7 @@ async def test_single_flight_refresh_for_100_concurrent_calls(sandbox: SemrushSa
 
 async def test_refresh_ahead_of_expiry_avoids_401(sandbox: SemrushSandbox) -> None:
     async with sandbox.client(token=None) as c:
-        doc = oauth(sandbox).issue_token_set()
-        await c.auth.provider.set(
-            TokenSet.from_response(
-                doc, grant="device_code", now=time.time(), refresh_lifetime=30 * 86400
-            )
-        )
+        await log_in(c, sandbox)
         oauth(sandbox).advance(WEEK - 600)  # ten minutes left, inside refresh_ahead
         c.auth.provider.clock = offset_clock(sandbox)
         await c.listings.get_location(some_location(sandbox))
@@ -201,12 +195,7 @@ async def test_refresh_ahead_of_expiry_avoids_401(sandbox: SemrushSandbox) -> No
 
 async def test_refresh_impossible_says_log_in_again(sandbox: SemrushSandbox) -> None:
     async with sandbox.client(token=None) as c:
-        doc = oauth(sandbox).issue_token_set()
-        await c.auth.provider.set(
-            TokenSet.from_response(
-                doc, grant="device_code", now=time.time(), refresh_lifetime=30 * 86400
-            )
-        )
+        await log_in(c, sandbox)
         oauth(sandbox).advance(31 * 86400)
         c.auth.provider.clock = offset_clock(sandbox)
         with pytest.raises(LoginRequired, match="device_login"):

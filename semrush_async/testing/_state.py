@@ -7,7 +7,7 @@ import collections
 import contextvars
 import random
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
 
@@ -156,7 +156,3 @@ def default_limits(overrides: Mapping[str, Limit] | None) -> dict[str, Limit]:
     """The client's published defaults (minus unpublished ones), with overrides."""
     published = {k: v for k, v in DEFAULT_LIMITS.items() if k not in ("oauth", "units")}
     return {**published, **(overrides or {})}
-
-
-def counters_snapshot(counters: Mapping[str, EndpointCounters]) -> dict[str, Any]:
-    return {k: attrs.asdict(v) for k, v in counters.items()}
