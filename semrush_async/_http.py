@@ -130,7 +130,7 @@ class RequestPath:
                 async with await gov.acquire() as permit:
                     waited = permit.waited
                     t0 = time.perf_counter()
-                    async with self.transport.open(request) as opened:
+                    async with self.transport.open(request, permit.sent) as opened:
                         status = opened.status
                         body = await opened.read()
                         headers = opened.headers
@@ -176,7 +176,7 @@ class RequestPath:
                 async with await gov.acquire() as permit:
                     waited = permit.waited
                     t0 = time.perf_counter()
-                    async with self.transport.open(request) as opened:
+                    async with self.transport.open(request, permit.sent) as opened:
                         status = opened.status
                         chunks = opened.chunks()
                         head = await _peek(chunks, 8)

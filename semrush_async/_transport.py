@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -30,7 +31,9 @@ class AiohttpTransport:
         self._redact = redact
 
     @asynccontextmanager
-    async def open(self, request: Request) -> AsyncIterator[_Opened]:
+    async def open(
+        self, request: Request, on_sent: Callable[[], None] | None = None
+    ) -> AsyncIterator[_Opened]:
         try:
             async with self.session.request(
                 request.method,
@@ -40,6 +43,7 @@ class AiohttpTransport:
                 data=request.body,
                 timeout=self._timeout,
                 allow_redirects=False,
+                trace_request_ctx=_SentHook(on_sent) if on_sent else None,
             ) as resp:
                 yield _Opened(resp, self._fail)
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -49,6 +53,27 @@ class AiohttpTransport:
         # aiohttp's messages embed the full URL, query string (API key) included.
         text = self._redact(f"{type(exc).__name__}: {exc}")
         return TransportError(text)
+
+
+class _SentHook:
+    __slots__ = ("on_sent",)
+
+    def __init__(self, on_sent: Callable[[], None]) -> None:
+        self.on_sent = on_sent
+
+
+async def _headers_sent(session: object, ctx: Any, params: object) -> None:
+    hook = getattr(ctx, "trace_request_ctx", None)
+    if isinstance(hook, _SentHook):
+        hook.on_sent()
+
+
+def sent_trace() -> aiohttp.TraceConfig:
+    """Reports when request headers leave (after any connection setup) to the
+    governor, which measures spacing from there (see ``Permit.sent``)."""
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_headers_sent)
+    return trace
 
 
 class _Opened:

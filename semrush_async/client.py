@@ -14,6 +14,7 @@ from ._http import Auth, Call, Dialect, RequestPath
 from ._redact import Redactor
 from ._retry import RetryPolicy
 from ._sansio import Request, parse_units_balance
+from ._transport import AiohttpTransport, sent_trace
 from ._version import __version__
 from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit, LocalGovernance
 from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
@@ -84,8 +85,18 @@ class SemrushClient:
         self._tokens: TokenProvider | None = (
             StaticToken(token) if isinstance(token, str) else token or provider
         )
+        # A shared governance (Redis) is keyed by the credential and may share the
+        # unit budget too.
+        bind = getattr(self.governance, "bind", None)
+        if bind is not None:
+            bind(self._api_key or "api-v4")
+        make_meter = getattr(self.governance, "unit_meter", None)
         #: The API-unit meter: ``spent``, ``reserved``, ``remaining``, ``balance()``.
-        self.units = UnitMeter(unit_budget, balance_fetcher=self._fetch_balance)
+        self.units: UnitMeter = (
+            make_meter(unit_budget, self._fetch_balance)
+            if make_meter is not None
+            else UnitMeter(unit_budget, balance_fetcher=self._fetch_balance)
+        )
         self._session = session
         self._owns_session = session is None
         self._rng = rng
@@ -124,8 +135,8 @@ class SemrushClient:
                 self._session = aiohttp.ClientSession(
                     headers={"User-Agent": f"semrush-async/{__version__}"},
                     connector=aiohttp.TCPConnector(limit=100),
+                    trace_configs=[sent_trace()],
                 )
-            from ._transport import AiohttpTransport
 
             self._path = RequestPath(
                 AiohttpTransport(self._session, self.timeout, self._redactor),

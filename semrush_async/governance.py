@@ -128,6 +128,10 @@ class Permit(Protocol):
 
     def release(self) -> None: ...
 
+    def sent(self) -> None:
+        """Called when the request actually left (connection set up, headers sent)."""
+        ...
+
     async def __aenter__(self) -> Permit: ...
 
     async def __aexit__(
@@ -165,12 +169,19 @@ class Governance(Protocol):
 
 
 class _Permit:
-    __slots__ = ("_gov", "_released", "waited")
+    __slots__ = ("_gov", "_released", "_slot", "waited")
 
-    def __init__(self, gov: EndpointGovernor, waited: float) -> None:
+    def __init__(self, gov: EndpointGovernor, waited: float, slot: float) -> None:
         self._gov = gov
         self._released = False
+        self._slot = slot
         self.waited = waited
+
+    def sent(self) -> None:
+        """The request went out now (e.g. after opening a connection): if that is
+        later than its slot allows, move the slot so later starts keep their
+        distance from what the server sees."""
+        self._slot = self._gov._log.sent(self._slot, asyncio.get_running_loop().time())
 
     def release(self) -> None:
         if not self._released:
@@ -212,14 +223,28 @@ class _StartLog:
 
     async def wait(self, loop: asyncio.AbstractEventLoop) -> None:
         while len(self._log) == self._rate:
-            delay = self._log[0] + self._window - loop.time()
+            # min(), not [0]: a slot moved by sent() may no longer be the earliest.
+            delay = min(self._log) + self._window - loop.time()
             if delay <= _EPSILON:
                 return
             await asyncio.sleep(delay)
 
-    def record(self, t: float) -> None:
-        slot = self._log[0] + self._window if len(self._log) == self._rate else -math.inf
-        self._log.append(max(slot, t - self._catchup))
+    def record(self, t: float) -> float:
+        slot = min(self._log) + self._window if len(self._log) == self._rate else -math.inf
+        recorded = max(slot, t - self._catchup)
+        self._log.append(recorded)
+        return recorded
+
+    def sent(self, recorded: float, t: float) -> float:
+        """Replace ``recorded`` with ``t - catchup`` when the request left late."""
+        late = t - self._catchup
+        if late <= recorded:
+            return recorded
+        for i, value in enumerate(self._log):
+            if value == recorded:
+                self._log[i] = late
+                return late
+        return recorded  # already out of the log: nothing left to protect
 
 
 class EndpointGovernor:
@@ -269,7 +294,7 @@ class EndpointGovernor:
                         self._slots.release()
                     raise
                 now = loop.time()
-                self._log.record(now)
+                slot = self._log.record(now)
         finally:
             self._waiting -= 1
         waited = now - t0
@@ -278,7 +303,7 @@ class EndpointGovernor:
         self._max_in_flight = max(self._max_in_flight, self._in_flight)
         self._total_wait += waited
         self._max_wait = max(self._max_wait, waited)
-        return _Permit(self, waited)
+        return _Permit(self, waited, slot)
 
     async def _admit(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:

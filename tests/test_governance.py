@@ -283,3 +283,25 @@ def test_property_no_window_holds_more_than_n(
         assert s.waiting == 0
 
     virtual(main)
+
+
+def test_a_late_send_pushes_later_starts() -> None:
+    """A request that leaves late (connection setup) moves its slot: the next start
+    keeps its distance from what the server sees, not from the admission time."""
+
+    async def main() -> tuple[float, float]:
+        gov = EndpointGovernor("t", Limit(10, 1.0))
+        loop = asyncio.get_running_loop()
+        first = await gov.acquire()
+        await asyncio.sleep(0.05)  # e.g. a TLS handshake
+        first.sent()
+        sent_at = loop.time()
+        second = await gov.acquire()
+        t2 = loop.time()
+        first.release()
+        second.release()
+        return sent_at, t2
+
+    sent_at, t2 = virtual(main)
+    catchup = DEFAULT_SAFETY_MARGIN * 1.0 / 4
+    assert t2 - sent_at >= 0.1 * (1 + DEFAULT_SAFETY_MARGIN) - catchup - 1e-6

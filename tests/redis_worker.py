@@ -1,0 +1,67 @@
+"""A worker process for tests/test_redis.py: one client sharing governance via Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from semrush_async import BudgetExceeded, Limit, Location, SemrushClient, Strategy
+from semrush_async.redis_governance import RedisGovernance
+
+
+async def main() -> None:
+    mode, redis_url, url, key, token, n = sys.argv[1:7]
+    limits = {
+        "analytics": Limit(10, 1.0, concurrency=10),
+        "listings.update_locations": Limit(5, 1.5, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+    }
+    # Six processes on two cores (workers, Redis, the sandbox): arrival jitter is
+    # large, so use a 5% margin (37 ms of slack on the real 1 s window).
+    gov = RedisGovernance(redis_url, limits=limits, lease_seconds=1.0, safety_margin=0.05)
+    if mode == "hold":
+        # Take UpdateLocations' single slot and never give it back (killed by the test).
+        gov.bind(key)
+        permit = await gov.governor("listings.update_locations").acquire()
+        print("held", flush=True)
+        await asyncio.sleep(3600)
+        permit.release()
+        return
+    budget = int(n) if mode == "budget" else None
+    async with SemrushClient(
+        api_key=key, token=token, base_url=url, www_url=url, governance=gov, unit_budget=budget
+    ) as client:
+        if mode == "saturate":
+            await asyncio.gather(
+                *(client.backlinks.overview(f"w{i}.example") for i in range(int(n)))
+            )
+        elif mode == "bulk":
+            ids = json.loads(sys.stdin.read())
+            await asyncio.gather(
+                *(
+                    client.listings.update_locations(
+                        [Location(id=i, location_name="W", address="A", phone="+1", city="C")]
+                    )
+                    for i in ids
+                )
+            )
+        elif mode == "budget":
+            try:
+                async for _ in client.backlinks.backlinks("medium.example", page_size=30):
+                    pass
+            except BudgetExceeded:
+                pass
+            await client.units.flush()  # type: ignore[attr-defined]
+        print(
+            json.dumps(
+                {
+                    "round_trips": gov.round_trips,
+                    "started": sum(s.started for s in gov.stats().values()),
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
