@@ -121,6 +121,51 @@ class EndpointStats:
         return self.total_wait / self.started if self.started else 0.0
 
 
+class _Counters:
+    """Per-endpoint bookkeeping, shared by the local and the Redis governor."""
+
+    __slots__ = (
+        "in_flight",
+        "max_in_flight",
+        "max_wait",
+        "rate_limited",
+        "started",
+        "total_wait",
+        "waiting",
+    )
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.waiting = 0
+        self.total_wait = 0.0
+        self.max_wait = 0.0
+        self.rate_limited = 0
+
+    def start(self, waited: float) -> None:
+        self.started += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.total_wait += waited
+        self.max_wait = max(self.max_wait, waited)
+
+    def snapshot(self, name: str, limit: Limit, paused_for: float) -> EndpointStats:
+        return EndpointStats(
+            name=name,
+            limit=limit,
+            strategy=limit.strategy,
+            started=self.started,
+            in_flight=self.in_flight,
+            max_in_flight=self.max_in_flight,
+            waiting=self.waiting,
+            total_wait=self.total_wait,
+            max_wait=self.max_wait,
+            rate_limited=self.rate_limited,
+            paused_for=paused_for,
+        )
+
+
 class Permit(Protocol):
     """Held while a request is in flight; release exactly once."""
 
@@ -268,19 +313,13 @@ class EndpointGovernor:
         self._turnstile = asyncio.Lock()
         self._slots = asyncio.Semaphore(limit.concurrency) if limit.concurrency else None
         self._paused_until = -math.inf
-        self._started = 0
-        self._in_flight = 0
-        self._max_in_flight = 0
-        self._waiting = 0
-        self._total_wait = 0.0
-        self._max_wait = 0.0
-        self._rate_limited = 0
+        self._counters = _Counters()
 
     async def acquire(self) -> _Permit:
         """Wait for a start slot (FIFO). The caller must ``release()`` the permit."""
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        self._waiting += 1
+        self._counters.waiting += 1
         try:
             async with self._turnstile:
                 if self._slots is not None:
@@ -296,13 +335,9 @@ class EndpointGovernor:
                 now = loop.time()
                 slot = self._log.record(now)
         finally:
-            self._waiting -= 1
+            self._counters.waiting -= 1
         waited = now - t0
-        self._started += 1
-        self._in_flight += 1
-        self._max_in_flight = max(self._max_in_flight, self._in_flight)
-        self._total_wait += waited
-        self._max_wait = max(self._max_wait, waited)
+        self._counters.start(waited)
         return _Permit(self, waited, slot)
 
     async def _admit(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -318,7 +353,7 @@ class EndpointGovernor:
             await asyncio.sleep(delay)
 
     def _release(self) -> None:
-        self._in_flight -= 1
+        self._counters.in_flight -= 1
         if self._slots is not None:
             self._slots.release()
 
@@ -328,26 +363,14 @@ class EndpointGovernor:
         self._paused_until = max(self._paused_until, until)
 
     def note_rate_limited(self) -> None:
-        self._rate_limited += 1
+        self._counters.rate_limited += 1
 
     def stats(self) -> EndpointStats:
         try:
             now = asyncio.get_running_loop().time()
         except RuntimeError:
             now = self._paused_until
-        return EndpointStats(
-            name=self.name,
-            limit=self.limit,
-            strategy=self.limit.strategy,
-            started=self._started,
-            in_flight=self._in_flight,
-            max_in_flight=self._max_in_flight,
-            waiting=self._waiting,
-            total_wait=self._total_wait,
-            max_wait=self._max_wait,
-            rate_limited=self._rate_limited,
-            paused_for=max(0.0, self._paused_until - now),
-        )
+        return self._counters.snapshot(self.name, self.limit, max(0.0, self._paused_until - now))
 
     def __repr__(self) -> str:
         s = self.stats()

@@ -45,6 +45,7 @@ from .governance import (
     EndpointStats,
     Limit,
     Strategy,
+    _Counters,
 )
 from .units import Reservation, UnitMeter
 
@@ -280,7 +281,7 @@ class _RedisPermit:
         if self._done:
             return
         self._done = True
-        self._gov._in_flight -= 1
+        self._gov._counters.in_flight -= 1
         if self._renewer is not None:
             self._renewer.cancel()
         if self._lease is not None:
@@ -310,13 +311,7 @@ class RedisGovernor:
         self._turnstile = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._fallback: EndpointGovernor | None = None
-        self._started = 0
-        self._in_flight = 0
-        self._max_in_flight = 0
-        self._total_wait = 0.0
-        self._max_wait = 0.0
-        self._rate_limited = 0
-        self._waiting = 0
+        self._counters = _Counters()
 
     def _fallback_governor(self, err: BaseException) -> EndpointGovernor:
         workers = self.owner.fallback_workers
@@ -350,19 +345,15 @@ class RedisGovernor:
             return await self._fallback.acquire()
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        self._waiting += 1
+        self._counters.waiting += 1
         try:
             lease = await self._admit()
         except _REDIS_DOWN as err:
             return await self._fallback_governor(err).acquire()
         finally:
-            self._waiting -= 1
+            self._counters.waiting -= 1
         waited = loop.time() - t0
-        self._started += 1
-        self._in_flight += 1
-        self._max_in_flight = max(self._max_in_flight, self._in_flight)
-        self._total_wait += waited
-        self._max_wait = max(self._max_wait, waited)
+        self._counters.start(waited)
         renewer = asyncio.create_task(self._renew(lease)) if lease else None
         return _RedisPermit(self, waited, lease, renewer)
 
@@ -435,22 +426,10 @@ class RedisGovernor:
             await self._fallback_governor(err).pause(seconds)
 
     def note_rate_limited(self) -> None:
-        self._rate_limited += 1
+        self._counters.rate_limited += 1
 
     def stats(self) -> EndpointStats:
-        return EndpointStats(
-            name=self.name,
-            limit=self.limit,
-            strategy=self.limit.strategy,
-            started=self._started,
-            in_flight=self._in_flight,
-            max_in_flight=self._max_in_flight,
-            waiting=self._waiting,
-            total_wait=self._total_wait,
-            max_wait=self._max_wait,
-            rate_limited=self._rate_limited,
-            paused_for=0.0,
-        )
+        return self._counters.snapshot(self.name, self.limit, 0.0)
 
     async def aclose(self) -> None:
         if self._tasks:
