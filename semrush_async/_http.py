@@ -23,15 +23,8 @@ from multidict import CIMultiDict
 from . import errors
 from ._csv import CsvFeed
 from ._redact import Redactor
-from ._retry import RetryPolicy, parse_retry_after
-from ._sansio import (
-    NOTHING_FOUND,
-    Request,
-    Response,
-    analytics_error,
-    is_retryable_status,
-    v4_error,
-)
+from ._retry import RetryPolicy
+from ._sansio import NOTHING_FOUND, Request, Response, decode_error
 from ._transport import AiohttpTransport
 from .governance import Governance, GovernorProtocol
 from .tokens import TokenProvider
@@ -192,12 +185,10 @@ class RequestPath:
                                 self._log(request, status, t0, waited, rows=0)
                                 return
                             raise err
-                        feed = CsvFeed()
                         # Every response starts with a header; only the first
                         # response's header reaches the caller.
                         drop_header = header_sent
-                        async for chunk in _chain(head, chunks):
-                            rows = feed.feed(chunk)
+                        async for rows in _parsed(head, chunks):
                             if rows and drop_header:
                                 drop_header = False
                                 del rows[0]
@@ -206,14 +197,6 @@ class RequestPath:
                                 got += len(rows) - (not header_sent)
                                 header_sent = True
                                 yield rows
-                        rows = feed.close()
-                        if rows and drop_header:
-                            del rows[0]
-                        rows, skip = _skip(rows, skip)
-                        if rows:
-                            got += len(rows) - (not header_sent)
-                            header_sent = True
-                            yield rows
                 self._log(request, status, t0, waited, rows=got)
                 reservation.settle(self._price(current, got))
                 return
@@ -271,30 +254,9 @@ class RequestPath:
         return request
 
     def _decode_error(self, call: Call, response: Response) -> errors.APIError | None:
-        err: errors.APIError | None
-        if call.dialect is Dialect.ANALYTICS or call.dialect is Dialect.PLAIN:
-            err = analytics_error(response.status, response.body)
-            if err is None and response.status >= 400:
-                text = response.body[:200].decode("utf-8", "replace").strip()
-                err = _status_error(response.status, text)
-        else:
-            err = v4_error(response.status, response.body)
-        if err is None:
-            return None
-        err.message = self.redactor(err.message)
-        if isinstance(err, errors.RateLimited) or response.status == 429:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if not isinstance(err, errors.RateLimited):
-                err = errors.RateLimited(
-                    err.message,
-                    status=err.status,
-                    code=err.code,
-                    details=err.details,
-                    request_id=err.request_id,
-                )
-            err.retry_after = retry_after
-        elif is_retryable_status(response.status):
-            err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        err = decode_error(response, v4=call.dialect in (Dialect.V4, Dialect.OAUTH))
+        if err is not None:
+            err.message = self.redactor(err.message)
         return err
 
     async def _retry_delay(
@@ -368,20 +330,6 @@ class RequestPath:
         )
 
 
-def _status_error(status: int, text: str) -> errors.APIError:
-    if status == 429:
-        return errors.RateLimited(text or "too many requests", status=status)
-    if status >= 500:
-        return errors.ServerError(text or f"server error {status}", status=status)
-    if status in (401,):
-        return errors.AuthenticationError(text or "unauthorized", status=status)
-    if status == 403:
-        return errors.PermissionDenied(text or "forbidden", status=status)
-    if status == 404:
-        return errors.NotFound(text or "not found", status=status)
-    return errors.BadRequest(text or f"HTTP {status}", status=status)
-
-
 def _skip(rows: list[list[str]], skip: int) -> tuple[list[list[str]], int]:
     if not skip or not rows:
         return rows, skip
@@ -408,8 +356,11 @@ async def _drain(chunks: AsyncIterator[bytes], limit: int) -> bytes:
     return bytes(out)
 
 
-async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    if first:
-        yield first
+async def _parsed(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[list[list[str]]]:
+    """CSV row batches from the peeked ``first`` bytes, the rest, and the last
+    unterminated line."""
+    feed = CsvFeed()
+    yield feed.feed(first)
     async for chunk in rest:
-        yield chunk
+        yield feed.feed(chunk)
+    yield feed.close()

@@ -17,6 +17,7 @@ import attrs
 
 from . import errors
 from ._redact import redact
+from ._retry import parse_retry_after
 
 __all__ = [
     "NOTHING_FOUND",
@@ -24,6 +25,7 @@ __all__ = [
     "Response",
     "analytics_error",
     "analytics_request",
+    "decode_error",
     "is_retryable_status",
     "oauth_error",
     "parse_units_balance",
@@ -266,6 +268,34 @@ def v4_error(status: int, body: bytes, doc: Any = None) -> errors.APIError | Non
             request_id=rid,
         )
     return None
+
+
+def decode_error(response: Response, *, v4: bool) -> errors.APIError | None:
+    """The error a response carries, in any documented format and whatever its HTTP
+    status (None for a success); a 429 is always RateLimited, and 429/5xx errors
+    carry the Retry-After the server sent."""
+    status = response.status
+    err: errors.APIError | None
+    if v4:
+        err = v4_error(status, response.body)
+    else:
+        err = analytics_error(status, response.body)
+        if err is None and status >= 400:
+            text = response.body[:200].decode("utf-8", "replace").strip()
+            err = _by_status(status)(text or f"HTTP {status}", status=status)
+    if err is None:
+        return None
+    if status == 429 and not isinstance(err, errors.RateLimited):
+        err = errors.RateLimited(
+            err.message,
+            status=status,
+            code=err.code,
+            details=err.details,
+            request_id=err.request_id,
+        )
+    if isinstance(err, errors.RateLimited) or is_retryable_status(status):
+        err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    return err
 
 
 def _by_status(status: int) -> type[errors.APIError]:

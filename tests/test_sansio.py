@@ -242,3 +242,23 @@ def test_errors_pickle_round_trip() -> None:
 def test_request_repr_never_shows_query_secrets() -> None:
     r = Request("GET", "https://x/analytics/v1/", (("key", "KKKKKKKK"), ("type", "b")))
     assert "KKKKKKKK" not in repr(r)
+
+
+def test_decode_error_any_format_with_retry_after() -> None:
+    from semrush_async._sansio import decode_error
+
+    ok = Response(200, {}, b"ascore;total\r\n1;2\r\n")
+    assert decode_error(ok, v4=False) is None
+    busy = decode_error(Response(502, {"Retry-After": "3"}, b"<html>bad gateway</html>"), v4=False)
+    assert isinstance(busy, errors.ServerError)
+    assert busy.retry_after == 3.0
+    # A 429 is RateLimited whatever the body says, and carries its Retry-After.
+    limited = decode_error(
+        Response(429, {"Retry-After": "2"}, b'{"error": {"code": "BAD_REQUEST", "message": "m"}}'),
+        v4=True,
+    )
+    assert isinstance(limited, errors.RateLimited)
+    assert (limited.retry_after, limited.code) == (2.0, "BAD_REQUEST")
+    denied = decode_error(Response(403, {}, b"ERROR 132 :: API UNITS BALANCE IS ZERO"), v4=False)
+    assert isinstance(denied, errors.UnitsExhausted)
+    assert denied.retry_after is None

@@ -38,12 +38,13 @@ __all__ = [
 ]
 
 DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-#: Documented maximum lengths (wire names).
+#: Documented required fields and maximum lengths (Python names; the wire has camelCase).
+REQUIRED: Final = ("location_name", "address", "phone", "city")
 MAX_LENGTHS: Final = {
-    "locationName": 100,
+    "location_name": 100,
     "address": 190,
-    "additionalAddressInfo": 64,
-    "websiteUrl": 255,
+    "additional_address_info": 64,
+    "website_url": 255,
 }
 MAX_RANGES: Final = 3
 _HHMM: Final = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -238,23 +239,13 @@ def validate_location(
 
     if require_id and not loc.id:
         err("FIELD_REQUIRED", "the location id is required", "id")
-    for attr, wire in (
-        ("location_name", "locationName"),
-        ("address", "address"),
-        ("phone", "phone"),
-        ("city", "city"),
-    ):
+    for attr in REQUIRED:
         value = getattr(loc, attr)
         if value is None or not str(value).strip():
-            err("FIELD_REQUIRED", f"{wire} is required", wire)
-    for attr, wire in (
-        ("location_name", "locationName"),
-        ("address", "address"),
-        ("additional_address_info", "additionalAddressInfo"),
-        ("website_url", "websiteUrl"),
-    ):
+            err("FIELD_REQUIRED", f"{_camel(attr)} is required", _camel(attr))
+    for attr, limit in MAX_LENGTHS.items():
         value = getattr(loc, attr)
-        limit = MAX_LENGTHS[wire]
+        wire = _camel(attr)
         if value is not None and len(value) > limit:
             err(
                 "FIELD_TOO_LONG", f"{wire} is {len(value)} characters; the maximum is {limit}", wire

@@ -80,8 +80,7 @@ class Harvest:
         self._template = resource.query(report, [probe], [target_type], columns, sort, filters)
         if limit_per_target is not None and limit_per_target < 1:
             raise ValidationError("limit_per_target must be >= 1 or None")
-        if not 1 <= page_size <= 1_000_000:
-            raise ValidationError("page_size must be in 1..1000000")
+        resource._check_paging(self._template.spec, None, 0, page_size)
         self.report = report
         self.limit_per_target = limit_per_target
         self.page_size = page_size

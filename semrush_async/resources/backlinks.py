@@ -37,10 +37,10 @@ from ..models.backlinks import (
 )
 from ..pagination import Pager
 from ..units import PRICES
+from ._harvest import Harvest
 
 if TYPE_CHECKING:
     from ..client import SemrushClient
-    from ._harvest import Harvest
 
 __all__ = ["BacklinksResource", "ReportQuery"]
 
@@ -625,8 +625,6 @@ class BacklinksResource:
         ``async for item in client.backlinks.harvest(targets):`` yields one
         :class:`HarvestItem` per page (or per failed target) as they arrive.
         """
-        from ._harvest import Harvest
-
         return Harvest(
             self,
             list(targets),

@@ -328,7 +328,8 @@ def _fixed_match(field: str, value: str, r: dict[str, str]) -> bool:
         }.get(value, False)
     if field == "redirects":
         return bool(r.get("redirect_url"))
-    return r.get(field) == "true" or (value == "true" and r.get(field) == "true")
+    # newlink, lostlink, newdomain, lostdomain: rows where the flag is set.
+    return r.get(field) == "true"
 
 
 def matches(conds: list[Condition], r: dict[str, str]) -> bool:

@@ -114,7 +114,7 @@ def report_size(report: str, seed: int, target: str) -> int:
     return sizes[report](n)
 
 
-def _ts(h: int, i: int, n: int) -> tuple[int, int]:
+def _ts(h: int) -> tuple[int, int]:
     first = BASE_TIME + (h % 50_000_000)
     last = first + ((h >> 20) % 20_000_000)
     return first, last
@@ -132,7 +132,7 @@ def row(report: str, seed: int, target: str, i: int, n: int) -> dict[str, str]:
     def b(k: int) -> str:
         return "true" if (h >> k) & 1 else "false"
 
-    first, last = _ts(h, i, n)
+    first, last = _ts(h)
     if report == "backlinks":
         image = (h >> 3) & 7 == 0
         redirect = (h >> 9) & 15 == 0

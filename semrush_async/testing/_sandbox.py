@@ -73,11 +73,7 @@ class SandboxState:
         wait = self.limits.admit(credential, endpoint)
         if wait is not None:
             headers = {"Retry-After": f"{wait:.3f}"} if self.limits.retry_after else {}
-            if dialect == "analytics":
-                return web.Response(
-                    status=429, text="ERROR 429 :: TOO MANY REQUESTS", headers=headers
-                )
-            return _json(429, {"code": 429, "message": "rate limit exceeded"}, headers)
+            return _too_many(dialect, headers)
         try:
             fault = self.faults.next(endpoint)
             CURRENT_FAULT.set(fault)
@@ -86,12 +82,7 @@ class SandboxState:
                 if fault.kind == "stall":
                     await asyncio.sleep(fault.seconds)
                 elif fault.kind == "429":
-                    headers = {"Retry-After": f"{fault.seconds:g}"}
-                    if dialect == "analytics":
-                        return web.Response(
-                            status=429, text="ERROR 429 :: TOO MANY REQUESTS", headers=headers
-                        )
-                    return _json(429, {"code": 429, "message": "rate limit exceeded"}, headers)
+                    return _too_many(dialect, {"Retry-After": f"{fault.seconds:g}"})
                 elif fault.kind != "drop":
                     status = int(fault.kind)
                     if dialect == "analytics":
@@ -130,6 +121,15 @@ class SandboxState:
         self.units_spent.clear()
         self.limits.reset()
         self.faults.reset()
+
+
+def _too_many(dialect: Dialect, headers: Mapping[str, str]) -> web.Response:
+    """A 429 in the dialect's format (Analytics text or the docs' v4 JSON)."""
+    if dialect == "analytics":
+        return web.Response(
+            status=429, text="ERROR 429 :: TOO MANY REQUESTS", headers=dict(headers)
+        )
+    return _json(429, {"code": 429, "message": "rate limit exceeded"}, headers)
 
 
 def _json(status: int, doc: object, headers: Mapping[str, str] | None = None) -> web.Response:
