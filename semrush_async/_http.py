@@ -120,7 +120,7 @@ class RequestPath:
             request = call.request
             try:
                 request = await self._authorize(call, state)
-                async with await gov.acquire() as permit:
+                async with await gov.acquire(self.transport.reports_sent) as permit:
                     waited = permit.waited
                     t0 = time.perf_counter()
                     async with self.transport.open(request, permit.sent) as opened:
@@ -166,7 +166,7 @@ class RequestPath:
             request = current.request
             try:
                 request = await self._authorize(current, state)
-                async with await gov.acquire() as permit:
+                async with await gov.acquire(self.transport.reports_sent) as permit:
                     waited = permit.waited
                     t0 = time.perf_counter()
                     async with self.transport.open(request, permit.sent) as opened:

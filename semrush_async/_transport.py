@@ -22,9 +22,17 @@ class AiohttpTransport:
     """Sends a :class:`Request` on an aiohttp session and streams the response."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, timeout: float, redact: Callable[[str], str]
+        self,
+        session: aiohttp.ClientSession,
+        timeout: float,
+        redact: Callable[[str], str],
+        *,
+        reports_sent: bool = False,
     ) -> None:
         self.session = session
+        #: The session carries :func:`sent_trace`; otherwise "sent" is reported as the
+        #: request starts (the governor then measures from admission).
+        self.reports_sent = reports_sent
         # No total timeout: a 250,000-row body may take minutes; stalls are caught
         # by the per-read (sock_read) timeout instead.
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
@@ -34,6 +42,9 @@ class AiohttpTransport:
     async def open(
         self, request: Request, on_sent: Callable[[], None] | None = None
     ) -> AsyncIterator[_Opened]:
+        if on_sent is not None and not self.reports_sent:
+            on_sent()
+            on_sent = None
         try:
             async with self.session.request(
                 request.method,

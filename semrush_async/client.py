@@ -139,7 +139,9 @@ class SemrushClient:
                 )
 
             self._path = RequestPath(
-                AiohttpTransport(self._session, self.timeout, self._redactor),
+                AiohttpTransport(
+                    self._session, self.timeout, self._redactor, reports_sent=self._owns_session
+                ),
                 self.governance,
                 self.units,
                 self.retry_policy,

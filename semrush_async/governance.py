@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import enum
 import math
 from collections.abc import Mapping
@@ -189,7 +190,7 @@ class GovernorProtocol(Protocol):
 
     name: str
 
-    async def acquire(self) -> Permit: ...
+    async def acquire(self, report_sent: bool = False) -> Permit: ...
 
     async def pause(self, seconds: float) -> None: ...
 
@@ -214,21 +215,33 @@ class Governance(Protocol):
 
 
 class _Permit:
-    __slots__ = ("_gov", "_released", "_slot", "waited")
+    __slots__ = ("_gov", "_left", "_released", "_sent", "_slot", "waited")
 
-    def __init__(self, gov: EndpointGovernor, waited: float, slot: float) -> None:
+    def __init__(
+        self, gov: EndpointGovernor, waited: float, slot: float, report_sent: bool
+    ) -> None:
         self._gov = gov
         self._released = False
+        self._sent = False
         self._slot = slot
         self.waited = waited
+        #: Set once the request has left (or will never leave): the send barrier.
+        #: Without send reports there is nothing to wait for.
+        self._left = asyncio.Event()
+        if not report_sent:
+            self._left.set()
 
     def sent(self) -> None:
         """The request went out now (e.g. after opening a connection): if that is
         later than its slot allows, move the slot so later starts keep their
         distance from what the server sees."""
-        self._slot = self._gov._log.sent(self._slot, asyncio.get_running_loop().time())
+        if not self._sent:
+            self._sent = True
+            self._slot = self._gov._log.sent(self._slot, asyncio.get_running_loop().time())
+        self._left.set()
 
     def release(self) -> None:
+        self._left.set()
         if not self._released:
             self._released = True
             self._gov._release()
@@ -313,10 +326,15 @@ class EndpointGovernor:
         self._turnstile = asyncio.Lock()
         self._slots = asyncio.Semaphore(limit.concurrency) if limit.concurrency else None
         self._paused_until = -math.inf
+        self._last: _Permit | None = None
         self._counters = _Counters()
 
-    async def acquire(self) -> _Permit:
-        """Wait for a start slot (FIFO). The caller must ``release()`` the permit."""
+    async def acquire(self, report_sent: bool = False) -> _Permit:
+        """Wait for a start slot (FIFO). The caller must ``release()`` the permit.
+
+        With ``report_sent``, the caller promises ``permit.sent()`` when the request
+        actually leaves, and the next start waits for that (the send barrier).
+        """
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         self._counters.waiting += 1
@@ -338,12 +356,22 @@ class EndpointGovernor:
             self._counters.waiting -= 1
         waited = now - t0
         self._counters.start(waited)
-        return _Permit(self, waited, slot)
+        permit = self._last = _Permit(self, waited, slot, report_sent)
+        return permit
 
     async def _admit(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
             await self._wait_pause(loop)
             await self._log.wait(loop)
+            previous = self._last
+            if previous is not None and not previous._left.is_set():
+                # Send barrier: the previous start has not left yet (it may be opening
+                # a connection). Starting now could put both on the wire together;
+                # wait for it (at most one window), then re-check its moved slot.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(previous._left.wait(), self.limit.per)
+                previous._left.set()
+                continue
             # A 429 may have paused the endpoint while we waited for the token.
             if loop.time() >= self._paused_until:
                 return

@@ -340,7 +340,8 @@ class RedisGovernor:
             )
         return self._fallback
 
-    async def acquire(self) -> Any:
+    async def acquire(self, report_sent: bool = False) -> Any:
+        # Slots are reserved ahead in Redis; no send barrier (see _RedisPermit.sent).
         if self._fallback is not None:
             return await self._fallback.acquire()
         loop = asyncio.get_running_loop()

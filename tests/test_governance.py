@@ -305,3 +305,33 @@ def test_a_late_send_pushes_later_starts() -> None:
     sent_at, t2 = virtual(main)
     catchup = DEFAULT_SAFETY_MARGIN * 1.0 / 4
     assert t2 - sent_at >= 0.1 * (1 + DEFAULT_SAFETY_MARGIN) - catchup - 1e-6
+
+
+def test_send_barrier_waits_for_the_previous_request_to_leave() -> None:
+    """A start admitted while the previous request is still opening its connection
+    would reach the server together with it: the next start waits for the send."""
+
+    async def main() -> tuple[float, float, float]:
+        gov = EndpointGovernor("t", Limit(10, 1.0))
+        loop = asyncio.get_running_loop()
+        first = await gov.acquire(report_sent=True)
+        second_task = asyncio.create_task(gov.acquire(report_sent=True))
+        await asyncio.sleep(0.3)  # three spacings: a slow connection setup
+        assert not second_task.done()
+        first.sent()
+        sent_at = loop.time()
+        second = await second_task
+        t2 = loop.time()
+        # Released without sending (e.g. connection refused): nobody waits for it.
+        third_task = asyncio.create_task(gov.acquire(report_sent=True))
+        second.release()
+        third = await third_task
+        t3 = loop.time()
+        first.release()
+        third.release()
+        return sent_at, t2, t3
+
+    sent_at, t2, t3 = virtual(main)
+    catchup = DEFAULT_SAFETY_MARGIN / 4
+    assert t2 - sent_at >= 0.1 * (1 + DEFAULT_SAFETY_MARGIN) - catchup - 1e-6
+    assert t3 - t2 < 0.2
