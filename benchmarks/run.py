@@ -45,7 +45,7 @@ from benchmarks import saturation  # noqa: E402
 from semrush_async import Limit, SemrushClient  # noqa: E402
 from semrush_async._csv import CsvFeed  # noqa: E402
 from semrush_async._reports import REPORTS  # noqa: E402
-from semrush_async.models.backlinks import row_factory  # noqa: E402
+from semrush_async.models.backlinks import rows_decoder  # noqa: E402
 from semrush_async.testing import DEFAULT_KEY, report_size  # noqa: E402
 from semrush_async.testing import row as data_row  # noqa: E402
 
@@ -141,19 +141,20 @@ def make_body(rows: int, columns: list[str]) -> bytes:
 
 
 def parse_typed(body: bytes, chunk: int = 64 * 1024) -> int:
+    # The client's own path: the incremental feed, then one decode per batch.
     feed = CsvFeed()
-    make: Callable[[list[str]], Any] | None = None
+    decode: Callable[[list[list[str]]], list[Any]] | None = None
     count = 0
     for i in range(0, len(body), chunk):
         rows = feed.feed(body[i : i + chunk])
-        if make is None and rows:
-            make = row_factory("backlinks", rows[0])
+        if decode is None and rows:
+            decode = rows_decoder("backlinks", rows[0])
             rows = rows[1:]
-        assert make is not None
-        count += len(list(map(make, rows)))
+        assert decode is not None
+        count += len(decode(rows))
     rows = feed.close()
-    if rows and make is not None:
-        count += len(list(map(make, rows)))
+    if rows and decode is not None:
+        count += len(decode(rows))
     return count
 
 
@@ -170,17 +171,23 @@ def parse_python_semrush(body: bytes) -> int | None:
     return len(PySemrush.parse_response(body))
 
 
-def best_of(fn: Callable[[bytes], int | None], body: bytes, repeat: int) -> float | None:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        if fn(body) is None:
-            return None
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def side_by_side(
+    fns: dict[str, Callable[[bytes], int | None]], body: bytes, rounds: int
+) -> dict[str, list[float]]:
+    """Seconds per contender per round; each round runs every contender once, so a
+    slow spell of a shared machine hits all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            if fn(body) is None:
+                times[name] = []
+                continue
+            times[name].append(time.perf_counter() - t0)
+    return times
 
 
-def parse_bench(rows: int, repeat: int) -> dict[str, Any]:
+def parse_bench(rows: int, rounds: int) -> dict[str, Any]:
     plain = [
         "page_ascore",
         "response_code",
@@ -196,23 +203,30 @@ def parse_bench(rows: int, repeat: int) -> dict[str, Any]:
         "sitewide",
     ]
     full = list(REPORTS["backlinks"].columns)
-    out: dict[str, Any] = {"rows": rows}
+    out: dict[str, Any] = {"rows": rows, "rounds": rounds}
     for name, cols in (("plain", plain), ("full", full)):
         body = make_body(rows, cols)
-        t_typed = best_of(parse_typed, body, repeat)
-        t_csv = best_of(parse_csv_reader, body, repeat)
-        t_pys = best_of(parse_python_semrush, body, repeat) if name == "plain" else None
-        assert t_typed is not None
-        assert t_csv is not None
-        out[name] = {
-            "columns": len(cols),
-            "mb": len(body) / 1e6,
-            "typed_rows_s": rows / t_typed,
-            "csv_reader_rows_s": rows / t_csv,
-            "python_semrush_rows_s": rows / t_pys if t_pys else None,
-            "vs_csv_reader": t_csv / t_typed,
-            "vs_python_semrush": (t_pys / t_typed) if t_pys else None,
+        fns: dict[str, Callable[[bytes], int | None]] = {
+            "typed": parse_typed,
+            "csv_reader": parse_csv_reader,
         }
+        if name == "plain":
+            fns["python_semrush"] = parse_python_semrush
+        t = side_by_side(fns, body, rounds)
+        typed = t["typed"]
+        res: dict[str, Any] = {"columns": len(cols), "mb": len(body) / 1e6}
+        for other in ("typed", "csv_reader", "python_semrush"):
+            ts = t.get(other) or []
+            res[f"{other}_rows_s"] = rows / statistics.median(ts) if ts else None
+            if other != "typed":
+                # The median of per-round ratios: each ratio compares runs made
+                # moments apart.
+                res[f"vs_{other}"] = (
+                    statistics.median(o / ty for o, ty in zip(ts, typed, strict=True))
+                    if ts
+                    else None
+                )
+        out[name] = res
     return out
 
 
@@ -398,7 +412,7 @@ async def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
         "--only",
-        choices=("distributed",),
+        choices=("distributed", "parse"),
         default=None,
         help="rerun one measure and merge it into results/latest.json",
     )
@@ -406,10 +420,14 @@ async def main(argv: list[str] | None = None) -> int:
     if args.only:
         latest = ROOT / "benchmarks/results/latest.json"
         merged = json.loads(latest.read_text())
-        merged["distributed"] = await distributed()
+        if args.only == "distributed":
+            merged["distributed"] = await distributed()
+        else:
+            merged["parse"] = parse_bench(250_000, max(5, args.repeat))
+        merged.setdefault("reruns", {})[args.only] = time.strftime("%Y-%m-%d")
         latest.write_text(json.dumps(merged, indent=2))
         (ROOT / "docs/benchmarks.md").write_text(render(merged))
-        print(merged["distributed"])
+        print(merged[args.only])
         return 0
     smoke = args.smoke
     repeat = 1 if smoke else args.repeat
@@ -450,7 +468,7 @@ async def main(argv: list[str] | None = None) -> int:
         print("   ", results["scaling_callers"], flush=True)
 
     print("3. parse throughput", flush=True)
-    results["parse"] = parse_bench(5_000 if smoke else 250_000, repeat)
+    results["parse"] = parse_bench(5_000 if smoke else 250_000, 1 if smoke else max(5, repeat))
     print("   ", results["parse"], flush=True)
 
     print("5. harvest", flush=True)

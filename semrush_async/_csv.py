@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import operator
+from typing import Final
 
 __all__ = ["CsvFeed"]
 
@@ -66,10 +69,38 @@ class CsvFeed:
 
     def _parse(self, data: bytes) -> list[list[str]]:
         text = data.decode("utf-8", "replace")
-        if b'"' not in data:
-            # No quote anywhere: no field can hold ";" or a line break, so plain
-            # splitting is exact, and about twice as fast as csv.reader.
-            rows = [line.split(";") for line in text.replace("\r\n", "\n").split("\n") if line]
-        else:
-            rows = [r for r in csv.reader(io.StringIO(text, newline=""), DIALECT) if r]
+        lines = text.split("\r\n")
+        if len(lines) - 1 != text.count("\n") or len(lines) - 1 != text.count("\r"):
+            # Not every line break is CRLF (a bare LF, or a CR elsewhere).
+            if "\r" in text.replace("\r\n", ""):  # a lone CR: leave it to csv.reader
+                return self._whole(text)
+            lines = text.replace("\r\n", "\n").split("\n")
+        lines = list(filter(None, lines))
+        if '"' not in text:
+            # No quote anywhere: no field can hold ";" or a line break, so splitting
+            # each line is exact (and several times faster than csv.reader).
+            return list(map(str.split, lines, _SEMICOLON))
+        # Only lines holding a quote need csv.reader; the others are split. Every
+        # step is a C-level map, so no Python code runs per line.
+        quoted = list(map(str.__contains__, lines, _QUOTE))
+        qlines = list(itertools.compress(lines, quoted))
+        if any(map(_odd, map(str.count, qlines, _QUOTE))):
+            return self._whole(text)  # a quoted field spans lines
+        plain = map(str.split, itertools.compress(lines, map(operator.not_, quoted)), _SEMICOLON)
+        # The sentinel line must come back as its own row: if a quoted field ran on
+        # past the end of its line (malformed quoting), it was swallowed.
+        qrows = csv.reader(itertools.chain(qlines, ("-",)), DIALECT)
+        pick = (plain, qrows)
+        rows = list(map(next, map(pick.__getitem__, quoted)))
+        if len(rows) != len(lines) or next(qrows, None) != ["-"]:
+            return self._whole(text)
         return rows
+
+    @staticmethod
+    def _whole(text: str) -> list[list[str]]:
+        return [r for r in csv.reader(io.StringIO(text, newline=""), DIALECT) if r]
+
+
+_SEMICOLON: Final = itertools.repeat(";")
+_QUOTE: Final = itertools.repeat('"')
+_odd: Final = (2).__rmod__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from semrush_async._csv import CsvFeed
@@ -65,3 +65,31 @@ def test_no_rows_until_a_line_ends() -> None:
     assert f.pending == 3
     assert f.feed(b"\r\n") == [["a", "b"]]
     assert f.close() == []
+
+
+# Any text at all (quotes in odd places, bare CR or LF, blank lines): the line-wise
+# fast paths must give exactly what csv.reader gives for the whole text.
+messy = st.lists(
+    st.sampled_from(["a", "é", "中", "1", " ", ";", '"', '""', "\r\n", "\n", "\r"]),
+    max_size=60,
+).map("".join)
+
+
+@given(st.lists(messy, max_size=8).map("\r\n".join))
+@example('a";"\r\n')  # a quoted field left open at the end of the last line
+def test_parse_matches_csv_reader_on_any_text(text: str) -> None:
+    expected = [
+        r for r in csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=False) if r
+    ]
+    assert CsvFeed()._parse(text.encode()) == expected
+
+
+def test_parse_mixes_split_and_quoted_lines() -> None:
+    text = 'a;b\r\n"x;y";2\r\nc;d\r\n"say ""hi""";3\r\n\r\ne;f\r\n'
+    assert CsvFeed()._parse(text.encode()) == [
+        ["a", "b"],
+        ["x;y", "2"],
+        ["c", "d"],
+        ['say "hi"', "3"],
+        ["e", "f"],
+    ]

@@ -262,10 +262,10 @@ class Harvest:
             await asyncio.wait({runner}, timeout=0.05)
 
     def _item(self, page: ReceivedPage, *, replayed: bool = False) -> HarvestItem:
-        factory = self._resource._row_factory(self.report, page.header)
+        decode = self._resource._rows_decoder(self.report, page.header)
         return HarvestItem(
             page.target,
-            [factory(r) for r in page.rows],
+            decode(page.rows),
             page.offset,
             page.done,
             units_exhausted=page.units_exhausted,

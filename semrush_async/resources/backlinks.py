@@ -30,10 +30,10 @@ from ..models.backlinks import (
     MatrixRow,
     RefDomainRow,
     RefIpRow,
-    RowFactory,
+    RowsDecoder,
     TargetType,
     TldRow,
-    row_factory,
+    rows_decoder,
 )
 from ..pagination import Pager
 from ..units import PRICES
@@ -58,8 +58,8 @@ TargetTypeArg = TargetType | str
 
 
 @functools.lru_cache(maxsize=256)
-def _factory(report: str, header: tuple[str, ...]) -> RowFactory:
-    return row_factory(report, header)
+def _decoder(report: str, header: tuple[str, ...]) -> RowsDecoder:
+    return rows_decoder(report, header)
 
 
 @attrs.frozen(slots=True)
@@ -247,13 +247,13 @@ class BacklinksResource:
                 n, shrunk = self._fit_budget(query, n, pager.count)
                 pager.pages += 1
                 got = 0
-                factory: RowFactory | None = None
+                decode: RowsDecoder | None = None
                 stream = self.raw_page(query, start, n)
                 async with aclosing(stream):
                     async for header, batch in stream:
-                        if factory is None:
-                            factory = _factory(spec.type, header)
-                        rows = list(map(factory, batch))
+                        if decode is None:
+                            decode = _decoder(spec.type, header)
+                        rows = decode(batch)
                         if rows:
                             got += len(rows)
                             yield rows
@@ -270,8 +270,8 @@ class BacklinksResource:
         return Pager(source)
 
     @staticmethod
-    def _row_factory(report: str, header: Sequence[str]) -> RowFactory:
-        return _factory(report, tuple(header))
+    def _rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
+        return _decoder(report, tuple(header))
 
     def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
         """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
@@ -309,10 +309,9 @@ class BacklinksResource:
                     header = tuple(batch[0])
                     batch = batch[1:]
                 width = len(header)
-                for i, r in enumerate(batch):
-                    if len(r) != width:
-                        # Rows are unpacked by position: pad short ones, cut long ones.
-                        batch[i] = (r + [""] * (width - len(r)))[:width]
+                if batch and not min(map(len, batch)) == max(map(len, batch)) == width:
+                    # Rows are decoded by position: pad short ones, cut long ones.
+                    batch = [(r + [""] * (width - len(r)))[:width] for r in batch]
                 if batch:
                     yield header, batch
 

@@ -1,0 +1,133 @@
+"""The batch row decoder gives exactly what the attrs constructor would."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from semrush_async.models.backlinks import (
+    ROW_TYPES,
+    BacklinkRow,
+    MatrixRow,
+    TargetType,
+    row_factory,
+    rows_decoder,
+)
+
+REPORTS = sorted(r for r in ROW_TYPES if r != "backlinks_matrix")
+
+
+def raw_value(ftype: str) -> st.SearchStrategy[str]:
+    empty = st.just("")
+    if ftype == "int | None":
+        # Small values take the lookup table, large ones int(); mix both.
+        return empty | st.integers(0, 2000).map(str) | st.integers(0, 10**12).map(str)
+    if ftype == "float | None":
+        return empty | st.floats(0, 1, allow_nan=False).map(repr)
+    if ftype == "bool | None":
+        return st.sampled_from(["", "true", "false"])
+    if ftype == "datetime | None":
+        return empty | st.integers(0, 4_000_000_000).map(str)
+    if ftype == "TargetType | None":
+        return empty | st.sampled_from([t.value for t in TargetType])
+    return st.text(max_size=5)
+
+
+def reference(cls: type[Any], header: list[str], row: list[str]) -> Any:
+    """The slow, obvious conversion through the public constructor."""
+    types = {f.name: str(f.type) for f in attrs.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for name, v in zip(header, row, strict=True):
+        t = types[name]
+        if t == "str | None":
+            kwargs[name] = v
+        elif not v:
+            kwargs[name] = None
+        elif t == "int | None":
+            kwargs[name] = int(v)
+        elif t == "float | None":
+            kwargs[name] = float(v)
+        elif t == "bool | None":
+            kwargs[name] = v == "true"
+        elif t == "datetime | None":
+            kwargs[name] = datetime.fromtimestamp(int(v), UTC)
+        else:
+            kwargs[name] = TargetType(v)
+    return cls(**kwargs)
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[str, list[str], list[list[str]]]:
+    report = draw(st.sampled_from(REPORTS))
+    fields = attrs.fields(ROW_TYPES[report])
+    chosen = draw(st.lists(st.sampled_from(fields), unique=True, min_size=1))
+    header = [f.name for f in chosen]
+    row = st.tuples(*(raw_value(str(f.type)) for f in chosen)).map(list)
+    rows = draw(st.lists(row, max_size=12))
+    return report, header, rows
+
+
+@given(batches())
+def test_decoder_equals_the_constructor(case: tuple[str, list[str], list[list[str]]]) -> None:
+    report, header, rows = case
+    cls = ROW_TYPES[report]
+    got = rows_decoder(report, header)(rows)
+    assert got == [reference(cls, header, r) for r in rows]
+    assert all(type(r) is cls for r in got)
+
+
+def test_decoded_rows_are_frozen_hashable_and_picklable() -> None:
+    header = ["page_ascore", "source_url", "last_seen", "nofollow"]
+    (row,) = rows_decoder("backlinks", header)([["7", "https://a.example/", "1600000000", "true"]])
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        row.page_ascore = 8
+    same = BacklinkRow(
+        page_ascore=7,
+        source_url="https://a.example/",
+        last_seen=datetime.fromtimestamp(1600000000, UTC),
+        nofollow=True,
+    )
+    assert row == same
+    assert hash(row) == hash(same)
+    assert pickle.loads(pickle.dumps(row)) == row
+    assert attrs.evolve(row, page_ascore=8).page_ascore == 8
+    assert row.response_code is None  # not requested
+
+
+def test_unknown_columns_are_ignored_and_matrix_counts_are_keyed_by_target() -> None:
+    decode = rows_decoder("backlinks_matrix", ["domain", "a.example", "b.example", "zzz_ascore"])
+    counts = {"a.example": 3, "b.example": None, "zzz_ascore": 9}
+    assert decode([["x.example", "3", "", "9"]]) == [
+        MatrixRow(domain="x.example", backlinks=counts)
+    ]
+    assert rows_decoder("backlinks_tld", ["zone", "unknown"])([["com", "1"]])[0].zone == "com"
+
+
+def test_ragged_rows_are_refused() -> None:
+    decode = rows_decoder("backlinks_tld", ["zone", "domains_num"])
+    with pytest.raises(ValueError, match=r"shorter|longer"):
+        decode([["com", "1"], ["net"]])
+
+
+def test_bad_numbers_raise() -> None:
+    with pytest.raises(ValueError, match="invalid literal"):
+        rows_decoder("backlinks_tld", ["zone", "domains_num"])([["com", "many"]])
+
+
+def test_int_column_switches_to_int_when_the_table_keeps_missing() -> None:
+    decode = rows_decoder("backlinks_tld", ["zone", "domains_num"])
+    big = [["com", str(10**9 + i)] for i in range(50)]
+    assert [r.domains_num for r in decode(big)] == [10**9 + i for i in range(50)]
+    # The same decoder still handles small values and empties afterwards.
+    assert [r.domains_num for r in decode([["a", "5"], ["b", ""]])] == [5, None]
+
+
+def test_row_factory_decodes_one_row() -> None:
+    make = row_factory("backlinks_geo", ["country", "domains_num", "backlinks_num"])
+    assert make(["us", "1", "2"]).backlinks_num == 2
