@@ -45,7 +45,7 @@ class CsvFeed:
         cut = buf.rfind(b"\n")
         # A line break is a row end only with an even number of quotes before it;
         # otherwise it sits inside a quoted field: try the one before.
-        while cut >= 0 and buf.count(b'"', 0, cut) % 2:
+        while cut >= 0 and b'"' in buf and buf.count(b'"', 0, cut) % 2:
             cut = buf.rfind(b"\n", 0, cut)
         if cut < 0:
             return []
@@ -70,7 +70,8 @@ class CsvFeed:
     def _parse(self, data: bytes) -> list[list[str]]:
         text = data.decode("utf-8", "replace")
         lines = text.split("\r\n")
-        if len(lines) - 1 != text.count("\n") or len(lines) - 1 != text.count("\r"):
+        rest = "".join(lines)  # a copy, but memchr-fast to search (count() is not)
+        if "\n" in rest or "\r" in rest:
             # Not every line break is CRLF (a bare LF, or a CR elsewhere).
             if "\r" in text.replace("\r\n", ""):  # a lone CR: leave it to csv.reader
                 return self._whole(text)
