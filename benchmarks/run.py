@@ -31,6 +31,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -178,19 +179,38 @@ def parse_python_semrush(body: bytes) -> int | None:
     return len(PySemrush.parse_response(body))
 
 
-def side_by_side(
-    fns: dict[str, Callable[[bytes], int | None]], body: bytes, rounds: int
-) -> dict[str, list[float]]:
-    """Seconds per contender per round; each round runs every contender once, so a
-    slow spell of a shared machine hits all of them alike."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            if fn(body) is None:
-                times[name] = []
-                continue
-            times[name].append(time.perf_counter() - t0)
+PARSE_PROBE = """
+import sys, time
+from benchmarks import run
+body = open(sys.argv[2], "rb").read()
+fn = getattr(run, "parse_" + sys.argv[1])
+t0 = time.perf_counter()
+n = fn(body)
+print("none" if n is None else time.perf_counter() - t0)
+"""
+
+
+def side_by_side(names: list[str], body: bytes, rounds: int) -> dict[str, list[float]]:
+    """Seconds per contender per round. Each run is a fresh process: in one process,
+    a parser running after one that had built a 250,000-element list ran about a
+    third slower (the heap left behind), which skewed every ratio. Each round runs
+    every contender once, in turn, so a slow spell of a shared machine hits all
+    of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "body.csv"
+        path.write_bytes(body)
+        for _ in range(rounds):
+            for name in names:
+                out = subprocess.run(
+                    [sys.executable, "-c", PARSE_PROBE, name, str(path)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    cwd=ROOT,
+                ).stdout.strip()
+                if out != "none":
+                    times[name].append(float(out))
     return times
 
 
@@ -214,13 +234,8 @@ def parse_bench(rows: int, rounds: int) -> dict[str, Any]:
     bodies = (("plain", plain, True), ("default", full, True), ("full", full, False))
     for name, cols, clean in bodies:
         body = make_body(rows, cols, clean=clean)
-        fns: dict[str, Callable[[bytes], int | None]] = {
-            "typed": parse_typed,
-            "csv_reader": parse_csv_reader,
-        }
-        if clean:
-            fns["python_semrush"] = parse_python_semrush
-        t = side_by_side(fns, body, rounds)
+        names = ["typed", "csv_reader"] + (["python_semrush"] if clean else [])
+        t = side_by_side(names, body, rounds)
         typed = t["typed"]
         res: dict[str, Any] = {"columns": len(cols), "mb": len(body) / 1e6}
         for other in ("typed", "csv_reader", "python_semrush"):
@@ -649,8 +664,10 @@ def render(r: dict[str, Any]) -> str:
         "the tricky body (a quoted `;` gives a row more fields than the header: "
         "IndexError); it is compared on the two bodies without quotes. Typed rows are "
         "frozen attrs instances with ints, bools and UTC datetimes; the others produce "
-        "strings. Contenders run in turn within each round; a ratio is the median of the "
-        f"per-round ratios over {parse.get('rounds', 3)} rounds. Where the typed time goes "
+        "strings. Every run is a fresh process (in one process, a parser running after "
+        "one that had built a 250,000-element list ran about a third slower); contenders run "
+        "in turn within each round, and a ratio is the median of the per-round ratios "
+        f"over {parse.get('rounds', 3)} rounds (range in brackets). Where the typed time goes "
         "(perf, 12-column body): building `datetime`s (`fromtimestamp` with a time zone "
         "costs about as much as the rest of a row's conversions), splitting, allocation.",
         "",
