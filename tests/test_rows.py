@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from semrush_async.models import backlinks as backlinks_models
 from semrush_async.models.backlinks import (
     ROW_TYPES,
     BacklinkRow,
@@ -80,6 +81,28 @@ def test_decoder_equals_the_constructor(case: tuple[str, list[str], list[list[st
     got = rows_decoder(report, header)(rows)
     assert got == [reference(cls, header, r) for r in rows]
     assert all(type(r) is cls for r in got)
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_decoder_without_the_twin_class_gives_the_same_rows(
+    report: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The path taken where an interpreter refuses the __class__ re-label.
+    cls = ROW_TYPES[report]
+    header = [f.name for f in attrs.fields(cls)]
+    sample = {
+        "int | None": "7",
+        "float | None": "0.5",
+        "bool | None": "true",
+        "datetime | None": "1600000000",
+        "TargetType | None": "domain",
+    }
+    row = [sample.get(str(f.type), "text") for f in attrs.fields(cls)]
+    fast = rows_decoder(report, header)([row, row])
+    monkeypatch.setitem(backlinks_models._TWINS, report, None)
+    slow = rows_decoder(report, header)([row, row])
+    assert slow == fast == [reference(cls, header, row)] * 2
+    assert all(type(r) is cls for r in slow)
 
 
 def test_decoded_rows_are_frozen_hashable_and_picklable() -> None:

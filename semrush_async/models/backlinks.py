@@ -313,7 +313,6 @@ def _strs(col: Sequence[str]) -> Sequence[str]:
 
 
 _COLUMN: Final[Mapping[str, Callable[[Sequence[str]], Sequence[Any]]]] = {
-    "int | None": _ints,
     "float | None": _floats,
     "bool | None": _bools,
     "datetime | None": _stamps,
@@ -360,23 +359,21 @@ def rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
         "_extra": extra,
         "_matrix_counts": _matrix_counts,
     }
-    columns: list[str] = []  # expressions, one per requested field
-    stores: list[tuple[str, str]] = []  # (field, value expression)
+    columns: list[str] = []  # one converted-column expression per requested field
+    stores: list[tuple[str, str]] = []  # (field, value expression) for every field
     for f in fields:
+        expr: str | None = None
         if report == "backlinks_matrix" and f.name == "backlinks":
-            columns.append("_matrix_counts(cols, _extra)" if extra else "None")
+            expr = "_matrix_counts(cols, _extra)" if extra else None
         elif f.name in position:
             ftype = str(f.type)
-            convert = _IntColumn() if ftype == "int | None" else _COLUMN[ftype]
-            ns[f"_conv_{f.name}"] = convert
-            columns.append(f"_conv_{f.name}(cols[{position[f.name]}])")
-        else:
-            stores.append((f.name, "None"))
-            continue
-        if columns[-1] == "None":
-            columns.pop()
+            # An int column keeps state (whether the small-number table pays off).
+            ns[f"_conv_{f.name}"] = _IntColumn() if ftype == "int | None" else _COLUMN[ftype]
+            expr = f"_conv_{f.name}(cols[{position[f.name]}])"
+        if expr is None:
             stores.append((f.name, "None"))
         else:
+            columns.append(expr)
             stores.append((f.name, f"v{len(columns) - 1}"))
     targets = ", ".join(f"v{i}" for i in range(len(columns)))
     lines = [
@@ -398,7 +395,7 @@ def rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
         lines.append("        o = _twin()")
         lines += [f"        o.{name} = {value}" for name, value in stores]
         lines.append("        o.__class__ = _cls")
-    else:  # pragma: no cover
+    else:
         lines.append("        o = _new(_cls)")
         for name, value in stores:
             ns[f"_s_{name}"] = getattr(cls, name).__set__
