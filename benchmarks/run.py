@@ -27,7 +27,9 @@ import contextlib
 import csv
 import io
 import json
+import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,8 +49,9 @@ from semrush_async import Limit, SemrushClient  # noqa: E402
 from semrush_async._csv import CsvFeed  # noqa: E402
 from semrush_async._reports import REPORTS  # noqa: E402
 from semrush_async.models.backlinks import rows_decoder  # noqa: E402
-from semrush_async.testing import DEFAULT_KEY, report_size  # noqa: E402
+from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size  # noqa: E402
 from semrush_async.testing import row as data_row  # noqa: E402
+from tests.local_servers import redis_server  # noqa: E402
 
 RELAXED = {"analytics": Limit(1_000_000, 1.0)}
 
@@ -179,6 +182,13 @@ def parse_python_semrush(body: bytes) -> int | None:
     return len(PySemrush.parse_response(body))
 
 
+def run_probe(script: str, *args: str) -> str:
+    """Run ``script`` in a fresh interpreter (from the repository root); its stdout."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+
+
 PARSE_PROBE = """
 import sys, time
 from benchmarks import run
@@ -202,13 +212,7 @@ def side_by_side(names: list[str], body: bytes, rounds: int) -> dict[str, list[f
         path.write_bytes(body)
         for _ in range(rounds):
             for name in names:
-                out = subprocess.run(
-                    [sys.executable, "-c", PARSE_PROBE, name, str(path)],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    cwd=ROOT,
-                ).stdout.strip()
+                out = run_probe(PARSE_PROBE, name, str(path)).strip()
                 if out != "none":
                     times[name].append(float(out))
     return times
@@ -280,14 +284,7 @@ asyncio.run(main())
 def memory(url: str, target: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for mode in ("stream", "load"):
-        p = subprocess.run(
-            [sys.executable, "-c", PROBE, url, mode, target],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        n, growth = p.stdout.split()
+        n, growth = run_probe(PROBE, url, mode, target).split()
         out[f"{mode}_rows"] = int(n)
         out[f"{mode}_mb"] = float(growth)
     return out
@@ -315,14 +312,7 @@ asyncio.run(main())
 def callers_scaling(url: str, sizes: list[int]) -> list[dict[str, float]]:
     out = []
     for n in sizes:
-        p = subprocess.run(
-            [sys.executable, "-c", CALLERS_PROBE, url, str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        cpu_us, mb = map(float, p.stdout.split())
+        cpu_us, mb = map(float, run_probe(CALLERS_PROBE, url, str(n)).split())
         out.append({"callers": n, "cpu_us_per_request": cpu_us, "rss_growth_mb": mb})
     return out
 
@@ -355,62 +345,30 @@ async def harvest(url: str, targets: int, limit: Limit) -> dict[str, float]:
 
 async def distributed(calls_per_process: int = 50, processes: int = 4) -> dict[str, Any] | None:
     """Four worker processes (tests/redis_worker.py) on one key, through Redis."""
-    import shutil
-    import socket
-    import tempfile
-
     binary = shutil.which("redis-server")
     if binary is None:
         return None
-    from semrush_async.testing import SemrushSandbox
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        server = await asyncio.create_subprocess_exec(
-            *[
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                tmp,
-            ],
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            await asyncio.sleep(0.3)
-            url = f"redis://127.0.0.1:{port}/0"
-            limit = Limit(10, 1.0, concurrency=10)
-            async with SemrushSandbox(limits={"analytics": limit}, latency=0.005) as sb:
-                procs = [
-                    await asyncio.create_subprocess_exec(
-                        sys.executable,
-                        str(ROOT / "tests/redis_worker.py"),
-                        "saturate",
-                        url,
-                        sb.url,
-                        sb.api_key,
-                        "-",
-                        str(calls_per_process),
-                        stdout=asyncio.subprocess.PIPE,
-                        cwd=ROOT,
-                        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-                    )
-                    for _ in range(processes)
-                ]
-                outs = await asyncio.gather(*(p.communicate() for p in procs))
-                c = sb.counters("analytics")
-        finally:
-            server.terminate()
-            await server.wait()
+    limit = Limit(10, 1.0, concurrency=10)
+    with tempfile.TemporaryDirectory() as tmp, redis_server(binary, tmp) as url:
+        async with SemrushSandbox(limits={"analytics": limit}, latency=0.005) as sb:
+            procs = [
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    str(ROOT / "tests/redis_worker.py"),
+                    "saturate",
+                    url,
+                    sb.url,
+                    sb.api_key,
+                    "-",
+                    str(calls_per_process),
+                    stdout=asyncio.subprocess.PIPE,
+                    cwd=ROOT,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                )
+                for _ in range(processes)
+            ]
+            outs = await asyncio.gather(*(p.communicate() for p in procs))
+            c = sb.counters("analytics")
     trips = sum(json.loads(o.decode().strip().splitlines()[-1])["round_trips"] for o, _ in outs)
     starts = sorted(c.starts)
     return {

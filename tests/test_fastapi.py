@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ import aiohttp
 from semrush_async import Limit
 from semrush_async.testing import SemrushSandbox
 
+from .local_servers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:

@@ -17,7 +17,6 @@ from semrush_async.models.backlinks import (
     BacklinkRow,
     MatrixRow,
     TargetType,
-    row_factory,
     rows_decoder,
 )
 
@@ -149,8 +148,3 @@ def test_int_column_switches_to_int_when_the_table_keeps_missing() -> None:
     assert [r.domains_num for r in decode(big)] == [10**9 + i for i in range(50)]
     # The same decoder still handles small values and empties afterwards.
     assert [r.domains_num for r in decode([["a", "5"], ["b", ""]])] == [5, None]
-
-
-def test_row_factory_decodes_one_row() -> None:
-    make = row_factory("backlinks_geo", ["country", "domains_num", "backlinks_num"])
-    assert make(["us", "1", "2"]).backlinks_num == 2

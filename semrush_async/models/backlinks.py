@@ -35,7 +35,6 @@ __all__ = [
     "RefIpRow",
     "TargetType",
     "TldRow",
-    "row_factory",
     "rows_decoder",
 ]
 
@@ -308,20 +307,14 @@ def _target_types(col: Sequence[str]) -> list[TargetType | None]:
     return [TargetType(v) if v else None for v in col]
 
 
-def _strs(col: Sequence[str]) -> Sequence[str]:
-    return col
-
-
 _COLUMN: Final[Mapping[str, Callable[[Sequence[str]], Sequence[Any]]]] = {
     "float | None": _floats,
     "bool | None": _bools,
     "datetime | None": _stamps,
-    "str | None": _strs,
     "TargetType | None": _target_types,
 }
 
 RowsDecoder = Callable[[Sequence[Sequence[str]]], list[Any]]
-RowFactory = Callable[[Sequence[str]], Any]
 
 
 def _twin(cls: type[Any]) -> type[Any] | None:
@@ -367,9 +360,11 @@ def rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
             expr = "_matrix_counts(cols, _extra)" if extra else None
         elif f.name in position:
             ftype = str(f.type)
-            # An int column keeps state (whether the small-number table pays off).
-            ns[f"_conv_{f.name}"] = _IntColumn() if ftype == "int | None" else _COLUMN[ftype]
-            expr = f"_conv_{f.name}(cols[{position[f.name]}])"
+            expr = f"cols[{position[f.name]}]"
+            if ftype != "str | None":
+                # An int column keeps state (whether the small-number table pays off).
+                ns[f"_conv_{f.name}"] = _IntColumn() if ftype == "int | None" else _COLUMN[ftype]
+                expr = f"_conv_{f.name}({expr})"
         if expr is None:
             stores.append((f.name, "None"))
         else:
@@ -412,13 +407,3 @@ def _matrix_counts(
     keys = [h for h, _ in extra]
     counts = [_ints(cols[i]) for _, i in extra]
     return [dict(zip(keys, v, strict=True)) for v in zip(*counts, strict=True)]
-
-
-def row_factory(report: str, header: Sequence[str]) -> RowFactory:
-    """Like :func:`rows_decoder`, for one row at a time."""
-    decode = rows_decoder(report, header)
-
-    def make(row: Sequence[str]) -> Any:
-        return decode([row])[0]
-
-    return make
