@@ -53,7 +53,7 @@ from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size  # no
 from semrush_async.testing import row as data_row  # noqa: E402
 from tests.local_servers import redis_server  # noqa: E402
 
-RELAXED = {"analytics": Limit(1_000_000, 1.0)}
+RELAXED = {"account": Limit(1_000_000, 1.0)}
 
 
 # --- a standalone sandbox process ---------------------------------------------------------
@@ -266,7 +266,7 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 async def main():
     async with SemrushClient(api_key=DEFAULT_KEY, base_url=url, www_url=url,
-                             limits={"analytics": Limit(1000, 1.0)}) as c:
+                             limits={"account": Limit(1000, 1.0)}) as c:
         await c.backlinks.overview("small.example")
         base = rss_mb()
         n = 0
@@ -297,7 +297,7 @@ from semrush_async.testing import DEFAULT_KEY
 url, callers = sys.argv[1], int(sys.argv[2])
 async def main():
     async with SemrushClient(api_key=DEFAULT_KEY, base_url=url, www_url=url,
-                             limits={"analytics": Limit(10**6, 1.0, concurrency=100)}) as c:
+                             limits={"account": Limit(10**6, 1.0, concurrency=100)}) as c:
         await c.backlinks.overview("small.example")
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         c0 = time.process_time()
@@ -322,14 +322,14 @@ def callers_scaling(url: str, sizes: list[int]) -> list[dict[str, float]]:
 
 async def harvest(url: str, targets: int, limit: Limit) -> dict[str, float]:
     names = [f"site{i:03d}.example" for i in range(targets)]
-    async with client_for(url, limits={"analytics": limit}) as c:
+    async with client_for(url, limits={"account": limit}) as c:
         await c.units.balance()  # the short-page balance check is then cached
         t0 = time.perf_counter()
         h = c.backlinks.harvest(names, columns=["source_url"], limit_per_target=100, page_size=100)
         async for _ in h:
             pass
         wall = time.perf_counter() - t0
-        requests = c.governor_stats()["analytics"].started
+        requests = c.governor_stats()["account"].started
     minimum = requests / (limit.rate / limit.per)
     return {
         "targets": targets,
@@ -350,7 +350,7 @@ async def distributed(calls_per_process: int = 50, processes: int = 4) -> dict[s
         return None
     limit = Limit(10, 1.0, concurrency=10)
     with tempfile.TemporaryDirectory() as tmp, redis_server(binary, tmp) as url:
-        async with SemrushSandbox(limits={"analytics": limit}, latency=0.005) as sb:
+        async with SemrushSandbox(limits={"account": limit}, latency=0.005) as sb:
             procs = [
                 await asyncio.create_subprocess_exec(
                     sys.executable,
@@ -368,7 +368,7 @@ async def distributed(calls_per_process: int = 50, processes: int = 4) -> dict[s
                 for _ in range(processes)
             ]
             outs = await asyncio.gather(*(p.communicate() for p in procs))
-            c = sb.counters("analytics")
+            c = sb.counters("account")
     trips = sum(json.loads(o.decode().strip().splitlines()[-1])["round_trips"] for o, _ in outs)
     starts = sorted(c.starts)
     return {

@@ -41,7 +41,7 @@ def _loc(lid: str) -> Location:
 def operations(sb: SemrushSandbox) -> dict[str, Op]:
     ids = _ids(sb)
     return {
-        "analytics": lambda c, i: c.backlinks.overview(f"t{i}.example"),
+        "account": lambda c, i: c.backlinks.overview(f"t{i}.example"),
         "listings.get_locations": lambda c, i: c.listings.get_locations_page(1 + i % 3, 20),
         "listings.get_location": lambda c, i: c.listings.get_location(ids[i % len(ids)]),
         "listings.update_location": lambda c, i: c.listings.update_location(
@@ -85,7 +85,7 @@ async def run_client(endpoint: str, limit: Limit, calls: int, latency: float) ->
 
 async def run_naive(limit: Limit, calls: int, latency: float) -> dict[str, Any]:
     """aiohttp + AsyncLimiter(N, W) + Semaphore, as commonly written (analytics)."""
-    async with SemrushSandbox(limits={"analytics": limit}, latency=latency) as sb:
+    async with SemrushSandbox(limits={"account": limit}, latency=latency) as sb:
         limiter = AsyncLimiter(limit.rate, limit.per)
         sem = asyncio.Semaphore(limit.concurrency or limit.rate)
         url = sb.url + "/analytics/v1/"
@@ -104,12 +104,12 @@ async def run_naive(limit: Limit, calls: int, latency: float) -> dict[str, Any]:
                     await r.read()
 
             await asyncio.gather(*(one(i) for i in range(calls)))
-        return figures(sb, "analytics", limit)
+        return figures(sb, "account", limit)
 
 
 PLAN: dict[str, tuple[Limit, int]] = {
     # Published limits, real windows; UpdateLocations' 60 s window shrunk to 6 s.
-    "analytics": (Limit(10, 1.0, concurrency=10), 200),
+    "account": (Limit(10, 1.0, concurrency=10), 200),
     "listings.get_locations": (Limit(20, 1.0), 300),
     "listings.get_location": (Limit(20, 1.0), 300),
     "listings.update_location": (Limit(5, 1.0), 100),
@@ -135,7 +135,7 @@ async def main(argv: list[str] | None = None) -> int:
         runs = [await run_client(endpoint, limit, calls, args.latency) for _ in range(args.repeat)]
         results[endpoint] = _median(runs)
         print(f"{endpoint:28s} {_fmt(results[endpoint])}", flush=True)
-    limit, calls = PLAN["analytics"]
+    limit, calls = PLAN["account"]
     if args.smoke:
         limit, calls = Limit(10, 0.1, concurrency=10), 40
     naive = [await run_naive(limit, calls, args.latency) for _ in range(args.repeat)]

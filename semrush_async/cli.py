@@ -399,7 +399,7 @@ class _Progress:
     def update(self, harvest: Any) -> None:
         if self._progress is None:
             return
-        stats = self.client.governor_stats().get("analytics")
+        stats = self.client.governor_stats().get("account")
         wait = f"{stats.max_wait:.2f}s" if stats else "0s"
         info = (
             f"rows {harvest.rows:,}  pages {harvest.pages}  units "

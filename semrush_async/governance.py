@@ -43,6 +43,7 @@ import collections
 import contextlib
 import enum
 import math
+import warnings
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Final, Protocol
@@ -60,6 +61,7 @@ __all__ = [
     "LocalGovernance",
     "Permit",
     "Strategy",
+    "resolve_limits",
 ]
 
 #: Default slack: starts are spaced (or windows stretched) 2% wider than the limit,
@@ -86,12 +88,14 @@ class Limit:
     strategy: Strategy = Strategy.SPACED
 
 
-#: Published limits. Analytics: "10 requests per second and 10 simultaneous requests
-#: per account". Listing Management: GetLocation(s) 20/s, UpdateLocation 5/s,
+#: Published limits. ``account``: "10 requests per second and 10 simultaneous
+#: requests per account", across every Semrush API method. Every Analytics v3 report
+#: and every v4 method without a published limit of its own goes through it; a v4
+#: method with its own limit goes through its governor and then through ``account``. Listing Management: GetLocation(s) 20/s, UpdateLocation 5/s,
 #: UpdateLocations "one such request at a time, making up to 5 requests per minute".
 #: ``oauth`` and ``units`` have no published limit; these are polite defaults.
 DEFAULT_LIMITS: Final[Mapping[str, Limit]] = {
-    "analytics": Limit(10, 1.0, concurrency=10),
+    "account": Limit(10, 1.0, concurrency=10),
     "listings.get_locations": Limit(20, 1.0),
     "listings.get_location": Limit(20, 1.0),
     "listings.update_location": Limit(5, 1.0),
@@ -411,6 +415,30 @@ class EndpointGovernor:
         )
 
 
+#: Old endpoint names still accepted in ``limits=`` (with a DeprecationWarning).
+RENAMED: Final[Mapping[str, str]] = {"analytics": "account"}
+
+
+def resolve_limits(limits: Mapping[str, Limit] | None) -> dict[str, Limit]:
+    """Defaults plus ``limits``; unknown names are an error naming the known ones."""
+    given = dict(limits or {})
+    for old, new in RENAMED.items():
+        if old in given:
+            warnings.warn(
+                f"the {old!r} governor is now called {new!r} (it governs the whole account)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            given.setdefault(new, given.pop(old))
+    unknown = set(given) - set(DEFAULT_LIMITS)
+    if unknown:
+        raise ValueError(
+            f"unknown endpoint name(s) {sorted(unknown)}; "
+            f"expected some of {sorted(DEFAULT_LIMITS)}"
+        )
+    return {**DEFAULT_LIMITS, **given}
+
+
 class LocalGovernance:
     """In-process governors, created on first use from defaults plus overrides.
 
@@ -424,13 +452,7 @@ class LocalGovernance:
         *,
         safety_margin: float = DEFAULT_SAFETY_MARGIN,
     ) -> None:
-        unknown = set(limits or ()) - set(DEFAULT_LIMITS)
-        if unknown:
-            raise ValueError(
-                f"unknown endpoint name(s) {sorted(unknown)}; "
-                f"expected some of {sorted(DEFAULT_LIMITS)}"
-            )
-        self.limits: dict[str, Limit] = {**DEFAULT_LIMITS, **(limits or {})}
+        self.limits: dict[str, Limit] = resolve_limits(limits)
         self.safety_margin = safety_margin
         self._governors: dict[str, EndpointGovernor] = {}
 

@@ -46,6 +46,7 @@ from .governance import (
     Limit,
     Strategy,
     _Counters,
+    resolve_limits,
 )
 from .units import Reservation, UnitMeter
 
@@ -184,9 +185,7 @@ class RedisGovernance:
         fallback_workers: int | None = None,
         prefix: str = "semrush",
     ) -> None:
-        unknown = set(limits or ()) - set(DEFAULT_LIMITS)
-        if unknown:
-            raise ValueError(f"unknown endpoint name(s) {sorted(unknown)}")
+        resolved = resolve_limits(limits)
         if fallback_workers is not None and fallback_workers < 1:
             raise ValueError("fallback_workers must be >= 1")
         self._owns = isinstance(redis, str)
@@ -195,7 +194,7 @@ class RedisGovernance:
             if isinstance(redis, str)
             else redis
         )
-        self._limits: dict[str, Limit] = {**DEFAULT_LIMITS, **(limits or {})}
+        self._limits: dict[str, Limit] = resolved
         self.safety_margin = safety_margin
         self.lease_seconds = lease_seconds
         self.fallback_workers = fallback_workers

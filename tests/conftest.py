@@ -12,7 +12,7 @@ from semrush_async.testing import SemrushSandbox
 
 #: Published limits with windows shrunk 4x (same N, same concurrency).
 FAST_LIMITS = {
-    "analytics": Limit(10, 0.25, concurrency=10),
+    "account": Limit(10, 0.25, concurrency=10),
     "listings.get_locations": Limit(20, 0.25),
     "listings.get_location": Limit(20, 0.25),
     "listings.update_location": Limit(5, 0.25),

@@ -13,7 +13,7 @@ from semrush_async.redis_governance import RedisGovernance
 async def main() -> None:
     mode, redis_url, url, key, token, n = sys.argv[1:7]
     limits = {
-        "analytics": Limit(10, 1.0, concurrency=10),
+        "account": Limit(10, 1.0, concurrency=10),
         "listings.update_locations": Limit(5, 1.5, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
     }
     # Six processes on two cores (workers, Redis, the sandbox): arrival jitter is

@@ -79,7 +79,7 @@ async def test_offsets_limits_and_pages_follow_the_quirk(sandbox: SemrushSandbox
         assert [r.source_url for r in tail] == want[-50:]
         assert tail.pages == 2  # 40 + a short page of 10
         assert not tail.units_exhausted
-    starts = sandbox.counters("analytics").accepted
+    starts = sandbox.counters("account").accepted
     assert starts == 6
 
 
@@ -92,7 +92,7 @@ async def test_streaming_yields_before_the_end(sandbox: SemrushSandbox) -> None:
         assert first.page_ascore is None  # not requested
         await it.aclose()  # type: ignore[attr-defined]
     # Closing early released the governor slot and settled only what arrived.
-    stats = c.governor_stats()["analytics"]
+    stats = c.governor_stats()["account"]
     assert stats.in_flight == 0
     assert 0 < c.units.spent < 40 * 50_000
     assert c.units.reserved == 0
@@ -186,7 +186,7 @@ async def test_validation_before_sending(
         with pytest.raises(ValidationError) as ei:
             await c.backlinks.backlinks("medium.example", **kwargs)  # type: ignore[arg-type]
     assert needle in str(ei.value)
-    assert sandbox.counters("analytics").accepted == 0
+    assert sandbox.counters("account").accepted == 0
     assert c.units.spent == c.units.reserved == 0
     assert c.governor_stats() == {}
 
@@ -204,7 +204,7 @@ async def test_validation_of_report_specific_rules(sandbox: SemrushSandbox) -> N
                 c.backlinks.query("backlinks_historical", ["x.example"], ["root_domain"]),
                 offset=5,
             )
-    assert sandbox.counters("analytics").accepted == 0
+    assert sandbox.counters("account").accepted == 0
 
 
 async def test_filter_encoding() -> None:
@@ -275,7 +275,7 @@ async def test_harvest_many_targets_within_governance(sandbox: SemrushSandbox) -
         async for item in h:
             assert item.error is None
             per_target.setdefault(item.target, []).extend(r.source_url for r in item.rows)
-    assert sandbox.counters("analytics").rejected == 0
+    assert sandbox.counters("account").rejected == 0
     assert sorted(h.completed) == sorted(targets)
     for t in targets:
         n = min(150, report_size("backlinks", 0, t))
@@ -284,11 +284,11 @@ async def test_harvest_many_targets_within_governance(sandbox: SemrushSandbox) -
             for i in range(n)
         ]
         assert per_target.get(t, []) == want, t
-    assert c.governor_stats()["analytics"].max_in_flight <= 10
+    assert c.governor_stats()["account"].max_in_flight <= 10
 
 
 async def test_harvest_reports_failures_without_stopping(sandbox: SemrushSandbox) -> None:
-    sandbox.inject("analytics", "550", times=50)
+    sandbox.inject("account", "550", times=50)
     async with sandbox.client(retry_policy=FAST_RETRY.__class__(max_retries=0)) as c:
         h = c.backlinks.harvest(["a.example", "b.example"], limit_per_target=5)
         items = [i async for i in h]
@@ -373,6 +373,6 @@ async def test_harvest_budget_stops_cleanly(sandbox: SemrushSandbox, tmp_path: P
 async def test_concurrent_callers_share_one_governor(sandbox: SemrushSandbox) -> None:
     async with sandbox.client() as c:
         await asyncio.gather(*(c.backlinks.overview(f"x{i}.example") for i in range(40)))
-    counters = sandbox.counters("analytics")
+    counters = sandbox.counters("account")
     assert counters.rejected == 0
     assert counters.max_in_window(0.25) <= 10

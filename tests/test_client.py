@@ -37,7 +37,7 @@ async def test_missing_key_raises_before_sending(
     async with sandbox.client(api_key=None) as c:
         with pytest.raises(AuthenticationError, match="SEMRUSH_API_KEY"):
             await c.backlinks.overview("small.example")
-    assert sandbox.counters("analytics").accepted == 0
+    assert sandbox.counters("account").accepted == 0
     assert c.governor_stats() == {}
 
 
@@ -51,36 +51,36 @@ async def test_api_key_from_environment(
 
 @pytest.mark.parametrize("kind", ["502", "550", "553", "554"])
 async def test_5xx_is_retried(sandbox: SemrushSandbox, kind: str) -> None:
-    sandbox.inject("analytics", kind, times=2)  # type: ignore[arg-type]
+    sandbox.inject("account", kind, times=2)  # type: ignore[arg-type]
     async with sandbox.client(retry_policy=FAST_RETRY) as c:
         ov = await c.backlinks.overview("small.example")
     assert ov is not None
-    assert sandbox.counters("analytics").accepted == 3
+    assert sandbox.counters("account").accepted == 3
     assert c.units.spent == 40
 
 
 async def test_retries_exhausted_raise_server_error(sandbox: SemrushSandbox) -> None:
-    sandbox.inject("analytics", "550", times=10)
+    sandbox.inject("account", "550", times=10)
     policy = RetryPolicy(max_retries=2, base=0.01, cap=0.02)
     async with sandbox.client(retry_policy=policy) as c:
         with pytest.raises(ServerError) as ei:
             await c.backlinks.overview("small.example")
     assert ei.value.status == 550
-    assert sandbox.counters("analytics").accepted == 3
+    assert sandbox.counters("account").accepted == 3
     assert c.units.spent == 0
     assert c.units.reserved == 0
 
 
 async def test_429_pauses_the_endpoint_for_every_caller(sandbox: SemrushSandbox) -> None:
-    sandbox.inject("analytics", "429", seconds=0.5)
+    sandbox.inject("account", "429", seconds=0.5)
     async with sandbox.client(retry_policy=FAST_RETRY) as c:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         await asyncio.gather(*(c.backlinks.overview(f"s{i}.example") for i in range(5)))
         elapsed = loop.time() - t0
-        stats = c.governor_stats()["analytics"]
+        stats = c.governor_stats()["account"]
     assert stats.rate_limited == 1
-    starts = sandbox.counters("analytics").starts
+    starts = sandbox.counters("account").starts
     # Nothing started in the pause that followed the 429 (first start + 0.5 s).
     after = [s - starts[0] for s in starts[1:]]
     assert all(a >= 0.45 for a in after[1:]), after
@@ -88,7 +88,7 @@ async def test_429_pauses_the_endpoint_for_every_caller(sandbox: SemrushSandbox)
 
 
 async def test_retry_after_above_the_cap_raises(sandbox: SemrushSandbox) -> None:
-    sandbox.inject("analytics", "429", seconds=600)
+    sandbox.inject("account", "429", seconds=600)
     async with sandbox.client(retry_policy=FAST_RETRY) as c:
         with pytest.raises(RetryAfterTooLong) as ei:
             await c.backlinks.overview("small.example")
@@ -100,7 +100,7 @@ async def test_mid_stream_drop_resumes_without_loss_or_duplicates(
     sandbox: SemrushSandbox,
 ) -> None:
     n = report_size("backlinks", 0, "medium.example")
-    sandbox.inject("analytics", "drop", times=2)
+    sandbox.inject("account", "drop", times=2)
     async with sandbox.client(retry_policy=FAST_RETRY) as c:
         rows = await c.backlinks.backlinks("medium.example", columns=["source_url"])
         spent = c.units.spent
@@ -108,11 +108,11 @@ async def test_mid_stream_drop_resumes_without_loss_or_duplicates(
     assert [r.source_url for r in rows] == expected
     # The dropped halves were delivered (and paid); nothing was paid twice by us.
     assert spent == 40 * n
-    assert sandbox.faults_injected == [("analytics", "drop"), ("analytics", "drop")]
+    assert sandbox.faults_injected == [("account", "drop"), ("account", "drop")]
 
 
 async def test_stall_times_out_and_retries(sandbox: SemrushSandbox) -> None:
-    sandbox.inject("analytics", "stall", seconds=1.0)
+    sandbox.inject("account", "stall", seconds=1.0)
     async with sandbox.client(retry_policy=FAST_RETRY, timeout=0.2) as c:
         ov = await c.backlinks.overview("small.example")
     assert ov is not None

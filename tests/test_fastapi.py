@@ -38,7 +38,7 @@ async def test_fastapi_app_under_uvicorn_200_concurrent() -> None:
     # hosts the sandbox and 200 client connections, so arrival jitter is large for
     # such a short window: the app uses a 5% safety margin (19 ms of slack).
     async with SemrushSandbox(
-        limits={"analytics": Limit(10, 0.5, concurrency=10)}, latency=0.01
+        limits={"account": Limit(10, 0.5, concurrency=10)}, latency=0.01
     ) as sandbox:
         port = free_port()
         env = {
@@ -93,7 +93,7 @@ async def test_fastapi_app_under_uvicorn_200_concurrent() -> None:
             proc.wait(10)
     assert len(totals) == 200
     assert all(t > 0 for t in totals)
-    counters = sandbox.counters("analytics")
+    counters = sandbox.counters("account")
     assert counters.rejected == 0  # governance held: zero 429s
     assert counters.accepted == 200
     assert counters.max_in_window(0.5) <= 10

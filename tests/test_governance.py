@@ -65,7 +65,7 @@ async def saturate(gov: EndpointGovernor, calls: int, hold: float = 0.0) -> tupl
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n in DEFAULT_LIMITS if n.count(".") or n == "analytics")
+    "name", sorted(n for n in DEFAULT_LIMITS if n.count(".") or n == "account")
 )
 def test_default_limits_hold_under_saturation(name: str) -> None:
     limit = DEFAULT_LIMITS[name]
@@ -201,9 +201,9 @@ def test_stats_counters() -> None:
 
 
 def test_local_governance_overrides_and_unknown_names() -> None:
-    g = LocalGovernance({"analytics": Limit(3, 1.0)})
-    assert g.governor("analytics").limit == Limit(3, 1.0)
-    assert g.governor("analytics") is g.governor("analytics")
+    g = LocalGovernance({"account": Limit(3, 1.0)})
+    assert g.governor("account").limit == Limit(3, 1.0)
+    assert g.governor("account") is g.governor("account")
     with pytest.raises(ValueError, match="unknown endpoint"):
         LocalGovernance({"nope": Limit(1, 1.0)})
 

@@ -57,7 +57,7 @@ async def run_workers(*argvs: list[str], stdin: bytes = b"") -> list[dict[str, i
 
 def test_keys_hash_the_credential() -> None:
     gov = RedisGovernance("redis://127.0.0.1:1/0", credential="SECRET-API-KEY-123")
-    key = gov.key("analytics", "log")
+    key = gov.key("account", "log")
     assert "SECRET-API-KEY-123" not in key
     assert key.startswith("semrush:{")
     assert key.endswith("}:analytics:log")
@@ -65,12 +65,12 @@ def test_keys_hash_the_credential() -> None:
 
 async def test_four_processes_share_one_endpoint(redis_url: str) -> None:
     async with SemrushSandbox(
-        limits={"analytics": Limit(10, 0.5, concurrency=10)}, latency=0.005
+        limits={"account": Limit(10, 0.5, concurrency=10)}, latency=0.005
     ) as sb:
         stats = await run_workers(
             *[["saturate", redis_url, sb.url, sb.api_key, "-", "50"] for _ in range(4)]
         )
-        c = sb.counters("analytics")
+        c = sb.counters("account")
     assert c.accepted == 200
     assert c.rejected == 0  # zero 429s across the four processes
     assert c.max_in_window(1.0) <= 10
@@ -138,7 +138,7 @@ async def test_killed_workers_slot_comes_back_after_its_lease(redis_url: str) ->
 
 
 async def test_budget_never_overshot_by_racing_processes(redis_url: str) -> None:
-    async with SemrushSandbox(limits={"analytics": Limit(10, 1.0, concurrency=10)}) as sb:
+    async with SemrushSandbox(limits={"account": Limit(10, 1.0, concurrency=10)}) as sb:
         await run_workers(
             *[["budget", redis_url, sb.url, sb.api_key, "-", "4000"] for _ in range(4)]
         )
@@ -151,10 +151,10 @@ async def test_redis_stopping_mid_run_fails_closed_or_falls_back(
     redis_url: str, tmp_path: Path
 ) -> None:
     port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
-    async with SemrushSandbox(limits={"analytics": Limit(10, 0.5, concurrency=10)}) as sb:
-        closed = RedisGovernance(redis_url, limits={"analytics": Limit(10, 0.5, 10)})
+    async with SemrushSandbox(limits={"account": Limit(10, 0.5, concurrency=10)}) as sb:
+        closed = RedisGovernance(redis_url, limits={"account": Limit(10, 0.5, 10)})
         falls = RedisGovernance(
-            redis_url, limits={"analytics": Limit(10, 0.5, 10)}, fallback_workers=2
+            redis_url, limits={"account": Limit(10, 0.5, 10)}, fallback_workers=2
         )
         async with sb.client(governance=closed) as c1, sb.client(governance=falls) as c2:
             assert await c1.backlinks.overview("a.example") is not None
@@ -164,9 +164,9 @@ async def test_redis_stopping_mid_run_fails_closed_or_falls_back(
                 capture_output=True,
                 check=False,
             )
-            before = sb.counters("analytics").accepted
+            before = sb.counters("account").accepted
             with pytest.raises(GovernanceUnavailable, match="fail closed"):
                 await c1.backlinks.overview("c.example")
-            assert sb.counters("analytics").accepted == before  # nothing was sent
+            assert sb.counters("account").accepted == before  # nothing was sent
             assert await c2.backlinks.overview("d.example") is not None
-            assert c2.governance.governor("analytics")._fallback is not None  # type: ignore[attr-defined]
+            assert c2.governance.governor("account")._fallback is not None  # type: ignore[attr-defined]

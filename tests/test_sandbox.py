@@ -22,7 +22,7 @@ from semrush_async.testing import (
     row,
 )
 
-pytestmark = pytest.mark.sandbox(limits={"analytics": Limit(10, 0.5, concurrency=10)})
+pytestmark = pytest.mark.sandbox(limits={"account": Limit(10, 0.5, concurrency=10)})
 
 
 @pytest_asyncio.fixture
@@ -60,14 +60,14 @@ async def test_rate_window_rejects_exactly_the_extra_start(
     statuses = [s for s, _ in results]
     assert statuses.count(429) == 1
     assert statuses.count(200) == 10
-    c = sandbox.counters("analytics")
+    c = sandbox.counters("account")
     assert (c.accepted, c.rejected) == (10, 1)
     assert c.max_in_window(0.5) == 10
     await asyncio.sleep(0.55)
     assert (await analytics(http, sandbox, **BL, display_limit=1))[0] == 200
 
 
-@pytest.mark.sandbox(limits={"analytics": Limit(100, 1.0, concurrency=2)}, latency=0.2)
+@pytest.mark.sandbox(limits={"account": Limit(100, 1.0, concurrency=2)}, latency=0.2)
 async def test_concurrency_cap(sandbox: SemrushSandbox, http: aiohttp.ClientSession) -> None:
     statuses = [
         s
@@ -76,7 +76,7 @@ async def test_concurrency_cap(sandbox: SemrushSandbox, http: aiohttp.ClientSess
         )
     ]
     assert sorted(statuses) == [200, 200, 429]
-    assert sandbox.counters("analytics").max_in_flight == 2
+    assert sandbox.counters("account").max_in_flight == 2
 
 
 async def test_paging_quirk_and_defaults(
@@ -199,10 +199,10 @@ async def test_matrix_and_comparison_arrays(
 async def test_drop_fault_cuts_the_body(
     sandbox: SemrushSandbox, http: aiohttp.ClientSession
 ) -> None:
-    sandbox.inject("analytics", "drop")
+    sandbox.inject("account", "drop")
     with pytest.raises(aiohttp.ClientPayloadError):
         await analytics(http, sandbox, **BL)
-    assert sandbox.faults_injected == [("analytics", "drop")]
+    assert sandbox.faults_injected == [("account", "drop")]
 
 
 async def test_random_faults_are_seeded() -> None:
@@ -455,5 +455,5 @@ async def test_standalone_server_prints_its_port() -> None:
 async def test_reset(sandbox: SemrushSandbox, http: aiohttp.ClientSession) -> None:
     await analytics(http, sandbox, **BL, display_limit=1)
     sandbox.reset()
-    assert sandbox.counters("analytics").accepted == 0
+    assert sandbox.counters("account").accepted == 0
     assert sandbox.units_spent() == 0

@@ -59,7 +59,7 @@ async def backlinks_overview(domain: str, client: Client) -> dict[str, Any]:
 
 @router.get("/governor")
 async def governor(client: Client) -> dict[str, Any]:
-    s = client.governor_stats().get("analytics")
+    s = client.governor_stats().get("account")
     return {"started": s.started if s else 0, "rate_limited": s.rate_limited if s else 0}
 
 

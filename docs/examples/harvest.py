@@ -67,7 +67,7 @@ async def main() -> None:
                         continue
                     for r in item.rows:
                         out.writerow([item.target, *(getattr(r, c) for c in columns)])
-        stats = client.governor_stats()["analytics"]
+        stats = client.governor_stats()["account"]
         print(
             f"{harvest.rows} rows from {len(harvest.completed)} targets in "
             f"{harvest.pages} pages -> {args.output} ({time.perf_counter() - t0:.1f}s)"

@@ -84,7 +84,7 @@ class Harvest:
         self.report = report
         self.limit_per_target = limit_per_target
         self.page_size = page_size
-        limit = resource._client.governance_limit("analytics")
+        limit = resource._client.governance_limit("account")
         self.workers = workers or 2 * (limit.concurrency or limit.rate)
         self._job = job_key(
             report=report,

@@ -99,7 +99,7 @@ class ReportQuery:
     def call(self, offset: int = 0, count: int = 0) -> Call:
         lines = count if self.spec.paged else len(self.targets)
         return Call(
-            "analytics",
+            "account",
             analytics_request(self.base_url, self.params(offset, count)),
             Dialect.ANALYTICS,
             Auth.KEY,

@@ -85,7 +85,7 @@ async def analytics_handler(request: web.Request) -> web.StreamResponse:
         key = check_key(state, q.get("key"))
     except _Err as e:
         return e.response()
-    return await state.governed(request, key, "analytics", lambda: _serve(request, state, key))
+    return await state.governed(request, key, "account", lambda: _serve(request, state, key))
 
 
 def _parse_int(q: Sequence[str] | None, name: str) -> int:
