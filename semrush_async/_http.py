@@ -26,7 +26,7 @@ from ._redact import Redactor
 from ._retry import RetryPolicy
 from ._sansio import NOTHING_FOUND, Request, Response, decode_error
 from ._transport import AiohttpTransport
-from .governance import Governance, GovernorProtocol
+from .governance import Governance, GovernorChain, GovernorProtocol
 from .tokens import TokenProvider
 from .units import PRICES, Reservation, UnitMeter
 
@@ -48,7 +48,13 @@ class Dialect(enum.Enum):
 
 
 class Auth(enum.Enum):
+    """Which credential a call carries."""
+
+    #: The Analytics v3 key, as ``key=`` in the query.
     KEY = "key"
+    #: The API v4 key, as ``Authorization: Apikey <key>`` (never in the URL).
+    APIKEY = "apikey"
+    #: An OAuth 2.0 access token, as ``Authorization: Bearer <token>``.
     BEARER = "bearer"
     NONE = "none"
 
@@ -66,8 +72,11 @@ class Call:
     #: Lines requested, for per-line prices (the worst case to reserve).
     lines: int = 0
     #: False for requests that must not be repeated after they may have arrived
-    #: (an OAuth code exchange): no retry on transport errors or 5xx.
+    #: (an OAuth code exchange, a create): no retry on transport errors or 5xx.
     idempotent: bool = True
+    #: A second governor the call also needs (``"account"`` for a v4 method with a
+    #: limit of its own); None when ``endpoint`` is the only one.
+    within: str | None = None
 
 
 class _Attempts:
@@ -94,6 +103,7 @@ class RequestPath:
         api_key: str | None,
         tokens: TokenProvider | None,
         rng: random.Random | None = None,
+        v4_api_key: str | None = None,
     ) -> None:
         self.transport = transport
         self.governance = governance
@@ -102,8 +112,11 @@ class RequestPath:
         self.redactor = redactor
         self.api_key = api_key
         self.tokens = tokens
+        self.v4_api_key = v4_api_key
         self._rng = rng or random.Random()
+        self._chains: dict[tuple[str, str], GovernorChain] = {}
         redactor.add(api_key)
+        redactor.add(v4_api_key)
 
     # --- whole-body calls ---------------------------------------------------------------
 
@@ -113,7 +126,7 @@ class RequestPath:
         state = _Attempts(self.policy)
         while True:
             reservation = await self._reserve(call, call.lines)
-            gov = self.governance.governor(call.endpoint)
+            gov = self._governor(call)
             status: int | None = None
             t0 = time.perf_counter()
             waited = 0.0
@@ -158,7 +171,7 @@ class RequestPath:
         current = call
         while True:
             reservation = await self._reserve(current, current.lines)
-            gov = self.governance.governor(current.endpoint)
+            gov = self._governor(current)
             got = 0
             status: int | None = None
             t0 = time.perf_counter()
@@ -219,10 +232,26 @@ class RequestPath:
 
     # --- steps ----------------------------------------------------------------------------
 
+    def _governor(self, call: Call) -> GovernorProtocol:
+        if call.within is None:
+            return self.governance.governor(call.endpoint)
+        key = (call.endpoint, call.within)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = GovernorChain(
+                self.governance.governor(call.endpoint), self.governance.governor(call.within)
+            )
+        return chain
+
     def _check_credentials(self, call: Call) -> None:
         if call.auth is Auth.KEY and not self.api_key:
             raise errors.AuthenticationError(
                 "no Semrush API key: pass api_key= or set SEMRUSH_API_KEY; nothing was sent"
+            )
+        if call.auth is Auth.APIKEY and not self.v4_api_key:
+            raise errors.AuthenticationError(
+                "no Semrush API v4 key: pass v4_api_key= or set SEMRUSH_V4_API_KEY "
+                "(an Analytics v3 key does not work on v4); nothing was sent"
             )
         if call.auth is Auth.BEARER and self.tokens is None:
             raise errors.LoginRequired(
@@ -246,6 +275,9 @@ class RequestPath:
         if call.auth is Auth.KEY:
             assert self.api_key
             return request.with_params(key=self.api_key)
+        if call.auth is Auth.APIKEY:
+            assert self.v4_api_key
+            return request.with_header("Authorization", f"Apikey {self.v4_api_key}")
         if call.auth is Auth.BEARER:
             assert self.tokens is not None
             token = state.token = await self.tokens.access_token()
@@ -255,8 +287,24 @@ class RequestPath:
 
     def _decode_error(self, call: Call, response: Response) -> errors.APIError | None:
         err = decode_error(response, v4=call.dialect in (Dialect.V4, Dialect.OAUTH))
-        if err is not None:
-            err.message = self.redactor(err.message)
+        if err is None:
+            return None
+        err.message = self.redactor(err.message)
+        if (
+            call.auth is Auth.APIKEY
+            and err.status == 403
+            and call.request.method not in ("GET", "HEAD")
+            and type(err) is errors.PermissionDenied
+        ):
+            # The v4 key model: read-only keys may only GET.
+            err = errors.ReadOnlyKey(
+                f"{call.request.method} refused for this v4 API key (it may be read-only): "
+                f"{err.message}",
+                status=err.status,
+                code=err.code,
+                details=err.details,
+                request_id=err.request_id,
+            )
         return err
 
     async def _retry_delay(
@@ -275,8 +323,11 @@ class RequestPath:
             state.refreshed = True
             self.redactor.add(await self.tokens.refresh(state.token or ""))
             return 0.0
+        said = exc.retryable if isinstance(exc, errors.APIError) else None
         retryable = isinstance(exc, errors.RateLimited) or (
-            call.idempotent and isinstance(exc, errors.ServerError | errors.TransportError)
+            call.idempotent
+            and said is not False
+            and (said is True or isinstance(exc, errors.ServerError | errors.TransportError))
         )
         if not retryable:
             raise exc

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 import attrs
 
 from . import __version__
+from ._cli_common import CommandGroup
 from ._reports import REPORTS
 from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, SemrushClient
 from .errors import BudgetExceeded, SemrushError, ValidationError
@@ -40,6 +41,9 @@ EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
 REPORT_NAMES: Final = {spec.method: spec.type for spec in REPORTS.values()}
+
+#: Command groups that live in their own modules (one line each).
+GROUPS: Final[tuple[CommandGroup, ...]] = ()
 
 
 def _rich() -> Any:
@@ -72,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Every client option has a flag and an environment variable.
     env_options = (
-        ("--api-key", "SEMRUSH_API_KEY", None, "Analytics API key"),
+        ("--api-key", "SEMRUSH_API_KEY", None, "Analytics v3 API key"),
+        ("--v4-api-key", "SEMRUSH_V4_API_KEY", None, "API v4 key (Authorization: Apikey)"),
         ("--base-url", "SEMRUSH_BASE_URL", DEFAULT_BASE_URL, "API base URL"),
         ("--oauth-url", "SEMRUSH_OAUTH_URL", DEFAULT_OAUTH_URL, "OAuth server URL"),
         ("--www-url", "SEMRUSH_WWW_URL", DEFAULT_WWW_URL, "URL of the unit balance endpoint"),
@@ -131,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument("id")
     upd = loc.add_parser("update", help="bulk update from a JSON file")
     upd.add_argument("file", help='a JSON list of locations, or {"locations": [...]}')
+    for group in GROUPS:
+        group.register(
+            sub.add_parser(group.name, help=group.help).add_subparsers(dest="action", required=True)
+        )
     return p
 
 
@@ -150,6 +159,7 @@ async def _session(
     kwargs.setdefault("token_store", FileTokenStore(args.token_file))
     async with SemrushClient(
         api_key=args.api_key,
+        v4_api_key=args.v4_api_key,
         base_url=args.base_url,
         oauth_url=args.oauth_url,
         www_url=args.www_url,
@@ -485,6 +495,9 @@ async def _run(args: argparse.Namespace) -> int:
         return await cmd_units(args)
     if args.command == "backlinks":
         return await (cmd_overview(args) if args.action == "overview" else cmd_export(args))
+    for group in GROUPS:
+        if args.command == group.name:
+            return await group.run(args, _client)
     return await cmd_locations(args)
 
 

@@ -43,6 +43,7 @@ class SemrushClient:
         self,
         *,
         api_key: str | None = None,
+        v4_api_key: str | None = None,
         token: str | TokenProvider | None = None,
         base_url: str = DEFAULT_BASE_URL,
         oauth_url: str = DEFAULT_OAUTH_URL,
@@ -61,6 +62,10 @@ class SemrushClient:
         oauth: OAuthConfig | None = None,
     ) -> None:
         self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
+        # Keys are version-specific (since 2026-07-15): a v3 key cannot call v4.
+        self._v4_api_key = (
+            v4_api_key if v4_api_key is not None else os.environ.get("SEMRUSH_V4_API_KEY")
+        )
         self.base_url = base_url.rstrip("/")
         self.oauth_url = oauth_url.rstrip("/")
         self.www_url = www_url.rstrip("/")
@@ -73,7 +78,9 @@ class SemrushClient:
             else LocalGovernance(limits, safety_margin=safety_margin)
         )
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
-        self._redactor = Redactor([self._api_key, token if isinstance(token, str) else None])
+        self._redactor = Redactor(
+            [self._api_key, self._v4_api_key, token if isinstance(token, str) else None]
+        )
         config = oauth or OAuthConfig()
         provider = OAuthTokenProvider(
             token_store if token_store is not None else MemoryTokenStore(),
@@ -149,6 +156,7 @@ class SemrushClient:
                 api_key=self._api_key,
                 tokens=self._tokens,
                 rng=self._rng,
+                v4_api_key=self._v4_api_key,
             )
         return self._path
 
@@ -164,6 +172,11 @@ class SemrushClient:
         self._tokens = provider
         if self._path is not None:
             self._path.tokens = provider
+
+    @property
+    def has_v4_key(self) -> bool:
+        """True when an API v4 key is configured (``v4_api_key=`` or SEMRUSH_V4_API_KEY)."""
+        return bool(self._v4_api_key)
 
     def governance_limit(self, endpoint: str) -> Limit:
         """The limit the governor applies to ``endpoint``."""
@@ -187,6 +200,7 @@ class SemrushClient:
         return (
             f"<SemrushClient base_url={self.base_url!r} "
             f"api_key={'set' if self._api_key else 'unset'} "
+            f"v4_api_key={'set' if self._v4_api_key else 'unset'} "
             f"token={'set' if self._tokens else 'unset'}>"
         )
 

@@ -32,6 +32,7 @@ __all__ = [
     "OAuthError",
     "PermissionDenied",
     "RateLimited",
+    "ReadOnlyKey",
     "RetryAfterTooLong",
     "SemrushError",
     "ServerError",
@@ -165,6 +166,9 @@ class APIError(SemrushError):
     retry_after: float | None = None
     #: For bulk calls: the results of the batches completed before this error.
     partial: list[Any] | None = None
+    #: The v4 envelope's ``error.retryable`` where the server sent it (None: not said).
+    #: True makes an error retryable; False stops retries even on a 5xx.
+    retryable: bool | None = None
 
 
 class BadRequest(APIError):
@@ -177,8 +181,9 @@ class AuthenticationError(APIError):
     """The API key or access token was missing, malformed or rejected."""
 
     hint = (
-        "Check SEMRUSH_API_KEY / api_key for Analytics, or log in again "
-        "(client.auth.device_login) for API v4"
+        "Check SEMRUSH_API_KEY / api_key for Analytics v3, SEMRUSH_V4_API_KEY / v4_api_key "
+        "for API v4 key endpoints (keys are version-specific), or log in again "
+        "(client.auth.device_login) for OAuth endpoints"
     )
 
 
@@ -192,6 +197,15 @@ class PermissionDenied(APIError):
     """The account may not use this API, database or report (codes 130/133/135, 403)."""
 
     hint = "Check the subscription's API access, or contact Semrush support"
+
+
+class ReadOnlyKey(PermissionDenied):
+    """A read-only v4 API key tried a write (POST, PUT, PATCH or DELETE); the server said 403."""
+
+    hint = (
+        "Use a v4 API key with the 'Read and write' permission (profile > API Keys), "
+        "or only read with this one"
+    )
 
 
 class UnitsExhausted(APIError):

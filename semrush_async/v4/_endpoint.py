@@ -1,0 +1,124 @@
+"""API v4 endpoints as data, and the one executor that turns a row into a call."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from .._http import Auth, Call, Dialect
+from .._sansio import Envelope, path_segment, v4_envelope, v4_request
+from ..pagination import Pager
+from ._paging import Paging
+
+if TYPE_CHECKING:
+    from ..client import SemrushClient
+
+__all__ = ["Endpoint", "V4Engine"]
+
+T = TypeVar("T")
+
+#: The governor of every method without a published limit of its own.
+ACCOUNT = "account"
+
+
+def _default_idempotent(ep: Endpoint) -> bool:
+    # POST creates something: repeating it after a 5xx or a dropped connection could
+    # create it twice (v4 documents no idempotency keys). 429s are always retried:
+    # the server refused the request, so nothing happened.
+    return ep.method != "POST"
+
+
+@attrs.frozen(slots=True)
+class Endpoint:
+    """One v4 method: verb, path template, credential, governor, retry safety."""
+
+    #: Dotted name for docs and errors, e.g. ``projects.get``.
+    name: str
+    method: str
+    #: Path template; ``{name}`` parts are filled from validated, encoded ids.
+    path: str
+    auth: Auth = Auth.APIKEY
+    #: The method's own governor; ``account`` when it has no published limit.
+    governor: str = ACCOUNT
+    #: Safe to repeat after a 5xx or a dropped connection (default: not for POST).
+    idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
+
+    def url(self, base_url: str, path_args: Mapping[str, str | int]) -> str:
+        """The full URL, every path argument checked and percent-encoded."""
+        return base_url + self.path.format_map(
+            {k: path_segment(v, k) for k, v in path_args.items()}
+        )
+
+
+class V4Engine:
+    """Sends :class:`Endpoint` calls through the client's request path."""
+
+    def __init__(self, client: SemrushClient) -> None:
+        self._client = client
+
+    def call(
+        self,
+        ep: Endpoint,
+        *,
+        path: Mapping[str, str | int] | None = None,
+        params: Sequence[tuple[str, str]] = (),
+        body: Any = None,
+    ) -> Call:
+        """The :class:`Call` for one request (pure: nothing is sent)."""
+        request = v4_request(ep.method, ep.url(self._client.base_url, path or {}), params, body)
+        return Call(
+            ep.governor,
+            request,
+            Dialect.V4,
+            ep.auth,
+            idempotent=ep.idempotent,
+            within=None if ep.governor == ACCOUNT else ACCOUNT,
+        )
+
+    async def send(
+        self,
+        ep: Endpoint,
+        *,
+        path: Mapping[str, str | int] | None = None,
+        params: Sequence[tuple[str, str]] = (),
+        body: Any = None,
+    ) -> Envelope:
+        """Send one request and return its decoded envelope (or raise its error)."""
+        call = self.call(ep, path=path, params=params, body=body)
+        return v4_envelope(await self._client._request_path().send(call))
+
+    def pager(
+        self,
+        ep: Endpoint,
+        paging: Paging,
+        decode: Callable[[Any], T],
+        *,
+        path: Mapping[str, str | int] | None = None,
+        params: Sequence[tuple[str, str]] = (),
+        on_page: Callable[[Pager[T], Envelope], None] | None = None,
+    ) -> Pager[T]:
+        """A :class:`Pager` over ``ep`` following ``paging``; ``decode`` makes one item.
+
+        Nothing is sent until the pager is awaited or iterated. ``on_page`` sees every
+        page's envelope (for values carried beside the items).
+        """
+        # Build the first request now: a bad id fails here, before any request.
+        self.call(ep, path=path, params=(*params, *paging.first()))
+
+        async def source(pager: Pager[T]) -> AsyncGenerator[list[T], None]:
+            sent: tuple[tuple[str, str], ...] | None = paging.first()
+            seen = 0
+            while sent is not None:
+                page = await self.send(ep, path=path, params=(*params, *sent))
+                pager.pages += 1
+                if on_page is not None:
+                    on_page(pager, page)
+                raw = paging.items(page)
+                seen += len(raw)
+                if raw:
+                    yield [decode(item) for item in raw]
+                sent = paging.next(page, sent, len(raw), seen)
+
+        return Pager(source)
