@@ -20,6 +20,7 @@ from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit,
 from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
 from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
+from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
 from .resources.listings import ListingsPaths, ListingsResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
@@ -111,6 +112,10 @@ class SemrushClient:
         self._closed = False
         #: Backlinks Analytics reports.
         self.backlinks = BacklinksResource(self)
+        #: Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports.
+        self.backlinks_v4 = BacklinksV4Resource(self)
+        #: Keyword API v4 (v4 key): keyword metrics.
+        self.keywords_v4 = KeywordsV4Resource(self)
         #: Listing Management v4 locations.
         self.listings = ListingsResource(
             self, ListingsPaths(listings_path) if listings_path else None

@@ -24,10 +24,16 @@ __all__ = ["PRICES", "Price", "Reservation", "UnitMeter"]
 
 @attrs.frozen(slots=True)
 class Price:
-    """``units`` per line (``per_line``) or per request."""
+    """``units`` per line (``per_line``) or per request.
+
+    ``known=False`` marks a price no source documents: ``units`` is then an
+    estimate (the v3 equivalent), reserved and settled as such and counted in
+    :attr:`UnitMeter.estimated`, so a budget still holds but the figure is not exact.
+    """
 
     units: int
     per_line: bool
+    known: bool = True
 
     def cost(self, lines: int) -> int:
         """Units for a response of ``lines`` lines (reserve with lines requested,
@@ -53,6 +59,22 @@ PRICES: Final[Mapping[str, Price]] = {
     "backlinks_categories_profile": Price(40, per_line=True),
     "backlinks_categories": Price(50, per_line=False),
     "backlinks_historical": Price(40, per_line=True),
+    # Backlinks API v4 and Keyword API v4 (semrush-v4-backlinks-keywords.md §3, §5.2):
+    # overview 45/request, links 45/line, summary and ref-domains 40/line, ref-ips
+    # 20/line [REFMD, AE-SKILL]; keyword metrics 20/request [OFF-KW4]. The other six
+    # prices are "not found": the v3 price of the same report stands in, marked.
+    "v4.backlinks.overview": Price(45, per_line=False),
+    "v4.backlinks.summary": Price(40, per_line=True),
+    "v4.backlinks.links": Price(45, per_line=True),
+    "v4.backlinks.ref_domains": Price(40, per_line=True),
+    "v4.backlinks.ref_ips": Price(20, per_line=True),
+    "v4.backlinks.pages": Price(40, per_line=True, known=False),
+    "v4.backlinks.anchors": Price(40, per_line=True, known=False),
+    "v4.backlinks.score_profile": Price(100, per_line=False, known=False),
+    "v4.backlinks.competitors": Price(40, per_line=True, known=False),
+    "v4.backlinks.comparison": Price(40, per_line=True, known=False),
+    "v4.backlinks.matrix": Price(40, per_line=True, known=False),
+    "v4.keywords.metrics": Price(20, per_line=False),
 }
 
 
@@ -94,6 +116,7 @@ class UnitMeter:
         self._spent = 0
         self._reserved = 0
         self._by_report: dict[str, int] = {}
+        self._estimated = 0
         self._short_pages = 0
         self._balance_fetcher = balance_fetcher
         self._balance_lock = asyncio.Lock()
@@ -122,6 +145,12 @@ class UnitMeter:
         return dict(self._by_report)
 
     @property
+    def estimated(self) -> int:
+        """Units in :attr:`spent` that come from estimated prices (``Price.known`` False);
+        ``await balance()`` gives the account's real figure."""
+        return self._estimated
+
+    @property
     def short_pages(self) -> int:
         """Pages that the account balance may have cut short."""
         return self._short_pages
@@ -147,6 +176,9 @@ class UnitMeter:
         self._spent += actual
         if actual:
             self._by_report[r.report] = self._by_report.get(r.report, 0) + actual
+            price = PRICES.get(r.report)
+            if price is not None and not price.known:
+                self._estimated += actual
 
     def note_short_page(self) -> None:
         self._short_pages += 1
