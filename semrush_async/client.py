@@ -61,7 +61,13 @@ class SemrushClient:
         listings_path: str | None = None,
         token_store: TokenStore | None = None,
         oauth: OAuthConfig | None = None,
+        backlinks_api: str = "v3",
     ) -> None:
+        if backlinks_api not in ("v3", "v4"):
+            raise ValueError(f"backlinks_api must be 'v3' or 'v4', not {backlinks_api!r}")
+        #: Which API ``client.backlinks`` runs on: "v3" (Analytics) or "v4" (Backlinks
+        #: API v4, with the v4 key; the same row classes, mapped from v4 fields).
+        self.backlinks_api = backlinks_api
         self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
         # Keys are version-specific (since 2026-07-15): a v3 key cannot call v4.
         self._v4_api_key = (

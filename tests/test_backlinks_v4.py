@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import typing
+from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from semrush_async import errors
+from semrush_async import Filter, SemrushClient, errors
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._backlinks_v4 import metrics_of, v4_rows
 from semrush_async.v4.backlinks import BACKLINKS_V4, Scope, V4Link, V4Overview, converter
@@ -235,3 +240,149 @@ def test_decoding_tolerates_unknown_fields_and_date_only_values() -> None:
         V4Link,
     )
     assert row.first_seen_at == dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+
+
+# --- one switch: client.backlinks on v4 -------------------------------------------------
+
+V3_ONLY = {"backlinks": ("source_size", "source_title", "target_title")}
+
+
+def _strip(rows: list[Any], report: str) -> list[Any]:
+    blank = dict.fromkeys(V3_ONLY.get(report, ()))
+    return [attrs.evolve(r, **blank) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("method", "report"),
+    [
+        ("backlinks", "backlinks"),
+        ("refdomains", "backlinks_refdomains"),
+        ("refips", "backlinks_refips"),
+        ("anchors", "backlinks_anchors"),
+        ("pages", "backlinks_pages"),
+    ],
+)
+async def test_same_call_same_rows_on_v3_and_v4(
+    sandbox: SemrushSandbox, method: str, report: str
+) -> None:
+    async with sandbox.client() as v3, sandbox.client(backlinks_api="v4") as v4:
+        a = await getattr(v3.backlinks, method)("medium.example", limit=300, offset=7)
+        b = await getattr(v4.backlinks, method)("medium.example", limit=300, offset=7)
+    assert len(a) == 300
+    assert b == _strip(list(a), report)
+    assert v4.units.by_report.keys() == {f"v4.backlinks.{BRIDGE_V4[report]}"}
+
+
+BRIDGE_V4 = {
+    "backlinks": "links",
+    "backlinks_refdomains": "ref_domains",
+    "backlinks_refips": "ref_ips",
+    "backlinks_anchors": "anchors",
+    "backlinks_pages": "pages",
+}
+
+
+async def test_single_row_reports_on_v4(sandbox: SemrushSandbox) -> None:
+    async with sandbox.client() as v3, sandbox.client(backlinks_api="v4") as v4:
+        assert await v3.backlinks.overview(T) == await v4.backlinks.overview(T)
+        assert await v3.backlinks.ascore_profile(T) == await v4.backlinks.ascore_profile(T)
+        targets = ["a.example", "b.example"]
+        assert await v3.backlinks.comparison(targets) == await v4.backlinks.comparison(targets)
+        assert await v3.backlinks.matrix(targets) == await v4.backlinks.matrix(targets)
+        c3 = await v3.backlinks.competitors(T)
+        c4 = await v4.backlinks.competitors(T)
+    assert [(r.neighbour, r.similarity, r.common_refdomains) for r in c3] == [
+        (r.neighbour, r.similarity, r.common_refdomains) for r in c4
+    ]
+
+
+async def test_historical_on_v4(sandbox: SemrushSandbox) -> None:
+    async with sandbox.client() as v3, sandbox.client(backlinks_api="v4") as v4:
+        a = await v3.backlinks.historical(T)
+        b = await v4.backlinks.historical(T)
+    assert [(r.backlinks_num, r.domains_num) for r in a] == [
+        (r.backlinks_num, r.domains_num) for r in b
+    ]
+    assert all(r.date is not None and r.date.day == 1 for r in b)
+
+
+async def test_tld_and_geo_are_grouped_from_ref_domains(sandbox: SemrushSandbox) -> None:
+    async with sandbox.client(backlinks_api="v4") as c:
+        tld = await c.backlinks.tld("medium.example")
+        geo = await c.backlinks.geo("medium.example")
+        domains = await c.backlinks_v4.ref_domains("medium.example", "ROOT_DOMAIN")
+    assert sum(r.domains_num or 0 for r in tld) == len(domains)
+    assert sum(r.backlinks_num or 0 for r in geo) == sum(d.backlinks_count or 0 for d in domains)
+    assert {r.country for r in geo} == {d.country for d in domains}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.backlinks.categories(T),
+        lambda c: c.backlinks.categories_profile(T),
+        lambda c: c.backlinks.backlinks(T, columns=["source_size"]),
+        lambda c: c.backlinks.backlinks(T, filters=[Filter.including("type", "follow")]),
+    ],
+)
+async def test_not_available_in_v4_sends_nothing(sandbox: SemrushSandbox, call: object) -> None:
+    async with sandbox.client(backlinks_api="v4") as c:
+        with pytest.raises(errors.NotAvailableInV4):
+            await call(c)  # type: ignore[operator]
+    assert sandbox.counters("account").accepted == 0
+
+
+def test_backlinks_api_is_validated() -> None:
+    with pytest.raises(ValueError, match="'v3' or 'v4'"):
+        SemrushClient(backlinks_api="v5")
+
+
+_SCALARS = {
+    int: st.integers(-(2**40), 2**40),
+    str: st.text(max_size=8),
+    bool: st.booleans(),
+    float: st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(0, 100)),
+}
+
+
+def _value(t: object) -> st.SearchStrategy[object]:
+    args = [a for a in typing.get_args(t) if a is not type(None)]
+    inner = args[0]
+    if inner in _SCALARS:
+        base = _SCALARS[inner]
+    elif inner is dt.datetime:
+        base = st.datetimes(timezones=st.just(dt.UTC)).map(
+            lambda d: d.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        )
+    else:
+        base = st.lists(st.integers(0, 50), max_size=4)
+    # Sometimes a wrong JSON type, to exercise the fallback.
+    return st.one_of(st.none(), base, st.sampled_from(["7", 3, True, [1]]))
+
+
+def _docs(model: type[Any]) -> st.SearchStrategy[dict[str, object]]:
+    hints = typing.get_type_hints(model)
+    required: dict[str, st.SearchStrategy[object]] = {"unknown_field": st.just(1)}
+    optional = {a.name: _value(hints[a.name]) for a in attrs.fields(model)}
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+_ROWS = st.sampled_from(sorted(BACKLINKS_V4)).flatmap(
+    lambda m: st.tuples(st.just(m), _docs(BACKLINKS_V4[m].model))
+)
+
+
+@settings(max_examples=200)
+@given(case=_ROWS)
+def test_fast_decoder_equals_the_converter(case: tuple[str, dict[str, object]]) -> None:
+    method, doc = case
+    spec = BACKLINKS_V4[method]
+    try:
+        want: object = converter.structure(doc, spec.model)
+    except Exception:
+        want = errors.APIError
+    try:
+        got: object = spec.decode(doc)
+    except errors.APIError:
+        got = errors.APIError
+    assert got == want

@@ -186,9 +186,7 @@ class BacklinksV4Resource:
         params = self._params(spec, **kw)
         engine = V4Engine(self._client)
 
-        def decode(item: Any) -> Any:
-            return structure(_bl_converter, item, spec.model, f"{method} row")
-
+        decode = spec.decode
         if not spec.paged:
             extra: Params = (("limit", str(limit)),) if spec.dates and limit else ()
             return engine.pager(spec.endpoint, OnePage(params=extra), decode, params=params,

@@ -151,12 +151,21 @@ def _summary(seed: int, target: str, url: str) -> list[dict[str, Any]]:
     return rows
 
 
-def v4_rows(path: str, seed: int, targets: list[str]) -> list[dict[str, Any]]:
-    """Every row of a v4 list endpoint, in the default order (for tests too)."""
+def v4_size(path: str, seed: int, targets: list[str]) -> int:
+    """How many rows :func:`v4_rows` has."""
+    if path in ("summary", "comparison", "matrix"):
+        return len(v4_rows(path, seed, targets))
+    return _data.report_size(ROUTES[path][0], seed, targets[0])
+
+
+def v4_rows(
+    path: str, seed: int, targets: list[str], start: int = 0, stop: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows ``start:stop`` of a v4 list endpoint, in the default order (for tests too)."""
     if path == "summary":
-        return _summary(seed, targets[0], targets[0])
+        return _summary(seed, targets[0], targets[0])[start:stop]
     if path == "comparison":
-        return [row for t in targets for row in _summary(seed, t, t)]
+        return [row for t in targets for row in _summary(seed, t, t)][start:stop]
     if path == "matrix":
         out = []
         for i in range(_data.matrix_size(seed, targets)):
@@ -167,12 +176,13 @@ def v4_rows(path: str, seed: int, targets: list[str]) -> list[dict[str, Any]]:
                 "matches_count": int(r["matches_num"]),
                 "backlinks_counts": [int(r[t]) for t in targets],
             })  # fmt: skip
-        return out
+        return out[start:stop]
     report = ROUTES[path][0]
     target = targets[0]
     n = _data.report_size(report, seed, target)
     mapper = _MAPPERS[path]
-    return [mapper(_data.row(report, seed, target, i, n)) for i in range(n)]
+    end = n if stop is None else min(n, stop)
+    return [mapper(_data.row(report, seed, target, i, n)) for i in range(start, end)]
 
 
 _FILTER: Final = re.compile(
@@ -318,6 +328,13 @@ async def _backlinks(
             return _forbidden()
         return v4_response(data, meta=meta)
 
+    paged = "limit" in options and path != "summary"
+    if paged and "filter" not in q and "order_by" not in q:
+        # Only the requested page is generated (a big target has 250,000 rows).
+        total = v4_size(path, state.seed, targets)
+        rows = v4_rows(path, state.seed, targets, offset, offset + limit)
+        meta.update(limit=limit, offset=offset, total=total)
+        return _paid(state, account, path, _pick(q, rows), meta)
     rows = v4_rows(path, state.seed, targets)
     if path == "summary":
         rows = [r for r in rows if q.get("date_from", "") <= r["month_date"]
@@ -333,17 +350,33 @@ async def _backlinks(
             return bad_request(f"order_by: unknown field {key!r}")
         rows = sorted(rows, key=lambda r: r[key], reverse=q.get("direction", "DESC") == "DESC")
     total = len(rows)
-    paged = "limit" in options and path != "summary"
     if paged:
         rows = rows[offset : offset + limit]
         meta.update(limit=limit, offset=offset, total=total)
     elif path == "summary":
         rows = rows[:limit]
-    if "fields" in q:
-        wanted = q["fields"].split(",")
-        if rows and any(f not in rows[0] for f in wanted):
-            return bad_request("unknown field in fields")
-        rows = [{f: r[f] for f in wanted} for r in rows]
+    return _paid(state, account, path, _pick(q, rows), meta)
+
+
+def _pick(q: Mapping[str, str], rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Only the ``fields`` asked for; None when one of them is unknown."""
+    if "fields" not in q:
+        return rows
+    wanted = q["fields"].split(",")
+    if rows and any(f not in rows[0] for f in wanted):
+        return None
+    return [{f: r[f] for f in wanted} for r in rows]
+
+
+def _paid(
+    state: SandboxState,
+    account: str,
+    path: str,
+    rows: list[dict[str, Any]] | None,
+    meta: dict[str, Any],
+) -> web.Response:
+    if rows is None:
+        return bad_request("unknown field in fields")
     paid = _charge(state, account, path, len(rows))
     if paid is None:
         return _forbidden()

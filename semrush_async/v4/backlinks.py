@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 
 import attrs
 
 from .._http import Auth
-from ._convert import OpenStrEnum, make_converter, parse_timestamp
+from ._convert import OpenStrEnum, fast_decoder, make_converter, parse_timestamp
 from ._endpoint import Endpoint
 
 __all__ = [
@@ -243,8 +243,13 @@ def _seen(value: Any, _: Any = None) -> dt.datetime:
     # midnight UTC, a number a unix timestamp (as v3 sent).
     if isinstance(value, int | float):
         return dt.datetime.fromtimestamp(value, dt.UTC)
-    if isinstance(value, str) and _DATE_ONLY.match(value):
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    if isinstance(value, str):
+        if _DATE_ONLY.match(value):
+            return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+        if len(value) == 20 and value[-1] == "Z":
+            # The common whole-second form: fromisoformat takes "Z" since 3.11 and is
+            # several times faster than the general parser.
+            return dt.datetime.fromisoformat(value)
     return parse_timestamp(value)
 
 
@@ -255,6 +260,18 @@ def _make() -> Any:
 
 
 converter: Final = _make()
+
+
+_DECODERS: dict[type[Any], Callable[[Any], Any]] = {}
+
+
+def _decoder(model: type[Any]) -> Callable[[Any], Any]:
+    found = _DECODERS.get(model)
+    if found is None:
+        found = _DECODERS[model] = fast_decoder(
+            model, converter, {dt.datetime: _seen}, f"{model.__name__} row"
+        )
+    return found
 
 
 # --- the endpoint table -------------------------------------------------------------------
@@ -299,6 +316,11 @@ class BacklinksV4Spec:
             auth=Auth.APIKEY,
             report=self.report,
         )
+
+    @property
+    def decode(self) -> Callable[[Any], Any]:
+        """The row decoder of this endpoint (built once per model)."""
+        return _decoder(self.model)
 
     @property
     def field_names(self) -> tuple[str, ...]:
