@@ -126,6 +126,16 @@ class RequestPath:
     async def send(self, call: Call) -> Response:
         """Send ``call`` and return its response; raise its decoded error."""
         self._check_credentials(call)
+        price = PRICES.get(call.report) if call.report is not None else None
+        if price is not None and not price.known and self.meter.balance_readable:
+            # An unpublished price: settle from what the balance lost, not a guess.
+            async with self.meter.measure(call.report or "") as settle:
+                response = await self._send(call)
+                await settle()
+            return response
+        return await self._send(call)
+
+    async def _send(self, call: Call) -> Response:
         state = _Attempts(self.policy)
         while True:
             reservation = await self._reserve(call, call.lines)

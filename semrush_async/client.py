@@ -111,6 +111,8 @@ class SemrushClient:
             if make_meter is not None
             else UnitMeter(unit_budget, balance_fetcher=self._fetch_balance)
         )
+        # Only the v3 key can read the balance (countapiunits.html).
+        self.units.balance_readable = bool(self._api_key)
         self._session = session
         self._owns_session = session is None
         self._rng = rng

@@ -11,8 +11,10 @@ never overshoot the budget together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Final
 
 import attrs
@@ -21,14 +23,18 @@ from .errors import BudgetExceeded
 
 __all__ = ["PRICES", "Price", "Reservation", "UnitMeter"]
 
+logger: Final = logging.getLogger("semrush_async")
+
 
 @attrs.frozen(slots=True)
 class Price:
     """``units`` per line (``per_line``) or per request.
 
     ``known=False`` marks a price no source documents: ``units`` is then an
-    estimate (the v3 equivalent), reserved and settled as such and counted in
-    :attr:`UnitMeter.estimated`, so a budget still holds but the figure is not exact.
+    estimate (the v3 equivalent). It is reserved, so a budget still holds; the call
+    is then settled from the account balance when the client can read it
+    (:meth:`UnitMeter.measure`), else at the estimate, counted in
+    :attr:`UnitMeter.estimated`.
     """
 
     units: int
@@ -117,7 +123,13 @@ class UnitMeter:
         self._reserved = 0
         self._by_report: dict[str, int] = {}
         self._estimated = 0
+        self._known_spent = 0
+        self._measured = 0
         self._short_pages = 0
+        #: True when ``balance()`` works (the client has an Analytics v3 key): then
+        #: calls at an unpublished price are settled from the balance (see measure()).
+        self.balance_readable = False
+        self._measure_lock = asyncio.Lock()
         self._balance_fetcher = balance_fetcher
         self._balance_lock = asyncio.Lock()
         self._known: tuple[int, int, float] | None = None
@@ -179,6 +191,50 @@ class UnitMeter:
             price = PRICES.get(r.report)
             if price is not None and not price.known:
                 self._estimated += actual
+            else:
+                self._known_spent += actual
+
+    @contextlib.asynccontextmanager
+    async def measure(self, report: str) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """Settle a call at an unpublished price from the account balance.
+
+        One such call at a time: the balance is read before it, and ``settle()``
+        (called once the response is in) reads it again and replaces the estimate
+        this call spent by what the balance actually lost, less what this client
+        spent at known prices meanwhile. Other clients spending from the same account
+        at the same moment make the figure too high; a failed balance read keeps the
+        estimate (logged).
+        """
+        async with self._measure_lock:
+            try:
+                before: int | None = await self.balance()
+            except Exception as e:  # the estimate stands; the call itself goes on
+                logger.warning("unit balance unreadable, %s stays estimated: %s", report, e)
+                before = None
+            known0 = self._known_spent
+            estimate0 = self._by_report.get(report, 0)
+
+            async def settle() -> None:
+                if before is None:
+                    return
+                try:
+                    after = await self.balance()
+                except Exception as e:
+                    logger.warning("unit balance unreadable, %s stays estimated: %s", report, e)
+                    return
+                measured = max(0, before - after - (self._known_spent - known0))
+                estimated = self._by_report.get(report, 0) - estimate0
+                self._spent += measured - estimated
+                self._estimated -= estimated
+                self._by_report[report] = estimate0 + measured
+                self._measured += measured
+
+            yield settle
+
+    @property
+    def measured(self) -> int:
+        """Units in :attr:`spent` that were read from the balance (unpublished prices)."""
+        return self._measured
 
     def note_short_page(self) -> None:
         self._short_pages += 1

@@ -109,9 +109,32 @@ async def test_comparison_and_matrix(sandbox: SemrushSandbox) -> None:
     assert {r.url for r in comp} == set(targets)
     assert matrix == _expected("matrix", targets, sandbox)
     assert all(len(r.backlinks_counts or ()) == 3 for r in matrix)
-    assert c.units.estimated == c.units.by_report.get(
-        "v4.backlinks.comparison", 0
-    ) + c.units.by_report.get("v4.backlinks.matrix", 0)
+    # Unpublished prices are settled from the balance (the v3 key can read it).
+    assert c.units.estimated == 0
+    assert c.units.measured == c.units.spent == sandbox.units_spent()
+
+
+async def test_unpublished_price_measured_with_concurrent_known_calls(
+    sandbox: SemrushSandbox,
+) -> None:
+    async with sandbox.client() as c:
+        await asyncio.gather(
+            c.backlinks_v4.anchors("medium.example", "ROOT_DOMAIN", limit=300, page_size=100),
+            *(c.backlinks_v4.overview(f"t{i}.example", "ROOT_DOMAIN") for i in range(8)),
+        )
+    assert c.units.by_report["v4.backlinks.overview"] == 8 * 45
+    assert c.units.by_report["v4.backlinks.anchors"] == 300 * 40  # the sandbox's price
+    assert c.units.spent == sandbox.units_spent()
+
+
+async def test_unpublished_price_is_an_estimate_without_a_v3_key(
+    sandbox: SemrushSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SEMRUSH_API_KEY", raising=False)
+    async with sandbox.client(api_key="") as c:
+        rows = await c.backlinks_v4.anchors(T, "ROOT_DOMAIN")
+    assert c.units.estimated == c.units.spent == 40 * len(rows)
+    assert c.units.measured == 0
 
 
 @pytest.mark.parametrize(
