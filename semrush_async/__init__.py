@@ -144,3 +144,41 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+# --- API v4: Backlinks API v4 and Keyword API v4 ---------------------------------------
+from .errors import NotAvailableInV4, ReadOnlyKey
+from .v4.backlinks import (
+    Scope,
+    V4Anchor,
+    V4ComparisonRow,
+    V4Competitor,
+    V4Link,
+    V4MatrixRow,
+    V4Overview,
+    V4Page,
+    V4RefDomain,
+    V4RefIp,
+    V4ScoreBucket,
+    V4SummaryRow,
+)
+from .v4.keywords import Intent, KeywordMetrics, SerpFeature
+
+__all__ += [
+    "Intent",
+    "KeywordMetrics",
+    "NotAvailableInV4",
+    "ReadOnlyKey",
+    "Scope",
+    "SerpFeature",
+    "V4Anchor",
+    "V4ComparisonRow",
+    "V4Competitor",
+    "V4Link",
+    "V4MatrixRow",
+    "V4Overview",
+    "V4Page",
+    "V4RefDomain",
+    "V4RefIp",
+    "V4ScoreBucket",
+    "V4SummaryRow",
+]

@@ -74,6 +74,9 @@ class Call:
     #: False for requests that must not be repeated after they may have arrived
     #: (an OAuth code exchange, a create): no retry on transport errors or 5xx.
     idempotent: bool = True
+    #: For per-line prices: how many lines a response delivered (settle to that, not
+    #: to the lines requested). None: settle to ``lines``.
+    lines_of: Callable[[Response], int] | None = None
     #: A second governor the call also needs (``"account"`` for a v4 method with a
     #: limit of its own); None when ``endpoint`` is the only one.
     within: str | None = None
@@ -123,6 +126,16 @@ class RequestPath:
     async def send(self, call: Call) -> Response:
         """Send ``call`` and return its response; raise its decoded error."""
         self._check_credentials(call)
+        price = PRICES.get(call.report) if call.report is not None else None
+        if price is not None and not price.known and self.meter.balance_readable:
+            # An unpublished price: settle from what the balance lost, not a guess.
+            async with self.meter.measure(call.report or "") as settle:
+                response = await self._send(call)
+                await settle()
+            return response
+        return await self._send(call)
+
+    async def _send(self, call: Call) -> Response:
         state = _Attempts(self.policy)
         while True:
             reservation = await self._reserve(call, call.lines)
@@ -144,7 +157,8 @@ class RequestPath:
                 err = self._decode_error(call, response)
                 if err is not None:
                     raise err
-                reservation.settle(self._price(call, call.lines))
+                delivered = call.lines if call.lines_of is None else call.lines_of(response)
+                reservation.settle(self._price(call, delivered))
                 self._log(request, status, t0, waited)
                 return response
             except Exception as exc:
@@ -300,6 +314,23 @@ class RequestPath:
             err = errors.ReadOnlyKey(
                 f"{call.request.method} refused for this v4 API key (it may be read-only): "
                 f"{err.message}",
+                status=err.status,
+                code=err.code,
+                details=err.details,
+                request_id=err.request_id,
+            )
+        elif (
+            call.dialect is Dialect.V4
+            and call.report is not None
+            and err.status == 403
+            and type(err) is errors.PermissionDenied
+        ):
+            # v4 reports answer a zero unit balance with a bare 403 "Forbidden"
+            # (observed live, semrush-v4-backlinks-keywords.md §2.3): the same
+            # situation as v3's ERROR 132.
+            err = errors.UnitsExhausted(
+                f"{err.message} (on a priced API v4 report a 403 means the account's "
+                "unit balance is used up, or the key lacks access to this API)",
                 status=err.status,
                 code=err.code,
                 details=err.details,

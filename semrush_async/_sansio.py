@@ -93,9 +93,13 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    _doc: Any = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body parsed as JSON (parsed once: settlement and decoding share it)."""
+        if self._doc is None:
+            object.__setattr__(self, "_doc", (json.loads(self.body),))
+        return self._doc[0]
 
 
 def is_retryable_status(status: int) -> bool:

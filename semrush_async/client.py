@@ -20,6 +20,7 @@ from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit,
 from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
 from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
+from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
 from .resources.listings import ListingsPaths, ListingsResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
@@ -60,7 +61,13 @@ class SemrushClient:
         listings_path: str | None = None,
         token_store: TokenStore | None = None,
         oauth: OAuthConfig | None = None,
+        backlinks_api: str = "v3",
     ) -> None:
+        if backlinks_api not in ("v3", "v4"):
+            raise ValueError(f"backlinks_api must be 'v3' or 'v4', not {backlinks_api!r}")
+        #: Which API ``client.backlinks`` runs on: "v3" (Analytics) or "v4" (Backlinks
+        #: API v4, with the v4 key; the same row classes, mapped from v4 fields).
+        self.backlinks_api = backlinks_api
         self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
         # Keys are version-specific (since 2026-07-15): a v3 key cannot call v4.
         self._v4_api_key = (
@@ -104,6 +111,8 @@ class SemrushClient:
             if make_meter is not None
             else UnitMeter(unit_budget, balance_fetcher=self._fetch_balance)
         )
+        # Only the v3 key can read the balance (countapiunits.html).
+        self.units.balance_readable = bool(self._api_key)
         self._session = session
         self._owns_session = session is None
         self._rng = rng
@@ -111,6 +120,10 @@ class SemrushClient:
         self._closed = False
         #: Backlinks Analytics reports.
         self.backlinks = BacklinksResource(self)
+        #: Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports.
+        self.backlinks_v4 = BacklinksV4Resource(self)
+        #: Keyword API v4 (v4 key): keyword metrics.
+        self.keywords_v4 = KeywordsV4Resource(self)
         #: Listing Management v4 locations.
         self.listings = ListingsResource(
             self, ListingsPaths(listings_path) if listings_path else None

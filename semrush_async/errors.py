@@ -28,6 +28,7 @@ __all__ = [
     "ErrorDetail",
     "LimitExceeded",
     "LoginRequired",
+    "NotAvailableInV4",
     "NotFound",
     "OAuthError",
     "PermissionDenied",
@@ -139,6 +140,13 @@ class ValidationError(SemrushError, ValueError):
     """Bad input caught before anything was sent (no rate budget or units spent)."""
 
     hint = "Fix the input; nothing was sent to Semrush"
+
+
+class NotAvailableInV4(SemrushError):
+    """The v3 report (or one of its options) has no Backlinks API v4 equivalent; nothing
+    was sent."""
+
+    hint = "Use client.backlinks_v4 directly, or run this report with backlinks_api='v3'"
 
 
 class BudgetExceeded(SemrushError):

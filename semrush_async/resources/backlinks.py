@@ -37,6 +37,7 @@ from ..models.backlinks import (
 )
 from ..pagination import Pager
 from ..units import PRICES
+from ._backlinks_bridge import v4_pager
 from ._harvest import Harvest
 
 if TYPE_CHECKING:
@@ -225,6 +226,20 @@ class BacklinksResource:
         """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request."""
         spec = query.spec
         self._check_paging(spec, limit, offset, page_size)
+        if self._client.backlinks_api == "v4":
+            return v4_pager(
+                self._client,
+                spec.type,
+                query.targets,
+                query.target_types,
+                columns=query.columns,
+                all_columns=spec.columns,
+                sort=query.sort,
+                filtered=query.filter is not None,
+                limit=limit,
+                offset=offset,
+                page_size=page_size,
+            )
         price = PRICES[spec.type]
         meter = self._client.units
         if limit is not None and price.per_line and meter.remaining is not None:

@@ -291,11 +291,13 @@ class SemrushSandbox:
     def _setup_extensions(
         self, token_lifetime: float, refresh_lifetime: float, locations: int
     ) -> None:
+        from ._backlinks_v4 import setup_backlinks_v4
         from ._listings import setup_listings
         from ._oauth import setup_oauth
 
         setup_oauth(self.app, self.state, token_lifetime, refresh_lifetime)
         setup_listings(self.app, self.state, locations)
+        setup_backlinks_v4(self.app, self.state)
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -142,3 +142,72 @@ def structure_list(converter: cattrs.Converter, data: Any, cls: type[T], what: s
 
 
 Decoder = Callable[[Any], T]
+
+
+_PLAIN: Final[Mapping[Any, str]] = {int: "int", str: "str", bool: "bool"}
+
+
+def fast_decoder(
+    cls: type[T],
+    converter: cattrs.Converter,
+    hooks: Mapping[type, Callable[[Any], Any]],
+    what: str,
+) -> Callable[[Any], T]:
+    """A decoder for flat rows whose fields are all ``X | None`` with X a JSON scalar
+    (int, str, bool, float), a type with a hook in ``hooks`` (datetime), or
+    ``tuple[int, ...]``.
+
+    Values whose JSON type already matches are taken as they are (no per-field
+    dispatch, several times faster than a generic structure call on big listings);
+    anything unexpected falls back to the converter, so decoding stays as strict and
+    as tolerant as :func:`structure`.
+    """
+    import typing
+
+    lines = ["def decode(d):", "    if type(d) is not dict: return slow(d)"]
+    ns: dict[str, Any] = {"cls": cls, "slow": lambda d: structure(converter, d, cls, what)}
+    names: list[str] = []
+    hints = typing.get_type_hints(cls)
+    for i, a in enumerate(attrs.fields(cls)):  # type: ignore[arg-type]
+        args = [t for t in typing.get_args(hints[a.name]) if t is not type(None)]
+        if len(args) != 1:
+            return lambda d: structure(converter, d, cls, what)
+        t = args[0]
+        v = f"v{i}"
+        names.append(f"{a.name}={v}")
+        lines.append(f"    {v} = d.get({a.name!r})")
+        if t in _PLAIN:
+            ns[_PLAIN[t]] = t
+            lines.append(f"    if {v} is not None and type({v}) is not {_PLAIN[t]}: return slow(d)")
+        elif t is float:
+            lines.append(
+                f"    if {v} is not None:\n"
+                f"        if type({v}) is int: {v} = float({v})\n"
+                f"        elif type({v}) is not float: return slow(d)"
+            )
+        elif t in hooks:
+            ns[f"h{i}"] = hooks[t]
+            lines.append(f"    if {v} is not None: {v} = h{i}({v})")
+        elif typing.get_origin(t) is tuple and typing.get_args(t) == (int, ...):
+            lines.append(
+                f"    if {v} is not None:\n"
+                f"        if type({v}) is not list or any(type(x) is not int for x in {v}): "
+                "return slow(d)\n"
+                f"        {v} = tuple({v})"
+            )
+        else:
+            return lambda d: structure(converter, d, cls, what)
+    lines.append(f"    return cls({', '.join(names)})")
+    exec("\n".join(lines), ns)  # noqa: S102 - code built from attrs field names only
+    fast: Callable[[Any], T] = ns["decode"]
+    slow = ns["slow"]
+
+    def decode(d: Any) -> T:
+        try:
+            return fast(d)
+        except (TypeError, ValueError):
+            # A hook refused a value (e.g. a malformed timestamp): the converter
+            # reports it the documented way.
+            return slow(d)  # type: ignore[no-any-return]
+
+    return decode

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from .._http import Auth, Call, Dialect
-from .._sansio import Envelope, path_segment, v4_envelope, v4_request
+from .._sansio import Envelope, Response, path_segment, v4_envelope, v4_request
 from ..pagination import Pager
+from ..units import PRICES
 from ._paging import Paging
 
 if TYPE_CHECKING:
@@ -44,12 +45,26 @@ class Endpoint:
     governor: str = ACCOUNT
     #: Safe to repeat after a 5xx or a dropped connection (default: not for POST).
     idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
+    #: Key of the unit price in :data:`semrush_async.units.PRICES` (None: free). A
+    #: per-line price reserves the request's ``limit`` and settles to the rows in
+    #: ``data``.
+    report: str | None = None
 
     def url(self, base_url: str, path_args: Mapping[str, str | int]) -> str:
         """The full URL, every path argument checked and percent-encoded."""
         return base_url + self.path.format_map(
             {k: path_segment(v, k) for k, v in path_args.items()}
         )
+
+
+def _data_lines(response: Response) -> int:
+    """Rows a v4 response delivered: the length of a ``data`` list, else 1."""
+    try:
+        doc = response.json()
+    except ValueError:
+        return 0
+    data = doc.get("data") if isinstance(doc, dict) else None
+    return len(data) if isinstance(data, list) else 1
 
 
 class V4Engine:
@@ -65,15 +80,26 @@ class V4Engine:
         path: Mapping[str, str | int] | None = None,
         params: Sequence[tuple[str, str]] = (),
         body: Any = None,
+        lines: int | None = None,
     ) -> Call:
-        """The :class:`Call` for one request (pure: nothing is sent)."""
+        """The :class:`Call` for one request (pure: nothing is sent).
+
+        ``lines``: the most rows a per-line price can charge (default: ``limit``).
+        """
         request = v4_request(ep.method, ep.url(self._client.base_url, path or {}), params, body)
+        if lines is None:
+            lines = 1
+            if ep.report is not None and PRICES[ep.report].per_line:
+                lines = int(dict(params).get("limit", "1"))
         return Call(
             ep.governor,
             request,
             Dialect.V4,
             ep.auth,
+            report=ep.report,
+            lines=lines,
             idempotent=ep.idempotent,
+            lines_of=_data_lines if ep.report is not None else None,
             within=None if ep.governor == ACCOUNT else ACCOUNT,
         )
 
@@ -84,9 +110,10 @@ class V4Engine:
         path: Mapping[str, str | int] | None = None,
         params: Sequence[tuple[str, str]] = (),
         body: Any = None,
+        lines: int | None = None,
     ) -> Envelope:
         """Send one request and return its decoded envelope (or raise its error)."""
-        call = self.call(ep, path=path, params=params, body=body)
+        call = self.call(ep, path=path, params=params, body=body, lines=lines)
         return v4_envelope(await self._client._request_path().send(call))
 
     def pager(
@@ -98,6 +125,7 @@ class V4Engine:
         path: Mapping[str, str | int] | None = None,
         params: Sequence[tuple[str, str]] = (),
         on_page: Callable[[Pager[T], Envelope], None] | None = None,
+        lines: int | None = None,
     ) -> Pager[T]:
         """A :class:`Pager` over ``ep`` following ``paging``; ``decode`` makes one item.
 
@@ -111,7 +139,7 @@ class V4Engine:
             sent: tuple[tuple[str, str], ...] | None = paging.first()
             seen = 0
             while sent is not None:
-                page = await self.send(ep, path=path, params=(*params, *sent))
+                page = await self.send(ep, path=path, params=(*params, *sent), lines=lines)
                 pager.pages += 1
                 if on_page is not None:
                     on_page(pager, page)

@@ -15,7 +15,7 @@ import attrs
 from .. import errors
 from .._sansio import Envelope
 
-__all__ = ["LimitOffset", "Paging", "SpringPages", "items_at"]
+__all__ = ["LimitOffset", "OnePage", "Paging", "SpringPages", "items_at"]
 
 Params = tuple[tuple[str, str], ...]
 
@@ -57,7 +57,8 @@ class LimitOffset:
     """``limit``/``offset`` paging.
 
     Stops when ``total(page)`` items have been seen (Projects: ``meta.total_count``),
-    on a short or empty page (Local: "stop on a short page"), whichever comes first.
+    on a short or empty page (Local: "stop on a short page"), or once ``cap`` items
+    were fetched (the last page then asks only for the rest), whichever comes first.
     """
 
     limit: int
@@ -66,23 +67,27 @@ class LimitOffset:
     limit_param: str = "limit"
     offset_param: str = "offset"
     start: int = 0
+    cap: int | None = None
+
+    def _page(self, seen: int) -> Params:
+        size = self.limit if self.cap is None else min(self.limit, self.cap - seen)
+        return ((self.limit_param, str(size)), (self.offset_param, str(self.start + seen)))
 
     def first(self) -> Params:
-        return ((self.limit_param, str(self.limit)), (self.offset_param, str(self.start)))
+        return self._page(0)
 
     def items(self, page: Envelope) -> Sequence[Any]:
         return items_at(page, self.items_key)
 
     def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
-        if got == 0 or got < self.limit:
+        if got == 0 or got < int(dict(sent)[self.limit_param]):
+            return None
+        if self.cap is not None and total_so_far >= self.cap:
             return None
         total = self.total(page) if self.total is not None else None
         if total is not None and self.start + total_so_far >= total:
             return None
-        return (
-            (self.limit_param, str(self.limit)),
-            (self.offset_param, str(self.start + total_so_far)),
-        )
+        return self._page(total_so_far)
 
 
 def _spring_last(page: Envelope, number: int) -> bool:
@@ -119,3 +124,20 @@ class SpringPages:
             (self.size_param, str(self.size)),
             *self.extra,
         )
+
+
+@attrs.frozen(slots=True)
+class OnePage:
+    """An endpoint that answers with everything at once: one request, no paging."""
+
+    items_key: str | None = None
+    params: Params = ()
+
+    def first(self) -> Params:
+        return self.params
+
+    def items(self, page: Envelope) -> Sequence[Any]:
+        return items_at(page, self.items_key)
+
+    def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
+        return None
