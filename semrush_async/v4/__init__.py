@@ -7,11 +7,12 @@ converter; requests go through the client's one request path.
 
 from ._convert import OpenStrEnum, make_converter, parse_timestamp, structure
 from ._endpoint import Endpoint, V4Engine
-from ._paging import LimitOffset, Paging, SpringPages
+from ._paging import LimitOffset, Nested, Paging, SpringPages
 
 __all__ = [
     "Endpoint",
     "LimitOffset",
+    "Nested",
     "OpenStrEnum",
     "Paging",
     "SpringPages",

@@ -15,7 +15,7 @@ import attrs
 from .. import errors
 from .._sansio import Envelope
 
-__all__ = ["LimitOffset", "Paging", "SpringPages", "items_at"]
+__all__ = ["LimitOffset", "Nested", "Paging", "SpringPages", "items_at"]
 
 Params = tuple[tuple[str, str], ...]
 
@@ -119,3 +119,25 @@ class SpringPages:
             (self.size_param, str(self.size)),
             *self.extra,
         )
+
+
+@attrs.frozen(slots=True)
+class Nested:
+    """Another strategy applied to the page found at ``data[key]`` (GetTopCompetitors
+    sends a Spring page in ``data.competitors``, beside other values)."""
+
+    inner: Paging
+    key: str
+
+    def _page(self, page: Envelope) -> Envelope:
+        data = page.data.get(self.key) if isinstance(page.data, dict) else None
+        return Envelope(data, page.meta, page.request_id)
+
+    def first(self) -> Params:
+        return self.inner.first()
+
+    def items(self, page: Envelope) -> Sequence[Any]:
+        return self.inner.items(self._page(page))
+
+    def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
+        return self.inner.next(self._page(page), sent, got, total_so_far)
