@@ -229,6 +229,9 @@ class CreditsExhausted(LimitExceeded):
         "Wait for credits to reset on the 1st of the month, collect fewer keywords or "
         "points, or pass check_credits=False to let the server decide"
     )
+    #: Credits the collection would spend, and credits available when checked.
+    needed: int = 0
+    available: int = 0
 
     def __init__(self, message: str, *, needed: int = 0, available: int = 0, **kw: Any) -> None:
         super().__init__(message, **kw)
