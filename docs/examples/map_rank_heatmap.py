@@ -13,6 +13,7 @@ import asyncio
 import sys
 
 from semrush_async import SemrushClient
+from semrush_async.oauth import FileTokenStore
 from semrush_async.testing import SemrushSandbox
 
 
@@ -49,7 +50,9 @@ async def print_heatmap(client: SemrushClient, campaign_id: str) -> str:
 
 async def main() -> None:
     if len(sys.argv) > 1:
-        async with SemrushClient() as client:
+        # The file `semrush-async auth login` writes (refreshed tokens are saved back).
+        store = FileTokenStore("~/.config/semrush-async/tokens.json")
+        async with SemrushClient(token_store=store) as client:
             await print_heatmap(client, sys.argv[1])
         return
     async with SemrushSandbox() as sandbox, sandbox.client() as client:
