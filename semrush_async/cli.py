@@ -24,6 +24,8 @@ import attrs
 
 from . import __version__
 from ._cli_common import CommandGroup
+from ._cli_maprank import ALIAS as MAP_RANK_ALIAS
+from ._cli_maprank import GROUP as MAP_RANK
 from ._reports import REPORTS
 from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, SemrushClient
 from .errors import BudgetExceeded, SemrushError, ValidationError
@@ -43,7 +45,10 @@ EXIT_INTERRUPTED: Final = 130
 REPORT_NAMES: Final = {spec.method: spec.type for spec in REPORTS.values()}
 
 #: Command groups that live in their own modules (one line each).
-GROUPS: Final[tuple[CommandGroup, ...]] = ()
+GROUPS: Final[tuple[CommandGroup, ...]] = (
+    MAP_RANK,
+    MAP_RANK_ALIAS,
+)
 
 
 def _rich() -> Any:

@@ -22,6 +22,7 @@ from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
 from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
 from .resources.listings import ListingsPaths, ListingsResource
+from .resources.map_rank import MapRankResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
 
@@ -128,6 +129,8 @@ class SemrushClient:
         self.listings = ListingsResource(
             self, ListingsPaths(listings_path) if listings_path else None
         )
+        #: Map Rank Tracker (API v4 family, OAuth Bearer).
+        self.map_rank = MapRankResource(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ __all__ = [
     "BadRequest",
     "BudgetExceeded",
     "Conflict",
+    "CreditsExhausted",
     "DeviceCodeExpired",
     "ErrorDetail",
     "LimitExceeded",
@@ -226,6 +227,24 @@ class LimitExceeded(APIError):
     """A Semrush account limit was hit (codes 30/131/134/136)."""
 
     hint = "Wait for the limit to reset or raise it with Semrush"
+
+
+class CreditsExhausted(LimitExceeded):
+    """A Map Rank Tracker collection would spend more credits than are available;
+    the client refused it before sending the collect request."""
+
+    hint = (
+        "Wait for credits to reset on the 1st of the month, collect fewer keywords or "
+        "points, or pass check_credits=False to let the server decide"
+    )
+    #: Credits the collection would spend, and credits available when checked.
+    needed: int = 0
+    available: int = 0
+
+    def __init__(self, message: str, *, needed: int = 0, available: int = 0, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.needed = needed
+        self.available = available
 
 
 class RateLimited(LimitExceeded):

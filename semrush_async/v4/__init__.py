@@ -7,11 +7,12 @@ converter; requests go through the client's one request path.
 
 from ._convert import OpenStrEnum, make_converter, parse_timestamp, structure
 from ._endpoint import Endpoint, V4Engine
-from ._paging import LimitOffset, OnePage, Paging, SpringPages
+from ._paging import LimitOffset, Nested, OnePage, Paging, SpringPages
 
 __all__ = [
     "Endpoint",
     "LimitOffset",
+    "Nested",
     "OnePage",
     "OpenStrEnum",
     "Paging",

@@ -106,6 +106,7 @@ def make_converter(
         lambda v, t: t(v),
     )
     named = dict(renames or {})
+    wires: dict[type, dict[str, Any]] = {}
     for cls in {*camel_case, *named}:
         wire: dict[str, Any] = {}
         for a in attrs.fields(cls):
@@ -114,8 +115,17 @@ def make_converter(
                 key = camel(a.name)
             if key is not None and key != a.name:
                 wire[a.name] = override(rename=key)
-        c.register_structure_hook(cls, make_dict_structure_fn(cls, c, **wire))
-        c.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, c, **wire))
+        wires[cls] = wire
+    # Factories, not hooks made here: a generated hook resolves its fields' hooks when
+    # it is made, so a class made before the renamed class it nests would read the
+    # nested object with Python names (it depended on set order). A factory runs on
+    # first use, when every renamed class is known.
+    c.register_structure_hook_factory(
+        lambda t: t in wires, lambda t: make_dict_structure_fn(t, c, **wires[t])
+    )
+    c.register_unstructure_hook_factory(
+        lambda t: t in wires, lambda t: make_dict_unstructure_fn(t, c, **wires[t])
+    )
     return c
 
 

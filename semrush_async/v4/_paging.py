@@ -15,7 +15,7 @@ import attrs
 from .. import errors
 from .._sansio import Envelope
 
-__all__ = ["LimitOffset", "OnePage", "Paging", "SpringPages", "items_at"]
+__all__ = ["LimitOffset", "Nested", "OnePage", "Paging", "SpringPages", "items_at"]
 
 Params = tuple[tuple[str, str], ...]
 
@@ -141,3 +141,25 @@ class OnePage:
 
     def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
         return None
+
+
+@attrs.frozen(slots=True)
+class Nested:
+    """Another strategy applied to the page found at ``data[key]`` (GetTopCompetitors
+    sends a Spring page in ``data.competitors``, beside other values)."""
+
+    inner: Paging
+    key: str
+
+    def _page(self, page: Envelope) -> Envelope:
+        data = page.data.get(self.key) if isinstance(page.data, dict) else None
+        return Envelope(data, page.meta, page.request_id)
+
+    def first(self) -> Params:
+        return self.inner.first()
+
+    def items(self, page: Envelope) -> Sequence[Any]:
+        return self.inner.items(self._page(page))
+
+    def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
+        return self.inner.next(self._page(page), sent, got, total_so_far)
