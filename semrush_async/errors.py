@@ -23,9 +23,12 @@ __all__ = [
     "AuthorizationPending",
     "BadRequest",
     "BudgetExceeded",
+    "CheckpointError",
+    "CheckpointInUse",
     "Conflict",
     "DeviceCodeExpired",
     "ErrorDetail",
+    "HarvestError",
     "LimitExceeded",
     "LoginRequired",
     "NotFound",
@@ -150,6 +153,46 @@ class BudgetExceeded(SemrushError):
         super().__init__(message)
         self.needed = needed
         self.available = available
+
+
+class HarvestError(SemrushError):
+    """A harvest stopped on a failure that is not one target's (its checkpoint failed,
+    or an unexpected error); targets' own failures are on ``Harvest.failed`` instead."""
+
+    hint = (
+        "Pages already processed are recorded in the checkpoint; rerun with the same "
+        "checkpoint to continue. Pages on error.unsaved were paid for but are in no "
+        "checkpoint: keep them, or they are fetched (and paid for) again"
+    )
+
+    def __init__(self, message: str, *, unsaved: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        #: Pages (HarvestItem) received and paid for that were neither yielded nor
+        #: saved in the checkpoint.
+        self.unsaved: list[Any] = list(unsaved)
+        #: Targets finished, and targets not finished, when the harvest stopped.
+        self.completed: list[str] = []
+        self.pending: list[str] = []
+
+
+class CheckpointError(HarvestError):
+    """The harvest checkpoint cannot be opened, read or written (missing directory,
+    not a checkpoint, corrupt, read-only, disk full); raised before anything is sent
+    when opening it fails."""
+
+    hint = (
+        "Check the checkpoint path (its directory must exist and be writable); a corrupt "
+        "file can be deleted to start afresh (its progress is lost)"
+    )
+
+
+class CheckpointInUse(CheckpointError):
+    """Another harvest, in this process or another, owns the checkpoint; nothing was sent."""
+
+    hint = (
+        "Wait for the other harvest to finish or stop it, or use another checkpoint file; "
+        "two harvests on one checkpoint would both pay for every page"
+    )
 
 
 class TransportError(SemrushError):

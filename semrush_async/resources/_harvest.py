@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from ..checkpoint import Checkpoint, ReceivedPage, TargetProgress, job_key
-from ..errors import BudgetExceeded, SemrushError, ValidationError
+from ..errors import (
+    BudgetExceeded,
+    ErrorDetail,
+    HarvestError,
+    SemrushError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -74,8 +80,14 @@ class Harvest:
         workers: int | None,
     ) -> None:
         self._resource = resource
+        # Validate every target and everything shared by all of them up front:
+        # nothing is sent (or paid for) on bad input.
+        _check_targets(targets)
         self.targets = list(dict.fromkeys(targets))
-        # Validate everything shared by all targets up front: nothing sent on bad input.
+        if workers is not None and (isinstance(workers, bool) or workers < 1):
+            raise ValidationError(
+                f"workers must be an integer >= 1 or None (the default), got {workers!r}"
+            )
         probe = self.targets[0] if self.targets else "example.com"
         self._template = resource.query(report, [probe], [target_type], columns, sort, filters)
         if limit_per_target is not None and limit_per_target < 1:
@@ -118,6 +130,8 @@ class Harvest:
         self._live: dict[str, TargetProgress] = {}
         self._closing = False
         self._notes: dict[str, str] = {}
+        # Pages received (paid for) that could neither be saved nor yielded.
+        self._unsaved: list[HarvestItem] = []
         #: Notes committed by an earlier run (read when the harvest starts).
         self.resumed_notes: dict[str, str] = {}
 
@@ -162,56 +176,60 @@ class Harvest:
         ckpt = self._ckpt = (
             Checkpoint(self._checkpoint_path, self._job) if self._checkpoint_path else None
         )
-        progress = ckpt.load() if ckpt else {}
-        self.resumed_notes = ckpt.notes() if ckpt else {}
-        replay = ckpt.load_received() if ckpt else []
-        self._live = {t: progress.get(t, TargetProgress()) for t in self.targets}
-        # Where each target's fetching resumes: after its last received page.
-        resume_at = {t: p.next_offset for t, p in self._live.items()}
-        finished = {t for t, p in self._live.items() if p.done}
-        for page in replay:
-            resume_at[page.target] = max(resume_at[page.target], page.offset + len(page.rows))
-            if page.done:
-                finished.add(page.target)
-        todo: asyncio.Queue[str] = asyncio.Queue()
-        for t in self.targets:
-            if t in finished:
-                if self._live[t].done:
-                    self.completed.append(t)
-            else:
-                todo.put_nowait(t)
-        out: asyncio.Queue[HarvestItem | None] = asyncio.Queue(maxsize=self.workers)
+        runner: asyncio.Task[None] | None = None
         stop = asyncio.Event()
+        out: asyncio.Queue[HarvestItem | None] = asyncio.Queue(maxsize=self.workers)
+        try:
+            progress = ckpt.load() if ckpt else {}
+            self.resumed_notes = ckpt.notes() if ckpt else {}
+            replay = ckpt.load_received() if ckpt else []
+            self._live = {t: progress.get(t, TargetProgress()) for t in self.targets}
+            # Where each target's fetching resumes: after its last received page.
+            resume_at = {t: p.next_offset for t, p in self._live.items()}
+            finished = {t for t, p in self._live.items() if p.done}
+            for page in replay:
+                resume_at[page.target] = max(resume_at[page.target], page.offset + len(page.rows))
+                if page.done:
+                    finished.add(page.target)
+            todo: asyncio.Queue[str] = asyncio.Queue()
+            for t in self.targets:
+                if t in finished:
+                    if self._live[t].done:
+                        self.completed.append(t)
+                else:
+                    todo.put_nowait(t)
+            crash: list[Exception] = []
 
-        async def worker() -> None:
-            while not stop.is_set():
-                try:
-                    target = todo.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                try:
-                    await self._target(target, resume_at[target], out, stop)
-                except BudgetExceeded as e:
-                    self.budget_exceeded = self.budget_exceeded or e
-                    self.pending.append(target)
-                    stop.set()
-                except SemrushError as e:
-                    await out.put(HarvestItem(target, [], resume_at[target], True, e))
+            async def worker() -> None:
+                while not stop.is_set():
+                    try:
+                        target = todo.get_nowait()
+                    except asyncio.QueueEmpty:
+                        return
+                    try:
+                        await self._target(target, resume_at[target], out, stop)
+                    except BudgetExceeded as e:
+                        self.budget_exceeded = self.budget_exceeded or e
+                        self.pending.append(target)
+                        stop.set()
+                    except HarvestError as e:  # the checkpoint failed: not one target's
+                        crash.append(e)
+                        stop.set()
+                    except SemrushError as e:
+                        await out.put(HarvestItem(target, [], resume_at[target], True, e))
+                    except Exception as e:  # a bug, not an API error: stop, lose no page
+                        crash.append(e)
+                        stop.set()
 
-        crash: list[BaseException] = []
-
-        async def run_workers() -> None:
-            try:
+            async def run_workers() -> None:
+                # Workers catch every Exception themselves, so one that fails stops the
+                # others after their current page, which still reaches the consumer.
                 async with asyncio.TaskGroup() as tg:
                     for _ in range(min(self.workers, max(1, todo.qsize()))):
                         tg.create_task(worker())
-            except Exception as e:  # a bug, not an API error: surface it to the consumer
-                crash.append(e)
-            # Not in a finally: when cancelled (consumer gone) nobody reads the queue.
-            await out.put(None)
+                # Not in a finally: when cancelled (consumer gone) nobody reads the queue.
+                await out.put(None)
 
-        runner: asyncio.Task[None] | None = None
-        try:
             for page in replay:
                 replayed = self._item(page, replayed=True)
                 self._in_hand = replayed
@@ -224,16 +242,33 @@ class Harvest:
                 # The consumer came back for more: it has processed the item.
                 self._processed(item)
             await runner
-            if crash:
-                raise crash[0]
             while not todo.empty():
                 self.pending.append(todo.get_nowait())
+            if crash:
+                first = crash[0]
+                if isinstance(first, HarvestError):
+                    raise first from None
+                raise HarvestError(
+                    f"harvest stopped by an unexpected error: {type(first).__name__}: {first}"
+                ) from first
             if self.budget_exceeded is not None:
                 logger.warning(
                     "harvest stopped by the unit_budget: %d targets complete, %d pending",
                     len(self.completed),
                     len(self.pending),
                 )
+        except HarvestError as e:
+            # The same list: pages that fail to land while closing below join it.
+            e.unsaved = self._unsaved
+            e.completed = list(self.completed)
+            done = set(self.completed) | set(self.failed)
+            e.pending = [t for t in self.targets if t not in done]
+            if self._unsaved:
+                e.message += (
+                    f"; {len(self._unsaved)} page(s) received and paid for are on "
+                    "error.unsaved (in no checkpoint)"
+                )
+            raise
         finally:
             if runner is not None and not runner.done():
                 stop.set()
@@ -296,6 +331,16 @@ class Harvest:
             self._ckpt.processed(item.target, item.offset, new, self._notes)
             self._notes = {}
 
+    def _store(self, page: ReceivedPage) -> None:
+        if self._ckpt is None or not page.rows:
+            return
+        try:
+            self._ckpt.store_received(page)
+        except HarvestError:
+            # Paid for, but the checkpoint cannot hold it: hand it over on the error.
+            self._unsaved.append(self._item(page))
+            raise
+
     async def _target(
         self,
         target: str,
@@ -318,20 +363,23 @@ class Harvest:
                     header = page_header
                     rows.extend(batch)
             short = len(rows) < n
-            exhausted = (
-                short
-                and not shrunk
-                and await res.short_page_cut_by_balance(query, offset + len(rows))
-            )
             done = (
                 not spec.paged
                 or not spec.offset
                 or short
                 or (remaining is not None and remaining - len(rows) <= 0)
             )
-            page = ReceivedPage(target, offset, header, rows, done, exhausted)
-            if self._ckpt is not None and rows:
-                self._ckpt.store_received(page)
+            page = ReceivedPage(target, offset, header, rows, done)
+            # Saved before the balance check below (a request that may stall or be
+            # killed): a page that was received is never paid for twice.
+            self._store(page)
+            if (
+                short
+                and not shrunk
+                and await res.short_page_cut_by_balance(query, offset + len(rows))
+            ):
+                page = attrs.evolve(page, units_exhausted=True)
+                self._store(page)
             if self._closing and self._ckpt is not None:
                 return  # the consumer is gone: the page waits in the checkpoint
             await out.put(self._item(page))
@@ -340,3 +388,16 @@ class Harvest:
             offset += len(rows)
             if remaining is not None:
                 remaining -= len(rows)
+
+
+def _check_targets(targets: list[str]) -> None:
+    details = [
+        ErrorDetail(field="targets", index=i, message=f"{t!r} is not a target (empty or blank)")
+        for i, t in enumerate(targets)
+        if not isinstance(t, str) or not t.strip()
+    ]
+    if details:
+        raise ValidationError(
+            f"harvest: {len(details)} of {len(targets)} targets are empty or blank",
+            details=details,
+        )
