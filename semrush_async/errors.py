@@ -274,7 +274,8 @@ class RateLimited(LimitExceeded):
 
 
 class RetryAfterTooLong(RateLimited):
-    """The server asked to wait longer than ``max_retry_after``; the client did not wait."""
+    """The server asked to wait longer than ``max_retry_after`` (on a 429 or a 5xx:
+    ``status`` says which); the client did not wait."""
 
     hint = "Retry later, or raise max_retry_after to let the client wait"
 

@@ -7,7 +7,13 @@ memory). Each page is yielded whole, tagged with its target.
 With a checkpoint, a page is written to it the moment it arrives, and marked
 processed when the consumer asks for the next item (or leaves ``async with`` without
 an exception). A resumed harvest replays received-but-unprocessed pages from the
-checkpoint, so no page that arrived is ever requested, or paid for, twice.
+checkpoint, so no page that arrived is ever requested, or paid for, twice. A page is
+stored before anything else is awaited (the balance check after a short page too).
+
+A harvest owns its checkpoint while it runs (a second one gets ``CheckpointInUse``).
+A failure that is not one target's (the checkpoint failed, a bug) stops the workers
+after their current page, which still reaches the consumer, then raises a
+``HarvestError`` whose ``unsaved`` holds the paid pages that could not be stored.
 """
 
 from __future__ import annotations
@@ -176,60 +182,61 @@ class Harvest:
         ckpt = self._ckpt = (
             Checkpoint(self._checkpoint_path, self._job) if self._checkpoint_path else None
         )
-        runner: asyncio.Task[None] | None = None
-        stop = asyncio.Event()
+        progress = ckpt.load() if ckpt else {}
+        self.resumed_notes = ckpt.notes() if ckpt else {}
+        replay = ckpt.load_received() if ckpt else []
+        self._live = {t: progress.get(t, TargetProgress()) for t in self.targets}
+        # Where each target's fetching resumes: after its last received page.
+        resume_at = {t: p.next_offset for t, p in self._live.items()}
+        finished = {t for t, p in self._live.items() if p.done}
+        for page in replay:
+            resume_at[page.target] = max(resume_at[page.target], page.offset + len(page.rows))
+            if page.done:
+                finished.add(page.target)
+        todo: asyncio.Queue[str] = asyncio.Queue()
+        for t in self.targets:
+            if t in finished:
+                if self._live[t].done:
+                    self.completed.append(t)
+            else:
+                todo.put_nowait(t)
         out: asyncio.Queue[HarvestItem | None] = asyncio.Queue(maxsize=self.workers)
+        stop = asyncio.Event()
+
+        async def worker() -> None:
+            while not stop.is_set():
+                try:
+                    target = todo.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                try:
+                    await self._target(target, resume_at[target], out, stop)
+                except BudgetExceeded as e:
+                    self.budget_exceeded = self.budget_exceeded or e
+                    self.pending.append(target)
+                    stop.set()
+                except HarvestError as e:  # the checkpoint failed: not one target's
+                    crash.append(e)
+                    stop.set()
+                except SemrushError as e:
+                    await out.put(HarvestItem(target, [], resume_at[target], True, e))
+                except Exception as e:  # a bug, not an API error: stop, lose no page
+                    crash.append(e)
+                    stop.set()
+
+        crash: list[Exception] = []
+
+        async def run_workers() -> None:
+            # Workers catch every Exception themselves, so one that fails stops the
+            # others after their current page, which still reaches the consumer.
+            async with asyncio.TaskGroup() as tg:
+                for _ in range(min(self.workers, max(1, todo.qsize()))):
+                    tg.create_task(worker())
+            # Not in a finally: when cancelled (consumer gone) nobody reads the queue.
+            await out.put(None)
+
+        runner: asyncio.Task[None] | None = None
         try:
-            progress = ckpt.load() if ckpt else {}
-            self.resumed_notes = ckpt.notes() if ckpt else {}
-            replay = ckpt.load_received() if ckpt else []
-            self._live = {t: progress.get(t, TargetProgress()) for t in self.targets}
-            # Where each target's fetching resumes: after its last received page.
-            resume_at = {t: p.next_offset for t, p in self._live.items()}
-            finished = {t for t, p in self._live.items() if p.done}
-            for page in replay:
-                resume_at[page.target] = max(resume_at[page.target], page.offset + len(page.rows))
-                if page.done:
-                    finished.add(page.target)
-            todo: asyncio.Queue[str] = asyncio.Queue()
-            for t in self.targets:
-                if t in finished:
-                    if self._live[t].done:
-                        self.completed.append(t)
-                else:
-                    todo.put_nowait(t)
-            crash: list[Exception] = []
-
-            async def worker() -> None:
-                while not stop.is_set():
-                    try:
-                        target = todo.get_nowait()
-                    except asyncio.QueueEmpty:
-                        return
-                    try:
-                        await self._target(target, resume_at[target], out, stop)
-                    except BudgetExceeded as e:
-                        self.budget_exceeded = self.budget_exceeded or e
-                        self.pending.append(target)
-                        stop.set()
-                    except HarvestError as e:  # the checkpoint failed: not one target's
-                        crash.append(e)
-                        stop.set()
-                    except SemrushError as e:
-                        await out.put(HarvestItem(target, [], resume_at[target], True, e))
-                    except Exception as e:  # a bug, not an API error: stop, lose no page
-                        crash.append(e)
-                        stop.set()
-
-            async def run_workers() -> None:
-                # Workers catch every Exception themselves, so one that fails stops the
-                # others after their current page, which still reaches the consumer.
-                async with asyncio.TaskGroup() as tg:
-                    for _ in range(min(self.workers, max(1, todo.qsize()))):
-                        tg.create_task(worker())
-                # Not in a finally: when cancelled (consumer gone) nobody reads the queue.
-                await out.put(None)
-
             for page in replay:
                 replayed = self._item(page, replayed=True)
                 self._in_hand = replayed
@@ -265,8 +272,7 @@ class Harvest:
             e.pending = [t for t in self.targets if t not in done]
             if self._unsaved:
                 e.message += (
-                    f"; {len(self._unsaved)} page(s) received and paid for are on "
-                    "error.unsaved (in no checkpoint)"
+                    "; pages received and paid for that could not be saved are on error.unsaved"
                 )
             raise
         finally:
@@ -336,9 +342,16 @@ class Harvest:
             return
         try:
             self._ckpt.store_received(page)
-        except HarvestError:
+        except HarvestError as e:
             # Paid for, but the checkpoint cannot hold it: hand it over on the error.
             self._unsaved.append(self._item(page))
+            logger.warning(
+                "page of %s at offset %d (%d rows) was paid for but not saved: %s",
+                page.target,
+                page.offset,
+                len(page.rows),
+                e.message,
+            )
             raise
 
     async def _target(
