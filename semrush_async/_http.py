@@ -375,10 +375,13 @@ class RequestPath:
         if isinstance(exc, errors.RateLimited):
             gov.note_rate_limited()
         hinted = exc.retry_after if isinstance(exc, errors.APIError) else None
-        if hinted is not None and hinted > self.policy.max_retry_after:
+        if (
+            isinstance(exc, errors.APIError)
+            and hinted is not None
+            and hinted > self.policy.max_retry_after
+        ):
             # Every wait the server asks for is capped alike (429 or 5xx, seconds or
             # an HTTP date): refuse to park the call rather than sleep for a day.
-            assert isinstance(exc, errors.APIError)
             raise errors.RetryAfterTooLong(
                 f"{call.endpoint}: the server answered HTTP {exc.status} and asked to wait "
                 f"{hinted:.0f}s, more than max_retry_after={self.policy.max_retry_after:.0f}s",
