@@ -141,6 +141,7 @@ class RequestPath:
             reservation = await self._reserve(call, call.lines)
             gov = self._governor(call)
             status: int | None = None
+            charged = False
             t0 = time.perf_counter()
             waited = 0.0
             request = call.request
@@ -151,20 +152,27 @@ class RequestPath:
                     t0 = time.perf_counter()
                     async with self.transport.open(request, permit.sent) as opened:
                         status = opened.status
+                        charged = status < 400
                         body = await opened.read()
                         headers = opened.headers
                 response = Response(status, CIMultiDict(headers), body)
                 err = self._decode_error(call, response)
                 if err is not None:
+                    charged = False
                     raise err
                 delivered = call.lines if call.lines_of is None else call.lines_of(response)
                 reservation.settle(self._price(call, delivered))
                 self._log(request, status, t0, waited)
                 return response
             except Exception as exc:
-                reservation.cancel()
+                # An error answer costs nothing; a success body that was cut may
+                # have been charged in full.
+                reservation.settle(_charged(reservation, charged))
                 self._log(request, status, t0, waited, exc)
                 delay = await self._retry_delay(call, exc, state, gov)
+            except BaseException:
+                reservation.settle(_charged(reservation, charged))
+                raise
             await asyncio.sleep(delay)
 
     # --- streamed CSV (Analytics) ---------------------------------------------------------
@@ -176,6 +184,12 @@ class RequestPath:
 
         A body cut mid-stream is retried with ``resume(rows_already_yielded)`` so no
         row is lost or yielded twice; ``ERROR 50 :: NOTHING FOUND`` yields nothing.
+
+        Units: a complete body is settled to the rows it held. A body cut or
+        abandoned after it started may have been charged in full (the server charges
+        a page when it starts sending it), so its reservation stays held; when a
+        retry completes, the report's length is known and each cut attempt is settled
+        to the rows that existed from its start; otherwise to the whole page.
         """
         self._check_credentials(call)
         state = _Attempts(self.policy)
@@ -183,66 +197,93 @@ class RequestPath:
         skip = 0
         header_sent = False
         current = call
-        while True:
-            reservation = await self._reserve(current, current.lines)
-            gov = self._governor(current)
-            got = 0
-            status: int | None = None
-            t0 = time.perf_counter()
-            waited = 0.0
-            request = current.request
-            try:
-                request = await self._authorize(current, state)
-                async with await gov.acquire(self.transport.reports_sent) as permit:
-                    waited = permit.waited
-                    t0 = time.perf_counter()
-                    async with self.transport.open(request, permit.sent) as opened:
-                        status = opened.status
-                        chunks = opened.chunks()
-                        head = await _peek(chunks, 8)
-                        if status != 200 or head.lstrip().startswith(b"ERROR"):
-                            body = head + await _drain(chunks, _MAX_ERROR_READ)
-                            err = self._decode_error(
-                                current, Response(status, CIMultiDict(opened.headers), body)
-                            )
-                            if err is None:
-                                err = errors.APIError("unexpected response", status=status)
-                            if err.code == NOTHING_FOUND:
-                                reservation.cancel()
-                                self._log(request, status, t0, waited, rows=0)
-                                return
-                            raise err
-                        # Every response starts with a header; only the first
-                        # response's header reaches the caller.
-                        drop_header = header_sent
-                        async for rows in _parsed(head, chunks):
-                            if rows and drop_header:
-                                drop_header = False
-                                del rows[0]
-                            rows, skip = _skip(rows, skip)
-                            if rows:
-                                got += len(rows) - (not header_sent)
-                                header_sent = True
-                                yield rows
-                self._log(request, status, t0, waited, rows=got)
-                reservation.settle(self._price(current, got))
-                return
-            except Exception as exc:
-                # Rows already delivered were paid for; the rest is released.
-                reservation.settle(self._price(current, got) if got else 0)
-                self._log(request, status, t0, waited, exc, rows=got)
-                seen += got
-                if got and resume is not None:
-                    current = resume(seen)
-                elif resume is None:
-                    # Without a way to ask for the remaining rows, repeat the request
-                    # and drop the rows the caller already has.
-                    skip = seen
-                delay = await self._retry_delay(current, exc, state, gov)
-            except BaseException:
-                reservation.settle(self._price(current, got) if got else 0)
-                raise
-            await asyncio.sleep(delay)
+        # Rows before ``current``'s first row (0 when it repeats the whole request).
+        base = 0
+        # Cut attempts the server may have charged in full: (reservation, base).
+        held: list[tuple[Reservation, int]] = []
+        reservation: Reservation | None = None
+        charged = False
+        try:
+            while True:
+                reservation = await self._reserve(current, current.lines)
+                gov = self._governor(current)
+                got = 0
+                # True once a data body started: from then on the server has charged
+                # for the page, whether or not all of it arrives.
+                charged = False
+                status: int | None = None
+                t0 = time.perf_counter()
+                waited = 0.0
+                request = current.request
+                try:
+                    request = await self._authorize(current, state)
+                    async with await gov.acquire(self.transport.reports_sent) as permit:
+                        waited = permit.waited
+                        t0 = time.perf_counter()
+                        async with self.transport.open(request, permit.sent) as opened:
+                            status = opened.status
+                            chunks = opened.chunks()
+                            head = await _peek(chunks, 8)
+                            if status != 200 or head.lstrip().startswith(b"ERROR"):
+                                body = head + await _drain(chunks, _MAX_ERROR_READ)
+                                err = self._decode_error(
+                                    current, Response(status, CIMultiDict(opened.headers), body)
+                                )
+                                if err is None:
+                                    err = errors.APIError("unexpected response", status=status)
+                                if err.code == NOTHING_FOUND:
+                                    reservation.cancel()
+                                    self._settle_held(held, current, seen)
+                                    self._log(request, status, t0, waited, rows=0)
+                                    return
+                                raise err
+                            charged = True
+                            # Every response starts with a header; only the first
+                            # response's header reaches the caller.
+                            drop_header = header_sent
+                            async for rows in _parsed(head, chunks):
+                                if rows and drop_header:
+                                    drop_header = False
+                                    del rows[0]
+                                rows, skip = _skip(rows, skip)
+                                if rows:
+                                    got += len(rows) - (not header_sent)
+                                    header_sent = True
+                                    yield rows
+                    self._log(request, status, t0, waited, rows=got)
+                    reservation.settle(self._price(current, got))
+                    self._settle_held(held, current, seen + got)
+                    return
+                except Exception as exc:
+                    if charged:
+                        held.append((reservation, base))
+                    else:
+                        reservation.cancel()
+                    self._log(request, status, t0, waited, exc, rows=got)
+                    seen += got
+                    if got and resume is not None:
+                        current = resume(seen)
+                        base = seen
+                    elif resume is None:
+                        # Without a way to ask for the remaining rows, repeat the
+                        # request and drop the rows the caller already has.
+                        skip = seen
+                    delay = await self._retry_delay(current, exc, state, gov)
+                await asyncio.sleep(delay)
+        finally:
+            # Failed for good, abandoned (the caller broke out) or cancelled: what
+            # may have been charged stays spent.
+            if reservation is not None:
+                reservation.settle(_charged(reservation, charged))
+            for r, _ in held:
+                r.settle(r.units)
+
+    def _settle_held(self, held: list[tuple[Reservation, int]], call: Call, total: int) -> None:
+        """The body is complete and the page holds ``total`` rows from its start: a
+        cut attempt that began ``b`` rows in was charged for at most ``total - b``."""
+        for r, b in held:
+            r.settle(self._price(call, max(0, total - b)))
+        held.clear()
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -364,19 +405,26 @@ class RequestPath:
             raise exc
         if isinstance(exc, errors.RateLimited):
             gov.note_rate_limited()
-            if exc.retry_after is not None and exc.retry_after > self.policy.max_retry_after:
-                raise errors.RetryAfterTooLong(
-                    f"{call.endpoint}: the server asked to wait {exc.retry_after:.0f}s, "
-                    f"more than max_retry_after={self.policy.max_retry_after:.0f}s",
-                    status=exc.status,
-                    code=exc.code,
-                    retry_after=exc.retry_after,
-                ) from None
+        hinted = exc.retry_after if isinstance(exc, errors.APIError) else None
+        if (
+            isinstance(exc, errors.APIError)
+            and hinted is not None
+            and hinted > self.policy.max_retry_after
+        ):
+            # Every wait the server asks for is capped alike (429 or 5xx, seconds or
+            # an HTTP date): refuse to park the call rather than sleep for a day.
+            raise errors.RetryAfterTooLong(
+                f"{call.endpoint}: the server answered HTTP {exc.status} and asked to wait "
+                f"{hinted:.0f}s, more than max_retry_after={self.policy.max_retry_after:.0f}s",
+                status=exc.status,
+                code=exc.code,
+                retry_after=hinted,
+                request_id=exc.request_id,
+            ) from None
         if state.count >= self.policy.max_retries:
             raise exc
         delay = self.policy.backoff(state.count, self._rng)
         state.count += 1
-        hinted = exc.retry_after if isinstance(exc, errors.APIError) else None
         if hinted is not None:
             delay = max(delay, hinted)
         if isinstance(exc, errors.RateLimited):
@@ -410,6 +458,13 @@ class RequestPath:
             waited * 1000,
             extra,
         )
+
+
+def _charged(reservation: Reservation, body_started: bool) -> int:
+    """What a body that did not complete may have cost: the server charges a page
+    when it starts sending it, so a cut or abandoned body costs the whole page
+    requested (the reservation); an error answer, or none, costs nothing."""
+    return reservation.units if body_started else 0
 
 
 def _skip(rows: list[list[str]], skip: int) -> tuple[list[list[str]], int]:

@@ -519,6 +519,11 @@ def _read_locations(path: str) -> list[Location]:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise ValidationError(f"cannot read {path}: {e}") from None
+    except RecursionError:
+        # json's decoder recurses once per nesting level.
+        raise ValidationError(
+            f"cannot read {path}: JSON nested too deeply to be a list of locations"
+        ) from None
     items = doc.get("locations") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise ValidationError(f'{path}: expected a JSON list or {{"locations": [...]}}')

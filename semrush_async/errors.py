@@ -23,10 +23,13 @@ __all__ = [
     "AuthorizationPending",
     "BadRequest",
     "BudgetExceeded",
+    "CheckpointError",
+    "CheckpointInUse",
     "Conflict",
     "CreditsExhausted",
     "DeviceCodeExpired",
     "ErrorDetail",
+    "HarvestError",
     "LimitExceeded",
     "LoginRequired",
     "NotAvailableInV4",
@@ -161,6 +164,46 @@ class BudgetExceeded(SemrushError):
         self.available = available
 
 
+class HarvestError(SemrushError):
+    """A harvest stopped on a failure that is not one target's (its checkpoint failed,
+    or an unexpected error); targets' own failures are on ``Harvest.failed`` instead."""
+
+    hint = (
+        "Pages already processed are recorded in the checkpoint; rerun with the same "
+        "checkpoint to continue. Pages on error.unsaved were paid for but are in no "
+        "checkpoint: keep them, or they are fetched (and paid for) again"
+    )
+
+    def __init__(self, message: str, *, unsaved: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        #: Pages (HarvestItem) received and paid for that were neither yielded nor
+        #: saved in the checkpoint.
+        self.unsaved: list[Any] = list(unsaved)
+        #: Targets finished, and targets not finished, when the harvest stopped.
+        self.completed: list[str] = []
+        self.pending: list[str] = []
+
+
+class CheckpointError(HarvestError):
+    """The harvest checkpoint cannot be opened, read or written (missing directory,
+    not a checkpoint, corrupt, read-only, disk full); raised before anything is sent
+    when opening it fails."""
+
+    hint = (
+        "Check the checkpoint path (its directory must exist and be writable); a corrupt "
+        "file can be deleted to start afresh (its progress is lost)"
+    )
+
+
+class CheckpointInUse(CheckpointError):
+    """Another harvest, in this process or another, owns the checkpoint; nothing was sent."""
+
+    hint = (
+        "Wait for the other harvest to finish or stop it, or use another checkpoint file; "
+        "two harvests on one checkpoint would both pay for every page"
+    )
+
+
 class TransportError(SemrushError):
     """The request did not complete: connection error, timeout or truncated body."""
 
@@ -258,7 +301,8 @@ class RateLimited(LimitExceeded):
 
 
 class RetryAfterTooLong(RateLimited):
-    """The server asked to wait longer than ``max_retry_after``; the client did not wait."""
+    """The server asked to wait longer than ``max_retry_after`` (on a 429 or a 5xx:
+    ``status`` says which); the client did not wait."""
 
     hint = "Retry later, or raise max_retry_after to let the client wait"
 

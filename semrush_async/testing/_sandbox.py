@@ -135,11 +135,16 @@ class SandboxState:
                     return _too_many(dialect, {"Retry-After": f"{fault.seconds:g}"})
                 elif fault.kind != "drop":
                     status = int(fault.kind)
+                    hdrs = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                     if dialect == "analytics":
-                        return web.Response(status=status, text="Internal Server Error")
+                        return web.Response(
+                            status=status, text="Internal Server Error", headers=hdrs
+                        )
                     if dialect == "v4json":
-                        return v4_error_response(status, status, "Internal Server Error")
-                    return _json(status, {"code": status, "message": "Internal Server Error"})
+                        return v4_error_response(
+                            status, status, "Internal Server Error", headers=hdrs
+                        )
+                    return _json(status, {"code": status, "message": "Internal Server Error"}, hdrs)
             if (delay := self.latency_for(endpoint)) > 0:
                 await asyncio.sleep(delay)
             response = await handler()
@@ -367,10 +372,17 @@ class SemrushSandbox:
         return self.state.limits.counters[endpoint]
 
     def inject(
-        self, endpoint: str, kind: FaultKind, *, times: int = 1, seconds: float = 1.0
+        self,
+        endpoint: str,
+        kind: FaultKind,
+        *,
+        times: int = 1,
+        seconds: float = 1.0,
+        retry_after: str | None = None,
     ) -> None:
-        """Make the next ``times`` requests to ``endpoint`` fail with ``kind``."""
-        self.state.faults.queue(endpoint, Fault(kind, seconds), times)
+        """Make the next ``times`` requests to ``endpoint`` fail with ``kind``
+        (``retry_after``: a Retry-After header sent with a 5xx)."""
+        self.state.faults.queue(endpoint, Fault(kind, seconds, retry_after), times)
 
     @property
     def faults_injected(self) -> list[tuple[str, FaultKind]]:

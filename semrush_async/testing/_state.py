@@ -119,6 +119,8 @@ class Fault:
     kind: FaultKind
     #: For ``429``: the Retry-After value sent; for ``stall``: seconds to stall.
     seconds: float = 1.0
+    #: For a 5xx: a Retry-After header to send with it (seconds or an HTTP date).
+    retry_after: str | None = None
 
 
 #: The fault chosen for the request being handled (handlers run in its task).
