@@ -21,6 +21,7 @@ from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
 from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
 from .resources.listings import ListingsPaths, ListingsResource
+from .resources.projects import ProjectsResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
 
@@ -115,6 +116,8 @@ class SemrushClient:
         self.listings = ListingsResource(
             self, ListingsPaths(listings_path) if listings_path else None
         )
+        #: Projects API v4 (v4 key; the deprecated OAuth v0 without one).
+        self.projects = ProjectsResource(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -293,9 +293,11 @@ class SemrushSandbox:
     ) -> None:
         from ._listings import setup_listings
         from ._oauth import setup_oauth
+        from ._projects import setup_projects
 
         setup_oauth(self.app, self.state, token_lifetime, refresh_lifetime)
         setup_listings(self.app, self.state, locations)
+        setup_projects(self.app, self.state)
 
     # --- lifecycle ------------------------------------------------------------------------
 

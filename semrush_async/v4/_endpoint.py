@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._http import Auth, Call, Dialect
+from .._http import Auth, Call, CodeTable, Dialect
 from .._sansio import Envelope, path_segment, v4_envelope, v4_request
 from ..pagination import Pager
 from ._paging import Paging
@@ -44,6 +44,10 @@ class Endpoint:
     governor: str = ACCOUNT
     #: Safe to repeat after a 5xx or a dropped connection (default: not for POST).
     idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
+    #: The product's own error codes (``code -> (error class, hint)``).
+    codes: CodeTable = attrs.field(factory=dict, hash=False)
+    #: A DELETE whose retry finds the resource gone succeeded (see ``Call``).
+    gone_ok_on_retry: bool = False
 
     def url(self, base_url: str, path_args: Mapping[str, str | int]) -> str:
         """The full URL, every path argument checked and percent-encoded."""
@@ -75,6 +79,8 @@ class V4Engine:
             ep.auth,
             idempotent=ep.idempotent,
             within=None if ep.governor == ACCOUNT else ACCOUNT,
+            codes=ep.codes,
+            gone_ok_on_retry=ep.gone_ok_on_retry,
         )
 
     async def send(
