@@ -13,13 +13,24 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+from hypothesis import given
+from hypothesis import strategies as st
 
 from semrush_async import Project, ProjectScope, SemrushClient, errors
 from semrush_async._cli_projects import COLUMNS
+from semrush_async._http import _int_code
 from semrush_async.cli import main
 from semrush_async.testing import SemrushSandbox
-from semrush_async.testing._projects import ProjectsServer
-from semrush_async.v4.projects import CODES, V0, V1, decode_project
+from semrush_async.testing._projects import ProjectsServer, _domain_problem, _name_problem
+from semrush_async.v4.projects import (
+    CODES,
+    FORBIDDEN_NAME_CHARS,
+    V0,
+    V1,
+    decode_project,
+    validate_domain,
+    validate_name,
+)
 
 from .conftest import FAST_LIMITS, FAST_RETRY
 
@@ -259,6 +270,21 @@ async def test_the_key_is_never_in_a_url_or_a_log(
     assert sb.v4_api_key not in text
 
 
+async def test_the_bearer_token_is_never_in_a_log_on_v0(
+    sb: SemrushSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="semrush_async")
+    token = sb.state.extensions["oauth"].issue_static_token()
+    async with v0_client(sb, token=token) as c:
+        await c.projects.list("ALL")
+        with pytest.raises(errors.NotFound) as e:
+            await c.projects.get(3)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "/apis/v4/projects/v0" in logged
+    assert token not in logged
+    assert token not in str(e.value)
+
+
 async def test_read_only_key_reads_but_writes_raise_read_only_key(sb: SemrushSandbox) -> None:
     pid = next(iter(store(sb).projects))
     before = dict(store(sb).projects)
@@ -462,6 +488,39 @@ async def test_sandbox_is_strict(sb: SemrushSandbox) -> None:
     assert len(store(sb).projects) == 131
 
 
+# --- the client's rules never let through what the sandbox refuses --------------------------
+
+_NAMES = st.text(alphabet=st.sampled_from([*FORBIDDEN_NAME_CHARS, "a", "é", " ", "\t", "-"]))
+_DOMAINS = st.lists(st.sampled_from([*"ab.-:/?#@", "://", "é", " ", "\n", "\u2003"])).map("".join)
+
+
+def _accepts(validate: Callable[[object], object], value: str) -> bool:
+    try:
+        validate(value)
+    except errors.ValidationError:
+        return False
+    return True
+
+
+@given(_NAMES)
+def test_client_name_rule_is_at_least_as_strict_as_the_sandbox(name: str) -> None:
+    if _accepts(validate_name, name):
+        assert _name_problem(name) is None
+
+
+@given(_DOMAINS)
+def test_client_domain_rule_is_at_least_as_strict_as_the_sandbox(domain: str) -> None:
+    if _accepts(validate_domain, domain):
+        assert _domain_problem(domain) is None
+
+
+def test_error_codes_may_arrive_as_strings() -> None:
+    assert _int_code("512") == 512
+    assert _int_code(521) == 521
+    assert _int_code("LIMIT_EXCEEDED_ERROR") is None
+    assert _int_code(None) is None
+
+
 # --- decoding ----------------------------------------------------------------------------------
 
 
@@ -534,3 +593,27 @@ def test_cli_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert "request id" in err
     assert main(["--sandbox", "projects", "list", "--page-size", "5000"]) == 2
     assert "1 to 1000" in capsys.readouterr().err
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+async def test_projects_calls_are_not_metered_client_side(sb: SemrushSandbox) -> None:
+    async with sb.client(unit_budget=0) as c:
+        assert len(await c.projects.list("ALL")) == 130
+        await c.projects.create("free.example", "Free")
+        assert c.units.spent == 0
+    assert sb.units_spent() == 0
+    assert sb.balance() == 1_000_000_000
+
+
+async def test_a_zero_unit_balance_is_units_exhausted_code_132(sb: SemrushSandbox) -> None:
+    sb.set_balance(0)
+    async with sb.client() as c:
+        for call in (c.projects.list(), c.projects.create("no-units.example", "No units")):
+            with pytest.raises(errors.UnitsExhausted) as e:
+                await call
+            assert e.value.code == 132
+            assert REQUEST_ID.match(e.value.request_id or "")
+            assert "buy more units" in str(e.value)
+    assert len(store(sb).projects) == 130

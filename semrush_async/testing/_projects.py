@@ -15,19 +15,21 @@ The rules are stated here, independently of the client's validators. Interpretat
 * Any project the caller can see may be renamed or deleted (per-project write
   permissions are not documented).
 * Unknown query parameters and body fields are rejected with 400.
+* Projects "needs available API units" but no per-request price is published: the
+  sandbox charges nothing, and an account whose balance is 0 gets HTTP 403, code 132.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 from aiohttp import web
 
-from ._v4 import bad_request, serve_v4, v4_error_response, v4_response
+from ._v4 import V4Auth, bad_request, serve_v4, v4_error_response, v4_response
 
 if TYPE_CHECKING:
     from ._sandbox import SandboxState
@@ -251,6 +253,21 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
     def find(pid: int) -> SandboxProject | web.Response:
         return store.projects.get(pid) or _not_found(pid)
 
+    async def serve(
+        request: web.Request,
+        endpoint: str,
+        handle: Callable[[str], Awaitable[web.StreamResponse]],
+        auth: V4Auth = "apikey",
+    ) -> web.StreamResponse:
+        async def checked(account: str) -> web.StreamResponse:
+            # "Needs available API units": an empty balance refuses (no price is
+            # published, so nothing is charged).
+            if state.balances.get(state.account_of(account), 1) <= 0:
+                return v4_error_response(403, 132, "API units balance is zero")
+            return await handle(account)
+
+        return await serve_v4(request, state, endpoint, checked, auth=auth)
+
     # --- v1 ---------------------------------------------------------------------------
 
     async def list_v1(request: web.Request) -> web.StreamResponse:
@@ -274,7 +291,7 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
             meta = {"scope": scope, "limit": limit, "offset": offset, "total_count": len(found)}
             return v4_response([p.v1() for p in found[offset : offset + limit]], meta=meta)
 
-        return await serve_v4(request, state, "projects.list", handle)
+        return await serve(request, "projects.list", handle)
 
     async def create_v1(request: web.Request) -> web.StreamResponse:
         async def handle(account: str) -> web.StreamResponse:
@@ -299,7 +316,7 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
             project = store.create(doc["domain"], doc["project_name"])
             return v4_response(project.v1(), 201)
 
-        return await serve_v4(request, state, "projects.create", handle)
+        return await serve(request, "projects.create", handle)
 
     async def one_v1(request: web.Request) -> web.StreamResponse:
         name = {"GET": "projects.get", "PATCH": "projects.rename", "DELETE": "projects.delete"}
@@ -327,7 +344,7 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
             project.name = doc["project_name"]
             return v4_response(project.v1())
 
-        return await serve_v4(request, state, endpoint, handle)
+        return await serve(request, endpoint, handle)
 
     # --- v0 (deprecated, OAuth) ---------------------------------------------------------
 
@@ -337,7 +354,7 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
                 return bad
             return web.json_response({"projects": [p.v0() for p in store.in_scope("ALL")]})
 
-        return await serve_v4(request, state, "projects_v0.list", handle, auth="bearer")
+        return await serve(request, "projects_v0.list", handle, auth="bearer")
 
     async def create_v0(request: web.Request) -> web.StreamResponse:
         async def handle(account: str) -> web.StreamResponse:
@@ -358,7 +375,7 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
                 )
             return web.json_response(store.create(doc["url"], name).v0())
 
-        return await serve_v4(request, state, "projects_v0.create", handle, auth="bearer")
+        return await serve(request, "projects_v0.create", handle, auth="bearer")
 
     async def update_v0(request: web.Request) -> web.StreamResponse:
         async def handle(account: str) -> web.StreamResponse:
@@ -376,7 +393,7 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
             project.name = doc["project_name"]  # ``tools`` is ignored (backward compat)
             return web.json_response(project.v0())
 
-        return await serve_v4(request, state, "projects_v0.rename", handle, auth="bearer")
+        return await serve(request, "projects_v0.rename", handle, auth="bearer")
 
     async def one_v0(request: web.Request) -> web.StreamResponse:
         endpoint = "projects_v0.get" if request.method == "GET" else "projects_v0.delete"
@@ -395,7 +412,7 @@ def setup_projects(app: web.Application, state: SandboxState) -> None:
             del store.projects[pid]
             return web.json_response({"result": True})
 
-        return await serve_v4(request, state, endpoint, handle, auth="bearer")
+        return await serve(request, endpoint, handle, auth="bearer")
 
     r = app.router
     r.add_get(V1, list_v1)
