@@ -72,8 +72,10 @@ from .oauth import (
 from .pagination import ItemList, Pager
 from .resources._harvest import Harvest, HarvestItem
 from .resources.auth import DevicePrompt
+from .resources.projects import ProjectsResource
 from .tokens import StaticToken, TokenProvider
 from .units import PRICES, UnitMeter
+from .v4.projects import Project, ProjectPermissions, ProjectRole, ProjectScope
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -128,6 +130,11 @@ __all__ = [
     "OAuthTokenProvider",
     "Pager",
     "PermissionDenied",
+    "Project",
+    "ProjectPermissions",
+    "ProjectRole",
+    "ProjectScope",
+    "ProjectsResource",
     "RateLimited",
     "RefDomainRow",
     "RefIpRow",

@@ -14,7 +14,7 @@ import enum
 import logging
 import random
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Final
 
 import attrs
@@ -30,12 +30,16 @@ from .governance import Governance, GovernorChain, GovernorProtocol
 from .tokens import TokenProvider
 from .units import PRICES, Reservation, UnitMeter
 
-__all__ = ["Auth", "Call", "Dialect", "RequestPath"]
+__all__ = ["Auth", "Call", "CodeTable", "Dialect", "RequestPath"]
 
 logger: Final = logging.getLogger("semrush_async")
 
 # An error body never needs more than this; stop reading a huge non-CSV body.
 _MAX_ERROR_READ: Final = 64 * 1024
+
+
+#: A product's own error codes: ``code -> (error class, hint)`` (e.g. Projects' 512).
+CodeTable = Mapping[int, tuple[type[errors.APIError], str]]
 
 
 class Dialect(enum.Enum):
@@ -80,16 +84,23 @@ class Call:
     #: A second governor the call also needs (``"account"`` for a v4 method with a
     #: limit of its own); None when ``endpoint`` is the only one.
     within: str | None = None
+    #: The product's error codes, applied to every error this call gets.
+    codes: CodeTable = attrs.field(factory=dict, hash=False)
+    #: A NotFound after an attempt that may have been applied (5xx, dropped
+    #: connection) means the resource is gone: report success (a DELETE retried).
+    gone_ok_on_retry: bool = False
 
 
 class _Attempts:
-    __slots__ = ("count", "policy", "refreshed", "token")
+    __slots__ = ("count", "maybe_applied", "policy", "refreshed", "token")
 
     def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
         self.count = 0
         self.refreshed = False
         self.token: str | None = None
+        #: An earlier attempt may have reached the server and been applied.
+        self.maybe_applied = False
 
 
 class RequestPath:
@@ -169,6 +180,17 @@ class RequestPath:
                 # have been charged in full.
                 reservation.settle(_charged(reservation, charged))
                 self._log(request, status, t0, waited, exc)
+                if (
+                    call.gone_ok_on_retry
+                    and state.maybe_applied
+                    and isinstance(exc, errors.NotFound)
+                ):
+                    # The earlier attempt's answer was lost; this one finds nothing
+                    # left to delete, which is what was asked for.
+                    logger.debug("%s: gone after a retried attempt; done", call.endpoint)
+                    return Response(204, CIMultiDict(), b"")
+                if isinstance(exc, errors.ServerError | errors.TransportError):
+                    state.maybe_applied = True
                 delay = await self._retry_delay(call, exc, state, gov)
             except BaseException:
                 reservation.settle(_charged(reservation, charged))
@@ -345,6 +367,10 @@ class RequestPath:
         if err is None:
             return None
         err.message = self.redactor(err.message)
+        code = _int_code(err.code)
+        rule = call.codes.get(code) if code is not None else None
+        if rule is not None and not isinstance(err, errors.RateLimited):
+            err = _recode(err, *rule)
         if (
             call.auth is Auth.APIKEY
             and err.status == 403
@@ -465,6 +491,27 @@ def _charged(reservation: Reservation, body_started: bool) -> int:
     when it starts sending it, so a cut or abandoned body costs the whole page
     requested (the reservation); an error answer, or none, costs nothing."""
     return reservation.units if body_started else 0
+
+
+def _int_code(code: int | str | None) -> int | None:
+    if isinstance(code, int):
+        return code
+    return int(code) if isinstance(code, str) and code.isdigit() else None
+
+
+def _recode(err: errors.APIError, cls: type[errors.APIError], hint: str) -> errors.APIError:
+    """``err`` as the class (and with the hint) its product's code table names."""
+    out = cls(
+        err.message,
+        status=err.status,
+        code=err.code,
+        details=err.details,
+        request_id=err.request_id,
+        hint=hint,
+    )
+    out.retryable = err.retryable
+    out.retry_after = err.retry_after
+    return out
 
 
 def _skip(rows: list[list[str]], skip: int) -> tuple[list[list[str]], int]:

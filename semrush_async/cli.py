@@ -26,6 +26,7 @@ from . import __version__
 from ._cli_common import CommandGroup
 from ._cli_maprank import ALIAS as MAP_RANK_ALIAS
 from ._cli_maprank import GROUP as MAP_RANK
+from ._cli_projects import GROUP as PROJECTS
 from ._reports import REPORTS
 from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, SemrushClient
 from .errors import BudgetExceeded, SemrushError, ValidationError
@@ -46,6 +47,7 @@ REPORT_NAMES: Final = {spec.method: spec.type for spec in REPORTS.values()}
 
 #: Command groups that live in their own modules (one line each).
 GROUPS: Final[tuple[CommandGroup, ...]] = (
+    PROJECTS,
     MAP_RANK,
     MAP_RANK_ALIAS,
 )

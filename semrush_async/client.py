@@ -23,6 +23,7 @@ from .resources.backlinks import BacklinksResource
 from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
 from .resources.listings import ListingsPaths, ListingsResource
 from .resources.map_rank import MapRankResource
+from .resources.projects import ProjectsResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
 
@@ -131,6 +132,8 @@ class SemrushClient:
         )
         #: Map Rank Tracker (API v4 family, OAuth Bearer).
         self.map_rank = MapRankResource(self)
+        #: Projects API v4 (v4 key; the deprecated OAuth v0 without one).
+        self.projects = ProjectsResource(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 

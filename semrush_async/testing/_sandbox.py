@@ -300,11 +300,13 @@ class SemrushSandbox:
         from ._listings import setup_listings
         from ._maprank import setup_maprank
         from ._oauth import setup_oauth
+        from ._projects import setup_projects
 
         setup_oauth(self.app, self.state, token_lifetime, refresh_lifetime)
         setup_listings(self.app, self.state, locations)
         setup_backlinks_v4(self.app, self.state)
         setup_maprank(self.app, self.state)
+        setup_projects(self.app, self.state)
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._http import Auth, Call, Dialect
+from .._http import Auth, Call, CodeTable, Dialect
 from .._sansio import Envelope, Response, path_segment, v4_envelope, v4_request
 from ..pagination import Pager
 from ..units import PRICES
@@ -49,6 +49,10 @@ class Endpoint:
     #: per-line price reserves the request's ``limit`` and settles to the rows in
     #: ``data``.
     report: str | None = None
+    #: The product's own error codes (``code -> (error class, hint)``).
+    codes: CodeTable = attrs.field(factory=dict, hash=False)
+    #: A DELETE whose retry finds the resource gone succeeded (see ``Call``).
+    gone_ok_on_retry: bool = False
 
     def url(self, base_url: str, path_args: Mapping[str, str | int]) -> str:
         """The full URL, every path argument checked and percent-encoded."""
@@ -101,6 +105,8 @@ class V4Engine:
             idempotent=ep.idempotent,
             lines_of=_data_lines if ep.report is not None else None,
             within=None if ep.governor == ACCOUNT else ACCOUNT,
+            codes=ep.codes,
+            gone_ok_on_retry=ep.gone_ok_on_retry,
         )
 
     async def send(
