@@ -24,6 +24,7 @@ import attrs
 
 from . import __version__
 from ._cli_common import CommandGroup
+from ._cli_local import GROUP as LOCAL_GROUP
 from ._reports import REPORTS
 from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, SemrushClient
 from .errors import BudgetExceeded, SemrushError, ValidationError
@@ -43,7 +44,7 @@ EXIT_INTERRUPTED: Final = 130
 REPORT_NAMES: Final = {spec.method: spec.type for spec in REPORTS.values()}
 
 #: Command groups that live in their own modules (one line each).
-GROUPS: Final[tuple[CommandGroup, ...]] = ()
+GROUPS: Final[tuple[CommandGroup, ...]] = (LOCAL_GROUP,)
 
 
 def _rich() -> Any:

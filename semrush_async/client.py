@@ -21,6 +21,7 @@ from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
 from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
 from .resources.listings import ListingsPaths, ListingsResource
+from .resources.local import LocalResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
 
@@ -115,6 +116,8 @@ class SemrushClient:
         self.listings = ListingsResource(
             self, ListingsPaths(listings_path) if listings_path else None
         )
+        #: The Local API (Listing Management on /apis/v4/local/v1, API v4 key).
+        self.local = LocalResource(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -292,10 +292,12 @@ class SemrushSandbox:
         self, token_lifetime: float, refresh_lifetime: float, locations: int
     ) -> None:
         from ._listings import setup_listings
+        from ._local import setup_local
         from ._oauth import setup_oauth
 
         setup_oauth(self.app, self.state, token_lifetime, refresh_lifetime)
         setup_listings(self.app, self.state, locations)
+        setup_local(self.app, self.state)
 
     # --- lifecycle ------------------------------------------------------------------------
 
