@@ -220,6 +220,13 @@ class LocalLocation:
         """Parse user input (e.g. a JSON file); malformed values raise ValidationError."""
         if not isinstance(data, Mapping):
             raise ValidationError("a location must be a JSON object")
+        # A misspelt key would otherwise be dropped without a word.
+        unknown = sorted(set(data) - set(_FIELD_TYPES))
+        if unknown:
+            raise ValidationError(
+                f"unknown location field(s) {unknown}; known: {', '.join(_FIELD_TYPES)}",
+                details=[ErrorDetail(code="UNKNOWN_FIELD", field=k) for k in unknown],
+            )
         loc: LocalLocation = _structure_input(data, cls, "location")
         return loc
 
@@ -410,6 +417,11 @@ def _check_field(f: _Findings, name: str, value: Any, today: dt.date) -> None:
             ranges = getattr(value, day)
             if ranges is not None:
                 _check_ranges(f, f"business_hours.{day}", ranges, MAX_DAY_RANGES)
+    elif name == "service_area_places":
+        for i, place in enumerate(value):
+            for key in ("name", "place_id"):
+                if _blank(getattr(place, key)):
+                    f.add(f"{name}[{i}].{key}", "REQUIRED", "is required")
     elif name == "special_hours":
         if len(value) > MAX_SPECIAL_HOURS:
             f.add(name, "TOO_MANY_SPECIAL_HOURS", f"at most {MAX_SPECIAL_HOURS}, got {len(value)}")

@@ -277,6 +277,7 @@ class LocalServer:
         self._stores: dict[str, dict[str, dict[str, Any]]] = {}
         self._ready: dict[str, dt.datetime] = {}
         self._creating: set[str] = set()
+        self._categories: dict[str, list[dict[str, Any]]] = {}
         self._created = 0
         #: Locations created (stored) so far, validate-only excluded.
         self.created: list[str] = []
@@ -358,6 +359,9 @@ class LocalServer:
 
     def categories(self, country: str) -> list[dict[str, Any]]:
         """The categories of ``country``: a small tree; US has several 1000-item pages."""
+        cached = self._categories.get(country)
+        if cached is not None:
+            return cached
         n = 2345 if country == "US" else 40 + int(_hex(self.seed, country)[:4], 16) % 200
         tops = [_hex(self.seed, country, "cat", t) for t in range(8)]
         out: list[dict[str, Any]] = []
@@ -376,6 +380,7 @@ class LocalServer:
                     "parent_id": tops[top],
                 }
             )
+        self._categories[country] = out
         return out
 
     # --- writes -------------------------------------------------------------------------
