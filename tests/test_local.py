@@ -371,7 +371,18 @@ async def test_update_without_fields_sends_nothing(sb: SemrushSandbox) -> None:
     async with sb.client() as c:
         with pytest.raises(errors.ValidationError, match="at least one field"):
             await c.local.update_location("b326158fb2a24777a76575b1883923e6")
+        with pytest.raises(errors.ValidationError, match="both in changes and as keywords"):
+            await c.local.update_location("b3261", {"city": "a"}, city="b")
+        with pytest.raises(errors.ValidationError, match="not true or false"):
+            await c.local.update_location("b3261", suppress_address="false")
     assert sent(sb) == 0
+
+
+async def test_one_status_may_be_given_alone(sb: SemrushSandbox) -> None:
+    async with sb.client() as c:
+        failed = await c.local.locations("FAILED")
+    assert failed
+    assert {loc.location_status for loc in failed} == {LocationStatus.FAILED}
 
 
 def test_every_updatable_field_is_a_model_field() -> None:
@@ -584,6 +595,7 @@ def test_client_and_sandbox_rules_agree(body: dict[str, Any]) -> None:
     )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_bodies)
 def test_a_location_body_round_trips(body: dict[str, Any]) -> None:
     loc = LocalLocation.from_dict(body)

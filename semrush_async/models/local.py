@@ -300,9 +300,17 @@ def parse_submit_date(value: Any) -> dt.datetime:
     return parse_timestamp(value, naive_is_utc=False)
 
 
+def _strict_bool(value: Any, _: Any) -> bool:
+    # cattrs' default is bool(value): the string "false" would become True.
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not true or false")
+    return value
+
+
 def _make_converter() -> cattrs.Converter:
     c = make_converter(renames={TimeRange: {"from_": "from"}})
     c.register_structure_hook(dt.datetime, lambda v, _: parse_submit_date(v))
+    c.register_structure_hook(bool, _strict_bool)
     c.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
     return c
 

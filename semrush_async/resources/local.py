@@ -70,12 +70,12 @@ class LocalResource:
         return V4Engine(self._client)
 
     def locations(
-        self, statuses: Iterable[LocationStatus | str] | None = None
+        self, statuses: Iterable[LocationStatus | str] | LocationStatus | str | None = None
     ) -> Pager[LocalLocation]:
         """Every location (optionally only those in ``statuses``), 50 a page."""
         params: list[tuple[str, str]] = []
         if statuses is not None:
-            wanted = [str(s) for s in statuses]
+            wanted = [statuses] if isinstance(statuses, str) else [str(s) for s in statuses]
             bad = [s for s in wanted if not LocationStatus(s).known]
             if bad or not wanted:
                 raise ValidationError(
@@ -127,6 +127,9 @@ class LocalResource:
         cleared; fields not named stay as they are. ``country`` cannot be updated.
         Values may be typed (``LocalBusinessHours(...)``) or plain JSON.
         """
+        twice = sorted(set(changes or {}) & set(fields))
+        if twice:
+            raise ValidationError(f"field(s) {twice} given both in changes and as keywords")
         named: dict[str, Any] = {**(changes or {}), **fields}
         if not named:
             raise ValidationError(
