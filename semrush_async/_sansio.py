@@ -220,9 +220,11 @@ def details_of(raw: Any) -> tuple[errors.ErrorDetail, ...]:
                     )
             continue
         index = item.get("index")
+        # The Local API names a detail's machine code ``error_status``.
+        code = item["code"] if "code" in item else item.get("error_status")
         out.append(
             errors.ErrorDetail(
-                code=_str_or_none(item.get("code")),
+                code=_str_or_none(code),
                 message=None if msg is None else str(msg),
                 field=_str_or_none(item.get("field")),
                 index=int(index) if isinstance(index, int | str) and str(index).isdigit() else None,

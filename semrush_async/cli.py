@@ -24,6 +24,7 @@ import attrs
 
 from . import __version__
 from ._cli_common import CommandGroup
+from ._cli_local import GROUP as LOCAL_GROUP
 from ._cli_maprank import ALIAS as MAP_RANK_ALIAS
 from ._cli_maprank import GROUP as MAP_RANK
 from ._cli_projects import GROUP as PROJECTS
@@ -48,6 +49,7 @@ REPORT_NAMES: Final = {spec.method: spec.type for spec in REPORTS.values()}
 #: Command groups that live in their own modules (one line each).
 GROUPS: Final[tuple[CommandGroup, ...]] = (
     PROJECTS,
+    LOCAL_GROUP,
     MAP_RANK,
     MAP_RANK_ALIAS,
 )

@@ -22,6 +22,7 @@ from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
 from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
 from .resources.listings import ListingsPaths, ListingsResource
+from .resources.local import LocalResource
 from .resources.map_rank import MapRankResource
 from .resources.projects import ProjectsResource
 from .tokens import StaticToken, TokenProvider
@@ -134,6 +135,8 @@ class SemrushClient:
         self.map_rank = MapRankResource(self)
         #: Projects API v4 (v4 key; the deprecated OAuth v0 without one).
         self.projects = ProjectsResource(self)
+        #: The Local API (Listing Management on /apis/v4/local/v1, API v4 key).
+        self.local = LocalResource(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 

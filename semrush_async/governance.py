@@ -103,6 +103,13 @@ DEFAULT_LIMITS: Final[Mapping[str, Limit]] = {
     "listings.get_location": Limit(20, 1.0),
     "listings.update_location": Limit(5, 1.0),
     "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+    # Local API (/apis/v4/local/v1): location methods 10/s; Create Location one at a
+    # time (a second concurrent create is answered 429); Get Categories 10 per minute.
+    "local.locations": Limit(10, 1.0),
+    "local.get_location": Limit(10, 1.0),
+    "local.create_location": Limit(10, 1.0, concurrency=1),
+    "local.update_location": Limit(10, 1.0),
+    "local.categories": Limit(10, 60.0, strategy=Strategy.SLIDING_WINDOW),
     "oauth": Limit(5, 1.0, concurrency=4),
     "units": Limit(5, 1.0, concurrency=4),
 }

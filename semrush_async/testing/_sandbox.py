@@ -298,6 +298,7 @@ class SemrushSandbox:
     ) -> None:
         from ._backlinks_v4 import setup_backlinks_v4
         from ._listings import setup_listings
+        from ._local import setup_local
         from ._maprank import setup_maprank
         from ._oauth import setup_oauth
         from ._projects import setup_projects
@@ -307,6 +308,7 @@ class SemrushSandbox:
         setup_backlinks_v4(self.app, self.state)
         setup_maprank(self.app, self.state)
         setup_projects(self.app, self.state)
+        setup_local(self.app, self.state)
 
     # --- lifecycle ------------------------------------------------------------------------
 
