@@ -207,8 +207,8 @@ class FileTokenStore:
     A save writes a 0600 temp file beside it (``.<name>.<host>.<pid>.<random>.tmp``)
     and renames it over the file. Temp files left by a killed save are removed by the
     next load, save or clear in any process (those of dead processes on this host at
-    once, any other after ten minutes). ``lock()`` takes an exclusive ``flock`` on ``<name>.lock``
-    beside the file, which stays (empty) afterwards.
+    once, any other after ten minutes). ``lock()`` takes an exclusive ``flock`` on
+    ``<name>.lock`` beside the file, which stays (empty) afterwards.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
