@@ -558,7 +558,11 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _one_line(err: SemrushError) -> str:
-    text = str(err).replace("pass api_key= or set", "pass --api-key or set")
+    text = (
+        str(err)
+        .replace("pass api_key= or set", "pass --api-key or set")
+        .replace("client.auth.device_login()", "semrush-async auth login")
+    )
     if isinstance(err, ValidationError) and err.details:
         text = err.message + ": " + "; ".join(str(d) for d in err.details)
     return " ".join(text.split())

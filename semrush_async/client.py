@@ -95,6 +95,8 @@ class SemrushClient:
         provider = OAuthTokenProvider(
             token_store if token_store is not None else MemoryTokenStore(),
             refresh_ahead=config.refresh_ahead,
+            lock=getattr(self.governance, "lock", None),
+            redactor=self._redactor,
         )
         #: OAuth 2.0 logins for API v4 (device flow, auth code, refresh).
         self.auth = AuthResource(self, provider, config)

@@ -42,6 +42,7 @@ __all__ = [
     "SemrushError",
     "ServerError",
     "SlowDown",
+    "TokenFileError",
     "TransportError",
     "UnitsExhausted",
     "ValidationError",
@@ -243,6 +244,14 @@ class LoginRequired(AuthenticationError):
     """No usable token and no way to refresh one."""
 
     hint = "Log in again with client.auth.device_login()"
+
+
+class TokenFileError(LoginRequired):
+    """The token file cannot be read or does not hold a token set."""
+
+    hint = (
+        "Delete the file (or fix its permissions) and log in again with client.auth.device_login()"
+    )
 
 
 class PermissionDenied(APIError):
