@@ -44,6 +44,8 @@ async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SemrushSandbo
 # generation 5x the deadline (at least 1 s) before its too_slow health check fires.
 #: CI: the same examples every run (derandomized, no example database), no deadline
 #: (too_slow then fires after 30 s of generation: only a broken strategy gets there).
+#: Replaces Hypothesis's built-in "ci" profile, which it loads by itself only when it
+#: recognises a CI environment, and which mutes too_slow altogether.
 settings.register_profile(
     "ci",
     derandomize=True,
