@@ -367,7 +367,8 @@ class EndpointGovernor:
         """Wait for a start slot (FIFO). The caller must ``release()`` the permit.
 
         With ``report_sent``, the caller promises ``permit.sent()`` when the request
-        actually leaves, and the next start waits for that (the send barrier).
+        actually leaves, and later starts wait for that (the send barrier, as deep as
+        :func:`_barrier_depth` allows).
         """
         loop = asyncio.get_running_loop()
         t0 = loop.time()
