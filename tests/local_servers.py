@@ -55,14 +55,22 @@ def redis_binary() -> str:
     return str(binary)
 
 
-def _pong(port: int) -> bool:
-    """True when a server on ``port`` answers an inline PING."""
+def _answers(port: int, pid: int) -> bool:
+    """True when the server on ``port`` answers PING and is process ``pid`` (not
+    another test run's server that took the port first)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1.0) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
+            s.sendall(b"PING\r\nINFO server\r\n")
+            data = b""
+            while b"process_id:" not in data or not data.split(b"process_id:")[1].count(b"\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    return False
+                data += chunk
     except OSError:
         return False
+    found = data.split(b"process_id:")[1].split(b"\r\n")[0]
+    return data.startswith(b"+PONG") and found.strip() == str(pid).encode()
 
 
 @contextlib.contextmanager
@@ -96,7 +104,7 @@ def redis_server(
             stack.callback(_stop, proc)
             deadline = time.monotonic() + _START_TIMEOUT
             while proc.poll() is None and time.monotonic() < deadline:
-                if _pong(chosen):
+                if _answers(chosen, proc.pid):
                     yield f"redis://127.0.0.1:{chosen}/0"
                     return
                 time.sleep(0.02)
