@@ -319,6 +319,33 @@ class _StartLog:
         return recorded  # already out of the log: nothing left to protect
 
 
+def _barrier_depth(limit: Limit, margin: float) -> int:
+    """How many admitted starts may be still unsent when the next one is admitted.
+
+    A start whose request leaves late (a slow connection setup) reaches the server
+    later than its slot. With depth 1 (the strict send barrier) the next start waits
+    until it has left and keeps its distance from the moved slot, whatever the limit.
+    That costs nothing at the published limits (a spacing of 50 ms or more outlasts
+    most setups) but serialises every start behind the previous one's setup when the
+    spacing is tiny (a relaxed limit), so the barrier is only as deep as is safe:
+
+    SPACED starts are ``s = W * (1 + m) / N`` apart, so a server window of ``W``,
+    widened by ``m * W / 2`` (the catch-up rule's ``m * W / 4`` plus as much again for
+    jitter), holds at most ``floor(N * (1 + m/2) / (1 + m)) + 1`` slots; the rest of
+    the ``N`` is spare. Only a start still unsent when the window opens can arrive in
+    it from an earlier slot, and a depth of ``d`` keeps at most ``d`` starts unsent at
+    any instant, so ``d = spare`` never puts more than ``N`` into a window. The spare
+    exceeds 1 only from ``N > 4 * (1 + m) / m`` starts per window (205 with the
+    default 2% margin: depth 9 for 1,000/s, 9,803 for 1,000,000/s); every published
+    limit gets depth 1.
+    SLIDING_WINDOW admits bursts of ``N`` with no spare: always depth 1.
+    """
+    if limit.strategy is not Strategy.SPACED:
+        return 1
+    held = math.floor(limit.rate * (1 + margin / 2) / (1 + margin)) + 1
+    return max(1, limit.rate - held)
+
+
 class EndpointGovernor:
     """Admission control for one endpoint of one credential (see module docs)."""
 
@@ -340,7 +367,9 @@ class EndpointGovernor:
         self._turnstile = asyncio.Lock()
         self._slots = asyncio.Semaphore(limit.concurrency) if limit.concurrency else None
         self._paused_until = -math.inf
-        self._last: _Permit | None = None
+        self._depth = _barrier_depth(limit, safety_margin)
+        #: Permits whose request may not have left yet (send reports only).
+        self._unsent: collections.deque[_Permit] = collections.deque()
         self._counters = _Counters()
 
     #: :class:`GovernorChain` may pass ``inner`` to :meth:`acquire`.
@@ -354,7 +383,8 @@ class EndpointGovernor:
         """Wait for a start slot (FIFO). The caller must ``release()`` the permit.
 
         With ``report_sent``, the caller promises ``permit.sent()`` when the request
-        actually leaves, and the next start waits for that (the send barrier).
+        actually leaves, and later starts wait for that (the send barrier, as deep as
+        :func:`_barrier_depth` allows).
         ``inner`` (another governor's acquire) runs once this endpoint admits, before
         the start is recorded, so the recorded start is when the request may leave.
         """
@@ -384,28 +414,43 @@ class EndpointGovernor:
             self._counters.waiting -= 1
         waited = now - t0
         self._counters.start(waited)
-        permit = self._last = _Permit(self, waited, slot, report_sent)
+        permit = _Permit(self, waited, slot, report_sent)
+        if report_sent:
+            self._unsent.append(permit)
         return permit
 
     async def _admit(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
             await self._wait_pause(loop)
             await self._log.wait(loop)
-            previous = self._last
-            if previous is not None and not previous._left.is_set():
-                # Send barrier: the previous start has not left yet (it may be opening
-                # a connection). Starting now could put both on the wire together;
-                # wait for it (at most one window), then re-check its moved slot.
+            blocker = self._barrier()
+            if blocker is not None:
+                # Send barrier: earlier starts have not left yet (they may be opening
+                # connections). Starting now could put too many on the wire together;
+                # wait for the oldest (at most one window), then re-check its moved slot.
                 # asyncio.timeout, not wait_for: no extra task per wait (this runs for
                 # nearly every start when requests follow each other closely).
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.limit.per):
-                        await previous._left.wait()
-                previous._left.set()
+                        await blocker._left.wait()
+                blocker._left.set()
                 continue
             # A 429 may have paused the endpoint while we waited for the token.
             if loop.time() >= self._paused_until:
                 return
+
+    def _barrier(self) -> _Permit | None:
+        """The oldest unsent permit if ``_depth`` of them are unsent, else None."""
+        unsent = self._unsent
+        while unsent and unsent[0]._left.is_set():
+            unsent.popleft()
+        if len(unsent) < self._depth:
+            return None
+        if any(p._left.is_set() for p in unsent):  # sent out of order: drop those
+            self._unsent = unsent = collections.deque(p for p in unsent if not p._left.is_set())
+            if len(unsent) < self._depth:
+                return None
+        return unsent[0]
 
     async def _wait_pause(self, loop: asyncio.AbstractEventLoop) -> None:
         while (delay := self._paused_until - loop.time()) > _EPSILON:

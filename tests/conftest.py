@@ -1,11 +1,15 @@
-"""Shared fixtures: a sandbox with shrunken windows so governance tests run fast."""
+"""Shared fixtures: a sandbox with shrunken windows so governance tests run fast;
+the Hypothesis profiles; no test may skip."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Generator
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 from semrush_async import Limit, RetryPolicy, Strategy
 from semrush_async.testing import SemrushSandbox
@@ -39,5 +43,46 @@ async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SemrushSandbo
         yield sb
 
 
+# Hypothesis profiles. Property tests run on slow, shared 2-core machines too, so
+# neither profile times single examples tightly: a deadline failure there is noise,
+# not a finding (speed targets live in benchmarks/). Hypothesis allows input
+# generation 5x the deadline (at least 1 s) before its too_slow health check fires.
+#: CI: the same examples every run (derandomized, no example database), no deadline
+#: (too_slow then fires after 30 s of generation: only a broken strategy gets there).
+#: Replaces Hypothesis's built-in "ci" profile, which it loads by itself only when it
+#: recognises a CI environment, and which mutes too_slow altogether.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+)
+#: Development: random exploration (failures are saved and replayed from
+#: .hypothesis/), a 2 s deadline per example (100x what any example here needs),
+#: so too_slow fires after 10 s of generation.
+settings.register_profile("dev", deadline=timedelta(seconds=2))
+#: ``HYPOTHESIS_PROFILE`` picks one explicitly; otherwise CI (any non-empty CI) or dev.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(PROFILE)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sandbox(**kwargs): SemrushSandbox options")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hypothesis profile: {PROFILE}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A skipped test is a failed test here: every capability is exercised on every
+    machine the README's test command runs on (Redis included, see local_servers)."""
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"tests may not skip (fix the cause): {report.longrepr}"
+    return report

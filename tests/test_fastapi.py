@@ -36,7 +36,8 @@ async def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
 async def test_fastapi_app_under_uvicorn_200_concurrent() -> None:
     # The published N with a 0.5 s window: 200 calls take about 10 s. This loop also
     # hosts the sandbox and 200 client connections, so arrival jitter is large for
-    # such a short window: the app uses a 5% safety margin (19 ms of slack).
+    # such a short window: the app uses a 10% safety margin (37 ms of slack;
+    # with 5%, a fresh-clone run on a loaded 2-core machine saw one 429 in 200).
     async with SemrushSandbox(
         limits={"account": Limit(10, 0.5, concurrency=10)}, latency=0.01
     ) as sandbox:
@@ -55,7 +56,7 @@ async def test_fastapi_app_under_uvicorn_200_concurrent() -> None:
                 "import uvicorn; from semrush_async import Limit; "
                 "from docs.examples.fastapi_app import create_app; "
                 "app = create_app(limits={'analytics': Limit(10, 0.5, concurrency=10)}, "
-                "safety_margin=0.05); "
+                "safety_margin=0.1); "
                 f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')",
             ],
             env=env,

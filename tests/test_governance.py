@@ -109,6 +109,57 @@ def test_naive_aiolimiter_would_burst() -> None:
     assert max_in_window(virtual(main), 1.0) > 10
 
 
+def _greedy_aiolimiter(max_rate: int, period: float, step: float, horizon: float) -> list[float]:
+    """Start times an AsyncLimiter admits under unlimited demand, polled every ``step``
+    (its own waiter wake-ups livelock a virtual clock; polling never waits in it)."""
+    from aiolimiter import AsyncLimiter
+
+    async def main() -> list[float]:
+        lim = AsyncLimiter(max_rate, period)
+        loop = asyncio.get_running_loop()
+        out: list[float] = []
+        while loop.time() < horizon:
+            while lim.has_capacity():
+                await lim.acquire()  # does not wait: there is capacity
+                out.append(loop.time())
+            await asyncio.sleep(step)
+        return out
+
+    return virtual(main)
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_measured_against_aiolimiter(n: int) -> None:
+    """The comparison stated in the docs, measured: AsyncLimiter(N, W) admits 2N-1
+    starts in one window; the governor (SPACED, no margin) admits exactly the starts
+    of AsyncLimiter(1, W/N). W/N and the polling step are binary fractions, so both
+    run on exact arithmetic."""
+    window, horizon = 1.0, 3.0
+    step = window / n / 4
+
+    async def governed() -> list[float]:
+        gov = EndpointGovernor("t", Limit(n, window), safety_margin=0.0)
+        loop = asyncio.get_running_loop()
+        out: list[float] = []
+
+        async def consumer() -> None:
+            while True:
+                async with await gov.acquire():
+                    if loop.time() >= horizon:
+                        return
+                    out.append(loop.time())
+
+        await asyncio.gather(*(consumer() for _ in range(2 * n)))
+        return out
+
+    burst = _greedy_aiolimiter(n, window, step, horizon)
+    assert max_in_window(burst, window) == 2 * n - 1
+    spaced = _greedy_aiolimiter(1, window / n, step, horizon)
+    ours = virtual(governed)
+    assert ours == spaced == [k * window / n for k in range(int(horizon * n))]
+    assert max_in_window(ours, window) == n
+
+
 def test_fifo_order() -> None:
     async def main() -> list[int]:
         gov = EndpointGovernor("t", Limit(2, 1.0, concurrency=1))
@@ -335,3 +386,79 @@ def test_send_barrier_waits_for_the_previous_request_to_leave() -> None:
     catchup = DEFAULT_SAFETY_MARGIN / 4
     assert t2 - sent_at >= 0.1 * (1 + DEFAULT_SAFETY_MARGIN) - catchup - 1e-6
     assert t3 - t2 < 0.2
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, lim in DEFAULT_LIMITS.items() if lim.strategy is Strategy.SPACED]
+)
+def test_send_barrier_holds_at_every_published_limit(name: str) -> None:
+    """At the real limits the next start still waits for the previous one to leave."""
+    limit = DEFAULT_LIMITS[name]
+
+    async def main() -> None:
+        gov = EndpointGovernor(name, limit)
+        first = await gov.acquire(report_sent=True)
+        second = asyncio.create_task(gov.acquire(report_sent=True))
+        await asyncio.sleep(3 * limit.per / limit.rate)  # a slow connection setup
+        assert not second.done()
+        first.sent()
+        if limit.concurrency == 1:
+            first.release()  # one in flight: the second needs the first's slot too
+        (await second).release()
+        first.release()
+
+    virtual(main)
+
+
+def test_relaxed_limit_does_not_serialise_starts_behind_a_slow_setup() -> None:
+    """At 1,000/s a window has spare room for 9 late arrivals (2% margin): nine
+    starts go out together while the first connection is still being set up, the
+    tenth waits for the first send."""
+
+    async def main() -> tuple[list[float], float, float]:
+        gov = EndpointGovernor("t", Limit(1000, 1.0))
+        loop = asyncio.get_running_loop()
+        first = await gov.acquire(report_sent=True)
+        tasks = [asyncio.create_task(gov.acquire(report_sent=True)) for _ in range(9)]
+        await asyncio.sleep(0.3)  # the first request is still opening its connection
+        admitted = [t for t in tasks if t.done()]
+        times = [loop.time()] * len(admitted)
+        assert len(admitted) == 8  # with the first one: 9 unsent, the depth
+        first.sent()
+        sent_at = loop.time()
+        last = await tasks[-1]
+        t_last = loop.time()
+        for t in admitted:
+            t.result().release()
+        last.release()
+        first.release()
+        return times, sent_at, t_last
+
+    times, sent_at, t_last = virtual(main)
+    assert len(times) == 8
+    assert t_last >= sent_at  # the tenth start waited for the first send
+
+
+def test_relaxed_limit_with_slow_setups_still_keeps_every_window() -> None:
+    """The depth is what a window can absorb: 300 slow connection setups followed by
+    a steady stream never put more than N sends inside any window (unbounded, the
+    slow ones would land on top of the steady ones: about 1,270 in one window)."""
+
+    async def main() -> list[float]:
+        gov = EndpointGovernor("t", Limit(1000, 1.0))
+        loop = asyncio.get_running_loop()
+        sends: list[float] = []
+
+        async def one(i: int) -> None:
+            async with await gov.acquire(report_sent=True) as permit:
+                if i < 300:
+                    await asyncio.sleep(0.3)  # new connections: TLS handshakes
+                permit.sent()
+                sends.append(loop.time())
+
+        await asyncio.gather(*(one(i) for i in range(1500)))
+        return sends
+
+    sends = virtual(main)
+    assert len(sends) == 1500
+    assert max_in_window(sends, 1.0) <= 1000
