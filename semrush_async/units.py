@@ -15,45 +15,18 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
-import attrs
-
+from ._price import Price
+from .analytics import REPORTS
 from .errors import BudgetExceeded
 
 __all__ = ["PRICES", "Price", "Reservation", "UnitMeter"]
 
 
-@attrs.frozen(slots=True)
-class Price:
-    """``units`` per line (``per_line``) or per request."""
-
-    units: int
-    per_line: bool
-
-    def cost(self, lines: int) -> int:
-        """Units for a response of ``lines`` lines (reserve with lines requested,
-        settle with lines received)."""
-        return self.units * lines if self.per_line else self.units
-
-
-#: Prices from the Backlinks docs ("Price: 40 API units per line" etc.).
-#: Listing Management and OAuth calls cost no units.
-PRICES: Final[Mapping[str, Price]] = {
-    "backlinks_overview": Price(40, per_line=False),
-    "backlinks": Price(40, per_line=True),
-    "backlinks_refdomains": Price(40, per_line=True),
-    "backlinks_refips": Price(40, per_line=True),
-    "backlinks_tld": Price(40, per_line=True),
-    "backlinks_geo": Price(40, per_line=True),
-    "backlinks_anchors": Price(40, per_line=True),
-    "backlinks_pages": Price(40, per_line=True),
-    "backlinks_competitors": Price(40, per_line=True),
-    "backlinks_matrix": Price(40, per_line=True),
-    "backlinks_comparison": Price(40, per_line=True),
-    "backlinks_ascore_profile": Price(100, per_line=False),
-    "backlinks_categories_profile": Price(40, per_line=True),
-    "backlinks_categories": Price(50, per_line=False),
-    "backlinks_historical": Price(40, per_line=True),
-}
+#: Live prices of every Analytics v3 report, from the report tables (the Backlinks
+#: docs' "Price: 40 API units per line" etc.; the root reports' per-line prices).
+#: Historical prices: ``REPORTS[type].historical_price``. Listing Management and
+#: OAuth calls cost no units.
+PRICES: Final[Mapping[str, Price]] = {t: s.price for t, s in REPORTS.items()}
 
 
 class Reservation:

@@ -15,7 +15,7 @@ def test_documented_prices() -> None:
     assert PRICES["backlinks_overview"].cost(100) == 40
     assert PRICES["backlinks_categories"].cost(1) == 50
     assert PRICES["backlinks_ascore_profile"].cost(1) == 100
-    assert len(PRICES) == 15
+    assert len(PRICES) == 61  # 15 Backlinks + 46 root reports
 
 
 async def test_reserve_settle_and_breakdown() -> None:
