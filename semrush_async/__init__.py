@@ -2,6 +2,18 @@
 
 from ._retry import RetryPolicy
 from ._version import __version__
+from .analytics import (
+    COLUMNS,
+    DATABASES,
+    Column,
+    ColumnKind,
+    Database,
+    GapDomain,
+    GapSign,
+    GapType,
+    Intent,
+    SerpFeature,
+)
 from .client import SemrushClient
 from .errors import (
     AccessDenied,
@@ -72,6 +84,8 @@ from .tokens import StaticToken, TokenProvider
 from .units import PRICES, UnitMeter
 
 __all__ = [
+    "COLUMNS",
+    "DATABASES",
     "DEFAULT_LIMITS",
     "PRICES",
     "APIError",
@@ -86,9 +100,12 @@ __all__ = [
     "BusinessHours",
     "CategoryProfileRow",
     "CategoryRow",
+    "Column",
+    "ColumnKind",
     "ComparisonRow",
     "CompetitorRow",
     "Conflict",
+    "Database",
     "DeviceCodeExpired",
     "DevicePrompt",
     "EndpointStats",
@@ -96,6 +113,9 @@ __all__ = [
     "FileTokenStore",
     "Filter",
     "FilterOp",
+    "GapDomain",
+    "GapSign",
+    "GapType",
     "GeoRow",
     "Harvest",
     "HarvestItem",
@@ -103,6 +123,7 @@ __all__ = [
     "HolidayHours",
     "HolidayType",
     "IndexedPageRow",
+    "Intent",
     "ItemList",
     "Limit",
     "LimitExceeded",
@@ -127,6 +148,7 @@ __all__ = [
     "RetryPolicy",
     "SemrushClient",
     "SemrushError",
+    "SerpFeature",
     "ServerError",
     "SlowDown",
     "StaticToken",

@@ -39,7 +39,6 @@ from typing import Any, Final
 
 from .errors import BudgetExceeded, SemrushError
 from .governance import (
-    DEFAULT_LIMITS,
     DEFAULT_SAFETY_MARGIN,
     EndpointGovernor,
     EndpointStats,

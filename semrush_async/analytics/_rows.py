@@ -130,14 +130,14 @@ def _class_name(report: str) -> str:
     return "".join(p.title() for p in report.split("_")) + "Row"
 
 
-_NAMES: Final[dict[str, str]] = {}
-
-
 @functools.cache
 def row_class(spec: ReportSpec) -> type[Any]:
     """The frozen attrs row class of a root report: one field per available column."""
     cols: list[Column] = [COLUMNS[c] for c in spec.columns]
-    fields: dict[str, Any] = {c.field: attrs.field(default=None, type=c.kind.value) for c in cols}
+    fields: dict[str, Any] = {}
+    for c in cols:
+        annotation: Any = c.python_type | None
+        fields[c.field] = attrs.field(default=None, type=annotation)
     if spec.target == "domains":
         positions: Any = Mapping[str, int | None] | None
         fields["positions"] = attrs.field(default=None, type=positions)
@@ -154,7 +154,6 @@ def row_class(spec: ReportSpec) -> type[Any]:
     # Picklable: the module resolves the name through __getattr__ below.
     cls.__module__ = __name__
     cls.__doc__ = f"A row of ``{spec.type}`` ({spec.title}). Unrequested columns are None."
-    _NAMES[name] = spec.type
     return cls
 
 
