@@ -191,6 +191,9 @@ def _date(
     if value > today:
         _problem(details, "date", f"date {value.isoformat()} is in the future")
         return None
+    if (value.year, value.month) == (today.year, today.month):
+        # This month's snapshot is the live data (is_historical): ask for it as such.
+        return None
     if not spec.daily_dates:
         # Monthly snapshots are dated the 15th (YYYYMM15): any day names its month.
         value = value.replace(day=15)
