@@ -28,16 +28,13 @@ def _price(spec: ReportSpec) -> tuple[str, str]:
 
 def _row(spec: ReportSpec, call: str) -> str:
     live, hist = _price(spec)
-    db = {DbRule.REQUIRED: "required", DbRule.OPTIONAL: "optional", DbRule.NONE: "—"}[
-        spec.database
-    ]
+    db = {DbRule.REQUIRED: "required", DbRule.OPTIONAL: "optional", DbRule.NONE: "—"}[spec.database]
     if spec.keyword_db and spec.database is not DbRule.NONE:
         db += " (desktop)"
     target = {"target": "target + target_type", None: "—"}.get(spec.target, spec.target)
     paged = "yes" if spec.paged else "no"
     return (
-        f"| `{spec.type}` | {spec.title} | `{call}` | {target} | {db} | {paged} | "
-        f"{live} | {hist} |"
+        f"| `{spec.type}` | {spec.title} | `{call}` | {target} | {db} | {paged} | {live} | {hist} |"
     )
 
 
