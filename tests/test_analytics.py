@@ -158,9 +158,7 @@ async def test_named_methods_cover_every_report(sandbox: SemrushSandbox) -> None
         rows = await c.domains.organic("small.example", database="us", limit=3)
         assert [r.keyword for r in rows] == [
             e["keyword"]
-            for e in expected_rows(
-                ROOT_REPORTS["domain_organic"], "small.example", ("Ph",), stop=3
-            )
+            for e in expected_rows(ROOT_REPORTS["domain_organic"], "small.example", ("Ph",), stop=3)
         ]
         assert (await c.keywords.overview("seo", database="uk"))[0].keyword == "keyword " + (
             root_row("phrase_this", 0, "seo", 0, database="uk")["Ph"].split(" ", 1)[1]
@@ -250,13 +248,12 @@ async def test_tricky_text_in_both_export_modes(sandbox: SemrushSandbox, escape:
             "domain_adwords", domain="tricky.example", database="us", columns=cols, escape=escape
         )
         assert (("export_escape", "1") in q.params(0, 1)) is escape
-        rows = await c.domains.adwords(
-            "tricky.example", database="us", columns=cols, escape=escape
-        )
+        rows = await c.domains.adwords("tricky.example", database="us", columns=cols, escape=escape)
     want = expected_rows(spec, "tricky.example", cols)
     assert as_dicts(rows, cols) == want
     texts = {r.title for r in rows} | {r.keyword for r in rows}
-    assert any(";" in t for t in texts) and any("\n" in t for t in texts)
+    assert any(";" in t for t in texts)
+    assert any("\n" in t for t in texts)
     assert any("日本語" in t for t in texts)
 
 
@@ -265,7 +262,8 @@ async def test_unknown_serp_feature_codes_survive(sandbox: SemrushSandbox) -> No
         rows = await c.domains.organic("medium.example", database="us", columns=["Fk"])
     codes = {f for r in rows for f in r.keyword_serp_features}
     unknown = [f for f in codes if f.name.startswith("UNKNOWN_")]
-    assert unknown and unknown[0] == 99
+    assert unknown
+    assert unknown[0] == 99
     assert SerpFeature(11) is SerpFeature.FEATURED_SNIPPET
 
 
@@ -293,7 +291,9 @@ async def test_keyword_gap_positions_are_keyed_by_domain(sandbox: SemrushSandbox
     async with sandbox.client() as c:
         q = c.analytics.query("domain_domains", domains=gap, database="us")
         assert q.targets == ("*|or|small.example|+|or|b.example|-|or|c.example",)
-        assert "domains=%2A%7Cor%7Csmall.example%7C%2B%7Cor%7Cb.example" in q.call().request.full_url
+        assert (
+            "domains=%2A%7Cor%7Csmall.example%7C%2B%7Cor%7Cb.example" in q.call().request.full_url
+        )
         rows = await c.domains.domain_vs_domain(gap, database="us", limit=5)
     assert [list(r.positions) for r in rows] == [["small.example", "b.example", "c.example"]] * 5
     assert all(r.positions["small.example"] == r.position_0 for r in rows)
@@ -349,7 +349,8 @@ async def test_budget_is_reserved_at_the_historical_price(sandbox: SemrushSandbo
         with pytest.raises(BudgetExceeded):
             c.domains.organic("small.example", database="us", limit=10, date=date(2021, 5, 15))
         rows = await c.domains.organic("small.example", database="us", limit=10)
-        assert len(rows) == 10 and c.units.spent == 100
+        assert len(rows) == 10
+        assert c.units.spent == 100
     assert sandbox.counters("account").accepted == 1
 
 
@@ -489,7 +490,10 @@ async def test_filters_sort_and_encoding_reach_the_server(sandbox: SemrushSandbo
     want = expected_rows(spec, "medium.example", ("Ph", "Nq", "Po"))
     keep = [r for r in want if r["search_volume"] > 500_000 and "coffee" in r["keyword"]]
     keep.sort(key=lambda r: r["position"], reverse=True)
-    filters = [Filter.including("Nq", 500_000, FilterOp.GREATER), "+|Ph|Co|coffee"]
+    filters: list[Filter | str] = [
+        Filter.including("Nq", 500_000, FilterOp.GREATER),
+        "+|Ph|Co|coffee",
+    ]
     async with sandbox.client() as c:
         q = c.analytics.query(
             "domain_organic", domain="medium.example", database="us", filters=filters
@@ -551,7 +555,9 @@ def test_column_registry_and_domain_features() -> None:
     for code in ("Ph", "Po", "Nq", "Cp", "Ur", "Tr", "Td", "Kd", "Fk", "Ts", "Dt"):
         assert code in COLUMNS
     # §4 #15: FPn only for features that link to a domain.
-    assert "FP11" in COLUMNS and "FP0" not in COLUMNS and "FP14" not in COLUMNS
+    assert "FP11" in COLUMNS
+    assert "FP0" not in COLUMNS
+    assert "FP14" not in COLUMNS
     assert "FK0" in COLUMNS
     # Every column every report names is in the registry, with a unique field name.
     for spec in ROOT_REPORTS.values():
@@ -559,7 +565,8 @@ def test_column_registry_and_domain_features() -> None:
         assert set(spec.export_columns) <= set(spec.columns), spec.type
         assert set(spec.filters) <= set(COLUMNS) | {"Br", "Wc"}, spec.type
     assert len({c.field for c in COLUMNS.values()}) == len(COLUMNS)
-    assert len(ROOT_REPORTS) == 46 and len(BACKLINKS_REPORTS) == 15
+    assert len(ROOT_REPORTS) == 46
+    assert len(BACKLINKS_REPORTS) == 15
 
 
 async def test_root_and_backlinks_share_the_account_governor(sandbox: SemrushSandbox) -> None:
@@ -575,7 +582,9 @@ async def test_root_and_backlinks_share_the_account_governor(sandbox: SemrushSan
     assert sandbox.counters("account").rejected == 0
 
 
-async def test_harvest_any_report_over_many_targets(sandbox: SemrushSandbox, tmp_path: Path) -> None:
+async def test_harvest_any_report_over_many_targets(
+    sandbox: SemrushSandbox, tmp_path: Path
+) -> None:
     spec = ROOT_REPORTS["domain_organic"]
     targets = [f"site{i}.example" for i in range(12)] + ["empty.example"]
     ckpt = str(tmp_path / "h.sqlite")

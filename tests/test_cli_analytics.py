@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from semrush_async.testing._root_reports import root_row, root_size
-from tests.test_cli import read_csv, run, server  # noqa: F401 - the fixture
+from tests.test_cli import read_csv, run, server
 
 __all__ = ["server"]
 
@@ -53,7 +53,7 @@ def test_report_streams_many_targets_to_a_file(tmp_path: Path) -> None:
 
 def test_report_budget_stop_then_resume_from_checkpoint(
     tmp_path: Path,
-    server: dict[str, str],  # noqa: F811 - the fixture
+    server: dict[str, str],
 ) -> None:
     out, ckpt = tmp_path / "kw.jsonl", tmp_path / "job.sqlite"
     args = [
@@ -142,4 +142,5 @@ def test_bad_input_is_one_line_and_exit_2() -> None:
     assert p.returncode == 2
     assert "desktop databases only" in p.stderr
     p = run("--sandbox", "report", "nope", "--domain", "x")
-    assert p.returncode == 2 and "allowed: domain_adwords" in p.stderr
+    assert p.returncode == 2
+    assert "allowed: domain_adwords" in p.stderr
