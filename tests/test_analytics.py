@@ -629,3 +629,13 @@ def test_docs_page_lists_every_report_with_its_price() -> None:
     assert reports_table() in page
     for spec in ROOT_REPORTS.values():
         assert f"`{spec.type}`" in page
+
+
+async def test_readme_sandbox_recipe_works_for_root_reports(
+    semrush_sandbox: SemrushSandbox,
+) -> None:
+    async with semrush_sandbox.client() as client:
+        rows = await client.domains.organic("medium.example", database="us")
+        assert len(rows) == 2_500
+        kw = await client.keywords.overview("seo", database="us")
+        assert len(kw) == 1
