@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -277,6 +278,23 @@ def test_decoder_maps_by_header_when_a_column_is_missing() -> None:
         None,
         (Intent.INFORMATIONAL, Intent.TRANSACTIONAL),
     )
+
+
+def test_trend_cells_off_the_fast_table_and_empty_ones() -> None:
+    spec = ROOT_REPORTS["phrase_related"]
+    decode = v3_decoder(spec, ("Ph", "Td", "Fk", "In"))
+    rows = decode(
+        [
+            ["a", "0.81,1.00,0.5", "11,99", "1"],
+            ["b", "0.333,1e-3", "", ""],
+            ["c", "", "", "0,3"],
+        ]
+    )
+    assert [r.trends for r in rows] == [(0.81, 1.0, 0.5), (0.333, 0.001), None]
+    assert rows[0].keyword_serp_features == (SerpFeature.FEATURED_SNIPPET, SerpFeature(99))
+    assert rows[1].keyword_serp_features == ()
+    assert rows[2].intents == (Intent.COMMERCIAL, Intent.TRANSACTIONAL)
+    assert pickle.loads(pickle.dumps(rows)) == rows
 
 
 # --- keyword gap, batch, dates ------------------------------------------------------------

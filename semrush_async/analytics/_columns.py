@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final
@@ -302,8 +303,21 @@ def _float_tuple(v: str) -> tuple[float, ...] | None:
     return tuple(map(float, v.split(","))) if v else None
 
 
-def _trends(col: Sequence[str]) -> list[tuple[float, ...] | None]:
-    return list(map(_float_tuple, col))
+# Trend values are interest shares with two decimals ("0.81,1.00,..."): a dict lookup
+# is about twice as fast as float() on a string (as Backlinks' small-int table).
+_TREND_VALUES: Final[Mapping[str, float]] = {
+    **{f"{i / 100:g}": i / 100 for i in range(101)},
+    **{f"{i / 100:.2f}": i / 100 for i in range(101)},
+}
+
+
+def _trends(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
+    get = _TREND_VALUES.get
+    looked_up: list[tuple[Any, ...]] = [tuple(map(get, v.split(","))) for v in col]
+    if not any(map(operator.contains, looked_up, _NONE)):
+        return looked_up
+    # Some value missed the table (or a cell is empty): convert those cells fully.
+    return [_float_tuple(v) if None in t else t for t, v in zip(looked_up, col, strict=True)]
 
 
 def _enum_lists(cls: type[_Tolerant]) -> Callable[[Sequence[str]], list[Any]]:
