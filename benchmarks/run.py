@@ -219,13 +219,14 @@ def side_by_side(names: list[str], body: bytes, rounds: int) -> dict[str, list[f
     a parser running after one that had built a 250,000-element list ran about a
     third slower (the heap left behind), which skewed every ratio. Each round runs
     every contender once, in turn, so a slow spell of a shared machine hits all
-    of them alike."""
+    of them alike; the order rotates from round to round (on a busy machine the
+    place in the round alone moved a ratio by several percent)."""
     times: dict[str, list[float]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "body.csv"
         path.write_bytes(body)
-        for _ in range(rounds):
-            for name in names:
+        for k in range(rounds):
+            for name in names[k % len(names) :] + names[: k % len(names)]:
                 out = run_probe(PARSE_PROBE, name, str(path)).strip()
                 if out != "none":
                     times[name].append(float(out))
@@ -313,12 +314,22 @@ def parse_organic(body: bytes, chunk: int = 64 * 1024) -> int:
     return count
 
 
+# Peak RSS from /proc (VmHWM, this process's own address space): ru_maxrss of a child
+# starts at the parent's RSS at fork (Linux keeps the high-water mark across exec),
+# which hid the growth whenever the parent held large bodies.
 ORGANIC_PROBE = """
 import asyncio, resource, sys
 from semrush_async import Limit, SemrushClient
 from semrush_async.testing import DEFAULT_KEY
 url, mode = sys.argv[1], sys.argv[2]
 def rss_mb():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 async def main():
     async with SemrushClient(api_key=DEFAULT_KEY, base_url=url, www_url=url,
@@ -339,6 +350,12 @@ asyncio.run(main())
 
 def analytics_bench(rows: int, rounds: int, url: str, baseline: Path | None) -> dict[str, Any]:
     out: dict[str, Any] = {"rows": rows, "rounds": rounds}
+    mem: dict[str, float] = {}
+    for mode in ("stream", "load"):
+        n, growth = run_probe(ORGANIC_PROBE, url, mode).split()
+        mem[f"{mode}_rows"] = int(n)
+        mem[f"{mode}_mb"] = float(growth)
+    out["memory"] = mem
     for name, escape in (("plain", False), ("escaped", True)):
         body = make_organic_body(rows, escape=escape)
         names = ["organic", "csv_reader"] + ([] if escape else ["python_semrush"])
@@ -352,12 +369,6 @@ def analytics_bench(rows: int, rounds: int, url: str, baseline: Path | None) -> 
                 res[f"vs_{other}"] = statistics.median(ratios)
                 res[f"vs_{other}_range"] = [min(ratios), max(ratios)]
         out[name] = res
-    mem: dict[str, float] = {}
-    for mode in ("stream", "load"):
-        n, growth = run_probe(ORGANIC_PROBE, url, mode).split()
-        mem[f"{mode}_rows"] = int(n)
-        mem[f"{mode}_mb"] = float(growth)
-    out["memory"] = mem
     if baseline is not None:
         out["backlinks_vs_baseline"] = backlinks_vs_baseline(baseline, rows, rounds)
     return out
@@ -374,9 +385,12 @@ def backlinks_vs_baseline(baseline: Path, rows: int, rounds: int) -> dict[str, A
             path.write_bytes(body)
             now: list[float] = []
             before: list[float] = []
-            for _ in range(rounds):
-                before.append(float(run_probe(PARSE_PROBE, "typed", str(path), cwd=baseline)))
-                now.append(float(run_probe(PARSE_PROBE, "typed", str(path))))
+            for k in range(rounds):
+                # Alternate which tree goes first: the second run of a pair was
+                # measurably favoured or penalised on a busy machine.
+                for tree in (baseline, ROOT) if k % 2 == 0 else (ROOT, baseline):
+                    took = float(run_probe(PARSE_PROBE, "typed", str(path), cwd=tree))
+                    (before if tree == baseline else now).append(took)
         ratios = [b / n for b, n in zip(before, now, strict=True)]
         out[name] = {
             "columns": len(cols),
