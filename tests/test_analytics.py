@@ -657,3 +657,27 @@ async def test_readme_sandbox_recipe_works_for_root_reports(
         assert len(rows) == 2_500
         kw = await client.keywords.overview("seo", database="us")
         assert len(kw) == 1
+
+
+async def test_harvest_unpaged_gap_and_backlinks_reports(sandbox: SemrushSandbox) -> None:
+    async with sandbox.client() as c:
+        one = c.keywords.harvest("overview", ["seo", "python", "empty kw"], database="us")
+        items = [i async for i in one]
+        assert {i.target: len(i.rows) for i in items} == {"seo": 1, "python": 1, "empty kw": 0}
+        assert all(i.done for i in items)
+        gap = c.analytics.harvest(
+            "domain_domains",
+            ["a.example,b.example", "c.example,d.example,e.example"],
+            database="us",
+            limit_per_target=7,
+        )
+        by_target = {i.target: i.rows async for i in gap}
+        assert list(by_target["a.example,b.example"][0].positions) == ["a.example", "b.example"]
+        assert len(by_target["c.example,d.example,e.example"][0].positions) == 3
+        assert all(len(rows) == 7 for rows in by_target.values())
+        # Backlinks through the same generic call.
+        bl = await c.analytics.report("backlinks_refdomains", target="small.example", limit=4)
+        assert [r.domain for r in bl] == [
+            r.domain for r in await c.backlinks.refdomains("small.example", limit=4)
+        ]
+    assert sandbox.counters("account").rejected == 0
