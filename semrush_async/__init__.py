@@ -11,8 +11,8 @@ from .analytics import (
     GapDomain,
     GapSign,
     GapType,
-    Intent,
-    SerpFeature,
+    IntentCode,
+    SerpFeatureCode,
 )
 from .client import SemrushClient
 from .errors import (
@@ -21,9 +21,13 @@ from .errors import (
     AuthenticationError,
     BadRequest,
     BudgetExceeded,
+    CheckpointError,
+    CheckpointInUse,
     Conflict,
+    CreditsExhausted,
     DeviceCodeExpired,
     ErrorDetail,
+    HarvestError,
     LimitExceeded,
     LoginRequired,
     NotFound,
@@ -34,6 +38,7 @@ from .errors import (
     SemrushError,
     ServerError,
     SlowDown,
+    TokenFileError,
     TransportError,
     UnitsExhausted,
     ValidationError,
@@ -69,6 +74,16 @@ from .models.listings import (
     TimeRange,
     UpdateState,
 )
+from .models.local import (
+    Category,
+    Coordinates,
+    LocalBusinessHours,
+    LocalLocation,
+    LocationStatus,
+    ServiceAreaPlace,
+    SpecialHours,
+    SpecialHoursType,
+)
 from .oauth import (
     FileTokenStore,
     MemoryTokenStore,
@@ -80,8 +95,10 @@ from .oauth import (
 from .pagination import ItemList, Pager
 from .resources._harvest import Harvest, HarvestItem
 from .resources.auth import DevicePrompt
+from .resources.projects import ProjectsResource
 from .tokens import StaticToken, TokenProvider
 from .units import PRICES, UnitMeter
+from .v4.projects import Project, ProjectPermissions, ProjectRole, ProjectScope
 
 __all__ = [
     "COLUMNS",
@@ -98,13 +115,18 @@ __all__ = [
     "BadRequest",
     "BudgetExceeded",
     "BusinessHours",
+    "Category",
     "CategoryProfileRow",
     "CategoryRow",
+    "CheckpointError",
+    "CheckpointInUse",
     "Column",
     "ColumnKind",
     "ComparisonRow",
     "CompetitorRow",
     "Conflict",
+    "Coordinates",
+    "CreditsExhausted",
     "Database",
     "DeviceCodeExpired",
     "DevicePrompt",
@@ -118,19 +140,23 @@ __all__ = [
     "GapType",
     "GeoRow",
     "Harvest",
+    "HarvestError",
     "HarvestItem",
     "HistoricalRow",
     "HolidayHours",
     "HolidayType",
     "IndexedPageRow",
-    "Intent",
+    "IntentCode",
     "ItemList",
     "Limit",
     "LimitExceeded",
+    "LocalBusinessHours",
     "LocalGovernance",
+    "LocalLocation",
     "Location",
     "LocationError",
     "LocationIssue",
+    "LocationStatus",
     "LocationUpdateResult",
     "LoginRequired",
     "MatrixRow",
@@ -141,6 +167,11 @@ __all__ = [
     "OAuthTokenProvider",
     "Pager",
     "PermissionDenied",
+    "Project",
+    "ProjectPermissions",
+    "ProjectRole",
+    "ProjectScope",
+    "ProjectsResource",
     "RateLimited",
     "RefDomainRow",
     "RefIpRow",
@@ -148,14 +179,18 @@ __all__ = [
     "RetryPolicy",
     "SemrushClient",
     "SemrushError",
-    "SerpFeature",
+    "SerpFeatureCode",
     "ServerError",
+    "ServiceAreaPlace",
     "SlowDown",
+    "SpecialHours",
+    "SpecialHoursType",
     "StaticToken",
     "Strategy",
     "TargetType",
     "TimeRange",
     "TldRow",
+    "TokenFileError",
     "TokenProvider",
     "TokenSet",
     "TokenStore",
@@ -165,4 +200,42 @@ __all__ = [
     "UpdateState",
     "ValidationError",
     "__version__",
+]
+
+# --- API v4: Backlinks API v4 and Keyword API v4 ---------------------------------------
+from .errors import NotAvailableInV4, ReadOnlyKey
+from .v4.backlinks import (
+    Scope,
+    V4Anchor,
+    V4ComparisonRow,
+    V4Competitor,
+    V4Link,
+    V4MatrixRow,
+    V4Overview,
+    V4Page,
+    V4RefDomain,
+    V4RefIp,
+    V4ScoreBucket,
+    V4SummaryRow,
+)
+from .v4.keywords import Intent, KeywordMetrics, SerpFeature
+
+__all__ += [
+    "Intent",
+    "KeywordMetrics",
+    "NotAvailableInV4",
+    "ReadOnlyKey",
+    "Scope",
+    "SerpFeature",
+    "V4Anchor",
+    "V4ComparisonRow",
+    "V4Competitor",
+    "V4Link",
+    "V4MatrixRow",
+    "V4Overview",
+    "V4Page",
+    "V4RefDomain",
+    "V4RefIp",
+    "V4ScoreBucket",
+    "V4SummaryRow",
 ]

@@ -17,8 +17,9 @@ class RetryPolicy:
 
     ``max_retries`` counts attempts after the first. Backoff before retry ``n``
     (0-based) is uniform in ``[0, min(cap, base * 2**n)]`` ("full jitter"), so many
-    coroutines that failed together do not come back together. A Retry-After longer
-    than ``max_retry_after`` raises instead of waiting.
+    coroutines that failed together do not come back together. A Retry-After (on a
+    429 or a 5xx, seconds or HTTP date) longer than ``max_retry_after`` raises
+    :class:`~semrush_async.errors.RetryAfterTooLong` instead of waiting.
     """
 
     max_retries: int = attrs.field(default=5, validator=attrs.validators.ge(0))

@@ -21,6 +21,7 @@ from ._retry import parse_retry_after
 
 __all__ = [
     "NOTHING_FOUND",
+    "Envelope",
     "Request",
     "Response",
     "analytics_error",
@@ -29,8 +30,11 @@ __all__ = [
     "is_retryable_status",
     "oauth_error",
     "parse_units_balance",
+    "path_segment",
     "v4_data",
+    "v4_envelope",
     "v4_error",
+    "v4_request",
 ]
 
 NOTHING_FOUND: Final = 50
@@ -89,9 +93,13 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    _doc: Any = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body parsed as JSON (parsed once: settlement and decoding share it)."""
+        if self._doc is None:
+            object.__setattr__(self, "_doc", (json.loads(self.body),))
+        return self._doc[0]
 
 
 def is_retryable_status(status: int) -> bool:
@@ -215,9 +223,11 @@ def details_of(raw: Any) -> tuple[errors.ErrorDetail, ...]:
                     )
             continue
         index = item.get("index")
+        # The Local API names a detail's machine code ``error_status``.
+        code = item["code"] if "code" in item else item.get("error_status")
         out.append(
             errors.ErrorDetail(
-                code=_str_or_none(item.get("code")),
+                code=_str_or_none(code),
                 message=None if msg is None else str(msg),
                 field=_str_or_none(item.get("field")),
                 index=int(index) if isinstance(index, int | str) and str(index).isdigit() else None,
@@ -246,18 +256,29 @@ def v4_error(status: int, body: bytes, doc: Any = None) -> errors.APIError | Non
         return _by_status(status)(text or f"HTTP {status}", status=status)
     rid = request_id_of(doc)
     err = doc.get("error")
-    if isinstance(err, Mapping):
-        code = err.get("code")
+    meta = doc.get("meta")
+    failed = isinstance(meta, Mapping) and meta.get("success") is False
+    if isinstance(err, Mapping) or (failed and not isinstance(err, str)):
+        # ``meta.success: false`` is an error whatever the HTTP status says.
+        body_err: Mapping[str, Any] = err if isinstance(err, Mapping) else {}
+        if failed and status < 400 and isinstance(meta, Mapping):
+            meta_status = meta.get("status_code")
+            status = meta_status if isinstance(meta_status, int) and meta_status >= 400 else 400
+        code = body_err.get("code")
         cls = _V4_CODE_ERRORS.get(str(code)) if isinstance(code, str) else None
         if cls is None:
             cls = _by_status(status)
-        return cls(
-            str(err.get("message") or "error"),
+        out = cls(
+            str(body_err.get("message") or f"request failed (HTTP {status})"),
             status=status,
             code=code if isinstance(code, int | str) else None,
-            details=details_of(err.get("details")),
+            details=details_of(body_err.get("details")),
             request_id=rid,
         )
+        retryable = body_err.get("retryable")
+        if isinstance(retryable, bool):
+            out.retryable = retryable
+        return out
     if isinstance(err, str):
         return oauth_error(status, doc)
     if status >= 400:
@@ -320,6 +341,67 @@ def v4_data(response: Response) -> Any:
         raise err
     assert isinstance(doc, Mapping)
     return doc.get("data")
+
+
+_BAD_SEGMENT_RE = re.compile(r"[\x00-\x1f\x7f/\\?#%]|\.\.|^\.$|^\s|\s$")
+
+
+def path_segment(value: str | int, what: str = "id") -> str:
+    """One URL path segment, validated and percent-encoded.
+
+    Ids go into paths; a ``/``, ``..``, ``#``, ``?``, ``%``, control character or
+    surrounding space in one could address another resource, so it is refused
+    before anything is sent rather than encoded into something surprising.
+    """
+    text = str(value)
+    if not text or _BAD_SEGMENT_RE.search(text):
+        raise errors.ValidationError(
+            f"{what} {text!r} is not a valid id: it must be non-empty, without '/', "
+            "'\\', '?', '#', '%', '..', control characters or surrounding spaces, and not "
+            "'.'"
+        )
+    return quote(text, safe="")
+
+
+def v4_request(
+    method: str,
+    url: str,
+    params: Sequence[tuple[str, str]] = (),
+    body: Any = None,
+) -> Request:
+    """A JSON API v4 request (the request path adds ``Authorization``)."""
+    headers: tuple[tuple[str, str], ...] = (("Accept", "application/json"),)
+    data = None
+    if body is not None:
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        headers += (("Content-Type", "application/json"),)
+    return Request(method, url, tuple(params), headers, data)
+
+
+@attrs.frozen(slots=True)
+class Envelope:
+    """A successful v4 response: ``data`` plus the ``meta`` object (empty if absent)."""
+
+    data: Any
+    meta: Mapping[str, Any]
+    request_id: str | None
+
+
+def v4_envelope(response: Response) -> Envelope:
+    """Decode a v4 ``meta`` + ``data`` response, raising the error it carries."""
+    if 200 <= response.status < 300 and (response.status == 204 or not response.body.strip()):
+        return Envelope(None, {}, None)
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = None
+    err = v4_error(response.status, response.body, doc)
+    if err is not None:
+        raise err
+    if not isinstance(doc, Mapping):
+        return Envelope(doc, {}, None)
+    meta = doc.get("meta")
+    return Envelope(doc.get("data"), meta if isinstance(meta, Mapping) else {}, request_id_of(doc))
 
 
 # --- OAuth 2.0 (RFC 6749 5.2, RFC 8628 3.5) -------------------------------------------

@@ -45,6 +45,7 @@ class AiohttpTransport:
         if on_sent is not None and not self.reports_sent:
             on_sent()
             on_sent = None
+        failure: TransportError | None = None
         try:
             async with self.session.request(
                 request.method,
@@ -58,10 +59,15 @@ class AiohttpTransport:
             ) as resp:
                 yield _Opened(resp, self._fail)
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._fail(exc) from None
+            failure = self._fail(exc)
+        if failure is not None:
+            raise failure
 
     def _fail(self, exc: BaseException) -> TransportError:
         # aiohttp's messages embed the full URL, query string (API key) included.
+        # The caller raises the result outside its ``except`` block, so aiohttp's
+        # exception is neither its __cause__ nor its __context__ (``from None`` only
+        # hides the context from tracebacks; it stays reachable).
         text = self._redact(f"{type(exc).__name__}: {exc}")
         return TransportError(text)
 
@@ -102,7 +108,8 @@ class _Opened:
         try:
             return await self._resp.read()
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._fail(exc) from None
+            failure = self._fail(exc)
+        raise failure
 
     async def chunks(self) -> AsyncIterator[bytes]:
         it = self._resp.content.iter_chunked(CHUNK).__aiter__()
@@ -112,5 +119,8 @@ class _Opened:
             except StopAsyncIteration:
                 return
             except (TimeoutError, aiohttp.ClientError) as exc:
-                raise self._fail(exc) from None
-            yield chunk
+                failure = self._fail(exc)
+            else:
+                yield chunk
+                continue
+            raise failure

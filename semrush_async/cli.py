@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 import attrs
 
 from . import __version__, _cli_analytics
+from ._cli_common import CommandGroup
+from ._cli_local import GROUP as LOCAL_GROUP
+from ._cli_maprank import ALIAS as MAP_RANK_ALIAS
+from ._cli_maprank import GROUP as MAP_RANK
+from ._cli_projects import GROUP as PROJECTS
 from ._reports import REPORTS
 from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, SemrushClient
 from .errors import BudgetExceeded, SemrushError, ValidationError
@@ -41,6 +46,14 @@ EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
 REPORT_NAMES: Final = {spec.method: spec.type for spec in REPORTS.values()}
+
+#: Command groups that live in their own modules (one line each).
+GROUPS: Final[tuple[CommandGroup, ...]] = (
+    PROJECTS,
+    LOCAL_GROUP,
+    MAP_RANK,
+    MAP_RANK_ALIAS,
+)
 
 
 def _rich() -> Any:
@@ -73,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Every client option has a flag and an environment variable.
     env_options = (
-        ("--api-key", "SEMRUSH_API_KEY", None, "Analytics API key"),
+        ("--api-key", "SEMRUSH_API_KEY", None, "Analytics v3 API key"),
+        ("--v4-api-key", "SEMRUSH_V4_API_KEY", None, "API v4 key (Authorization: Apikey)"),
         ("--base-url", "SEMRUSH_BASE_URL", DEFAULT_BASE_URL, "API base URL"),
         ("--oauth-url", "SEMRUSH_OAUTH_URL", DEFAULT_OAUTH_URL, "OAuth server URL"),
         ("--www-url", "SEMRUSH_WWW_URL", DEFAULT_WWW_URL, "URL of the unit balance endpoint"),
@@ -123,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--checkpoint", default=None, help="sqlite file: resume where it stopped")
     ex.add_argument("--budget", type=int, default=None, help="max API units to spend")
     ex.add_argument("--page-size", type=int, default=2_000)
+    ex.add_argument(
+        "--api",
+        choices=("v3", "v4"),
+        default="v3",
+        help="v4: run on Backlinks API v4 with the v4 key (same columns where v4 has them)",
+    )
 
     _cli_analytics.add_parsers(sub)
 
@@ -134,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument("id")
     upd = loc.add_parser("update", help="bulk update from a JSON file")
     upd.add_argument("file", help='a JSON list of locations, or {"locations": [...]}')
+    for group in GROUPS:
+        group.register(
+            sub.add_parser(group.name, help=group.help).add_subparsers(dest="action", required=True)
+        )
     return p
 
 
@@ -153,6 +177,7 @@ async def _session(
     kwargs.setdefault("token_store", FileTokenStore(args.token_file))
     async with SemrushClient(
         api_key=args.api_key,
+        v4_api_key=args.v4_api_key,
         base_url=args.base_url,
         oauth_url=args.oauth_url,
         www_url=args.www_url,
@@ -250,6 +275,8 @@ async def cmd_export(args: argparse.Namespace) -> int:
     if args.output == "-" and args.checkpoint:
         raise ValidationError("--checkpoint needs -o FILE (stdout cannot be resumed)")
     columns = args.columns.split(",") if args.columns else None
+    if args.api == "v4":
+        return await _export_v4(args, report, columns)
     async with _client(args, unit_budget=args.budget) as client:
         harvest = client.backlinks.harvest(
             args.targets,
@@ -308,6 +335,40 @@ async def _write_harvest(
         )
         return EXIT_ERROR
     return EXIT_ERROR if harvest.failed else 0
+
+
+async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] | None) -> int:
+    """``backlinks export --api v4``: the same report and columns, fetched from v4."""
+    if args.checkpoint:
+        raise ValidationError(
+            "--checkpoint works with --api v3 only; rerun without it (v4 exports restart)"
+        )
+    rows = 0
+    async with _client(args, unit_budget=args.budget, backlinks_api="v4") as client:
+        writer: _Writer | None = None
+        try:
+            for target in args.targets:
+                query = client.backlinks.query(
+                    report, [target], [args.target_type], columns, args.sort, args.filter or None
+                )
+                if writer is None:
+                    writer = _Writer(args.output, args.format, list(query.columns))
+                    writer.open(None)
+                pager = client.backlinks.pager(
+                    query, limit=args.limit, page_size=min(args.page_size, 1000)
+                )
+                async for batch in pager.batches():
+                    writer.write(target, batch)
+                    rows += len(batch)
+        finally:
+            if writer is not None:
+                writer.close()
+        print(
+            f"{rows:,} rows from {len(args.targets)} targets on Backlinks API v4; "
+            f"{client.units.spent:,} API units spent",
+            file=sys.stderr,
+        )
+    return 0
 
 
 class _Writer:
@@ -478,6 +539,11 @@ def _read_locations(path: str) -> list[Location]:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise ValidationError(f"cannot read {path}: {e}") from None
+    except RecursionError:
+        # json's decoder recurses once per nesting level.
+        raise ValidationError(
+            f"cannot read {path}: JSON nested too deeply to be a list of locations"
+        ) from None
     items = doc.get("locations") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise ValidationError(f'{path}: expected a JSON list or {{"locations": [...]}}')
@@ -503,11 +569,18 @@ async def _run(args: argparse.Namespace) -> int:
         return await _cli_analytics.run(args)
     if args.command == "backlinks":
         return await (cmd_overview(args) if args.action == "overview" else cmd_export(args))
+    for group in GROUPS:
+        if args.command == group.name:
+            return await group.run(args, _client)
     return await cmd_locations(args)
 
 
 def _one_line(err: SemrushError) -> str:
-    text = str(err).replace("pass api_key= or set", "pass --api-key or set")
+    text = (
+        str(err)
+        .replace("pass api_key= or set", "pass --api-key or set")
+        .replace("client.auth.device_login()", "semrush-async auth login")
+    )
     if isinstance(err, ValidationError) and err.details:
         text = err.message + ": " + "; ".join(str(d) for d in err.details)
     return " ".join(text.split())

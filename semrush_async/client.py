@@ -21,7 +21,11 @@ from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
 from .resources.analytics import AnalyticsResource, ReportGroup
 from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
+from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
 from .resources.listings import ListingsPaths, ListingsResource
+from .resources.local import LocalResource
+from .resources.map_rank import MapRankResource
+from .resources.projects import ProjectsResource
 from .tokens import StaticToken, TokenProvider
 from .units import UnitMeter
 
@@ -44,6 +48,7 @@ class SemrushClient:
         self,
         *,
         api_key: str | None = None,
+        v4_api_key: str | None = None,
         token: str | TokenProvider | None = None,
         base_url: str = DEFAULT_BASE_URL,
         oauth_url: str = DEFAULT_OAUTH_URL,
@@ -60,8 +65,18 @@ class SemrushClient:
         listings_path: str | None = None,
         token_store: TokenStore | None = None,
         oauth: OAuthConfig | None = None,
+        backlinks_api: str = "v3",
     ) -> None:
+        if backlinks_api not in ("v3", "v4"):
+            raise ValueError(f"backlinks_api must be 'v3' or 'v4', not {backlinks_api!r}")
+        #: Which API ``client.backlinks`` runs on: "v3" (Analytics) or "v4" (Backlinks
+        #: API v4, with the v4 key; the same row classes, mapped from v4 fields).
+        self.backlinks_api = backlinks_api
         self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
+        # Keys are version-specific (since 2026-07-15): a v3 key cannot call v4.
+        self._v4_api_key = (
+            v4_api_key if v4_api_key is not None else os.environ.get("SEMRUSH_V4_API_KEY")
+        )
         self.base_url = base_url.rstrip("/")
         self.oauth_url = oauth_url.rstrip("/")
         self.www_url = www_url.rstrip("/")
@@ -74,11 +89,15 @@ class SemrushClient:
             else LocalGovernance(limits, safety_margin=safety_margin)
         )
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
-        self._redactor = Redactor([self._api_key, token if isinstance(token, str) else None])
+        self._redactor = Redactor(
+            [self._api_key, self._v4_api_key, token if isinstance(token, str) else None]
+        )
         config = oauth or OAuthConfig()
         provider = OAuthTokenProvider(
             token_store if token_store is not None else MemoryTokenStore(),
             refresh_ahead=config.refresh_ahead,
+            lock=getattr(self.governance, "lock", None),
+            redactor=self._redactor,
         )
         #: OAuth 2.0 logins for API v4 (device flow, auth code, refresh).
         self.auth = AuthResource(self, provider, config)
@@ -98,6 +117,8 @@ class SemrushClient:
             if make_meter is not None
             else UnitMeter(unit_budget, balance_fetcher=self._fetch_balance)
         )
+        # Only the v3 key can read the balance (countapiunits.html).
+        self.units.balance_readable = bool(self._api_key)
         self._session = session
         self._owns_session = session is None
         self._rng = rng
@@ -114,10 +135,20 @@ class SemrushClient:
         self.subdomains = ReportGroup(self.analytics, "subdomain")
         self.subfolders = ReportGroup(self.analytics, "subfolder")
         self.urls = ReportGroup(self.analytics, "url")
+        #: Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports.
+        self.backlinks_v4 = BacklinksV4Resource(self)
+        #: Keyword API v4 (v4 key): keyword metrics.
+        self.keywords_v4 = KeywordsV4Resource(self)
         #: Listing Management v4 locations.
         self.listings = ListingsResource(
             self, ListingsPaths(listings_path) if listings_path else None
         )
+        #: Map Rank Tracker (API v4 family, OAuth Bearer).
+        self.map_rank = MapRankResource(self)
+        #: Projects API v4 (v4 key; the deprecated OAuth v0 without one).
+        self.projects = ProjectsResource(self)
+        #: The Local API (Listing Management on /apis/v4/local/v1, API v4 key).
+        self.local = LocalResource(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -159,6 +190,7 @@ class SemrushClient:
                 api_key=self._api_key,
                 tokens=self._tokens,
                 rng=self._rng,
+                v4_api_key=self._v4_api_key,
             )
         return self._path
 
@@ -174,6 +206,11 @@ class SemrushClient:
         self._tokens = provider
         if self._path is not None:
             self._path.tokens = provider
+
+    @property
+    def has_v4_key(self) -> bool:
+        """True when an API v4 key is configured (``v4_api_key=`` or SEMRUSH_V4_API_KEY)."""
+        return bool(self._v4_api_key)
 
     def governance_limit(self, endpoint: str) -> Limit:
         """The limit the governor applies to ``endpoint``."""
@@ -197,6 +234,7 @@ class SemrushClient:
         return (
             f"<SemrushClient base_url={self.base_url!r} "
             f"api_key={'set' if self._api_key else 'unset'} "
+            f"v4_api_key={'set' if self._v4_api_key else 'unset'} "
             f"token={'set' if self._tokens else 'unset'}>"
         )
 

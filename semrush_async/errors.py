@@ -23,19 +23,26 @@ __all__ = [
     "AuthorizationPending",
     "BadRequest",
     "BudgetExceeded",
+    "CheckpointError",
+    "CheckpointInUse",
     "Conflict",
+    "CreditsExhausted",
     "DeviceCodeExpired",
     "ErrorDetail",
+    "HarvestError",
     "LimitExceeded",
     "LoginRequired",
+    "NotAvailableInV4",
     "NotFound",
     "OAuthError",
     "PermissionDenied",
     "RateLimited",
+    "ReadOnlyKey",
     "RetryAfterTooLong",
     "SemrushError",
     "ServerError",
     "SlowDown",
+    "TokenFileError",
     "TransportError",
     "UnitsExhausted",
     "ValidationError",
@@ -140,6 +147,13 @@ class ValidationError(SemrushError, ValueError):
     hint = "Fix the input; nothing was sent to Semrush"
 
 
+class NotAvailableInV4(SemrushError):
+    """The v3 report (or one of its options) has no Backlinks API v4 equivalent; nothing
+    was sent."""
+
+    hint = "Use client.backlinks_v4 directly, or run this report with backlinks_api='v3'"
+
+
 class BudgetExceeded(SemrushError):
     """The call could exceed the client's ``unit_budget``; nothing was sent."""
 
@@ -149,6 +163,46 @@ class BudgetExceeded(SemrushError):
         super().__init__(message)
         self.needed = needed
         self.available = available
+
+
+class HarvestError(SemrushError):
+    """A harvest stopped on a failure that is not one target's (its checkpoint failed,
+    or an unexpected error); targets' own failures are on ``Harvest.failed`` instead."""
+
+    hint = (
+        "Pages already processed are recorded in the checkpoint; rerun with the same "
+        "checkpoint to continue. Pages on error.unsaved were paid for but are in no "
+        "checkpoint: keep them, or they are fetched (and paid for) again"
+    )
+
+    def __init__(self, message: str, *, unsaved: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        #: Pages (HarvestItem) received and paid for that were neither yielded nor
+        #: saved in the checkpoint.
+        self.unsaved: list[Any] = list(unsaved)
+        #: Targets finished, and targets not finished, when the harvest stopped.
+        self.completed: list[str] = []
+        self.pending: list[str] = []
+
+
+class CheckpointError(HarvestError):
+    """The harvest checkpoint cannot be opened, read or written (missing directory,
+    not a checkpoint, corrupt, read-only, disk full); raised before anything is sent
+    when opening it fails."""
+
+    hint = (
+        "Check the checkpoint path (its directory must exist and be writable); a corrupt "
+        "file can be deleted to start afresh (its progress is lost)"
+    )
+
+
+class CheckpointInUse(CheckpointError):
+    """Another harvest, in this process or another, owns the checkpoint; nothing was sent."""
+
+    hint = (
+        "Wait for the other harvest to finish or stop it, or use another checkpoint file; "
+        "two harvests on one checkpoint would both pay for every page"
+    )
 
 
 class TransportError(SemrushError):
@@ -165,6 +219,9 @@ class APIError(SemrushError):
     retry_after: float | None = None
     #: For bulk calls: the results of the batches completed before this error.
     partial: list[Any] | None = None
+    #: The v4 envelope's ``error.retryable`` where the server sent it (None: not said).
+    #: True makes an error retryable; False stops retries even on a 5xx.
+    retryable: bool | None = None
 
 
 class BadRequest(APIError):
@@ -177,8 +234,9 @@ class AuthenticationError(APIError):
     """The API key or access token was missing, malformed or rejected."""
 
     hint = (
-        "Check SEMRUSH_API_KEY / api_key for Analytics, or log in again "
-        "(client.auth.device_login) for API v4"
+        "Check SEMRUSH_API_KEY / api_key for Analytics v3, SEMRUSH_V4_API_KEY / v4_api_key "
+        "for API v4 key endpoints (keys are version-specific), or log in again "
+        "(client.auth.device_login) for OAuth endpoints"
     )
 
 
@@ -188,10 +246,27 @@ class LoginRequired(AuthenticationError):
     hint = "Log in again with client.auth.device_login()"
 
 
+class TokenFileError(LoginRequired):
+    """The token file cannot be read or does not hold a token set."""
+
+    hint = (
+        "Delete the file (or fix its permissions) and log in again with client.auth.device_login()"
+    )
+
+
 class PermissionDenied(APIError):
     """The account may not use this API, database or report (codes 130/133/135, 403)."""
 
     hint = "Check the subscription's API access, or contact Semrush support"
+
+
+class ReadOnlyKey(PermissionDenied):
+    """A read-only v4 API key tried a write (POST, PUT, PATCH or DELETE); the server said 403."""
+
+    hint = (
+        "Use a v4 API key with the 'Read and write' permission (profile > API Keys), "
+        "or only read with this one"
+    )
 
 
 class UnitsExhausted(APIError):
@@ -206,6 +281,24 @@ class LimitExceeded(APIError):
     hint = "Wait for the limit to reset or raise it with Semrush"
 
 
+class CreditsExhausted(LimitExceeded):
+    """A Map Rank Tracker collection would spend more credits than are available;
+    the client refused it before sending the collect request."""
+
+    hint = (
+        "Wait for credits to reset on the 1st of the month, collect fewer keywords or "
+        "points, or pass check_credits=False to let the server decide"
+    )
+    #: Credits the collection would spend, and credits available when checked.
+    needed: int = 0
+    available: int = 0
+
+    def __init__(self, message: str, *, needed: int = 0, available: int = 0, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.needed = needed
+        self.available = available
+
+
 class RateLimited(LimitExceeded):
     """HTTP 429 after every retry; the endpoint's governor was paused meanwhile."""
 
@@ -217,7 +310,8 @@ class RateLimited(LimitExceeded):
 
 
 class RetryAfterTooLong(RateLimited):
-    """The server asked to wait longer than ``max_retry_after``; the client did not wait."""
+    """The server asked to wait longer than ``max_retry_after`` (on a 429 or a 5xx:
+    ``status`` says which); the client did not wait."""
 
     hint = "Retry later, or raise max_retry_after to let the client wait"
 

@@ -44,7 +44,7 @@ import contextlib
 import enum
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Final, Protocol
 
@@ -56,6 +56,7 @@ __all__ = [
     "EndpointGovernor",
     "EndpointStats",
     "Governance",
+    "GovernorChain",
     "GovernorProtocol",
     "Limit",
     "LocalGovernance",
@@ -91,7 +92,9 @@ class Limit:
 #: Published limits. ``account``: "10 requests per second and 10 simultaneous
 #: requests per account", across every Semrush API method. Every Analytics v3 report
 #: and every v4 method without a published limit of its own goes through it; a v4
-#: method with its own limit goes through its governor and then through ``account``. Listing Management: GetLocation(s) 20/s, UpdateLocation 5/s,
+#: method with its own limit goes through its governor and then through ``account``.
+#: Listing Management (deprecated, its own published limits): GetLocation(s) 20/s,
+#: UpdateLocation 5/s,
 #: UpdateLocations "one such request at a time, making up to 5 requests per minute".
 #: ``oauth`` and ``units`` have no published limit; these are polite defaults.
 DEFAULT_LIMITS: Final[Mapping[str, Limit]] = {
@@ -100,6 +103,13 @@ DEFAULT_LIMITS: Final[Mapping[str, Limit]] = {
     "listings.get_location": Limit(20, 1.0),
     "listings.update_location": Limit(5, 1.0),
     "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+    # Local API (/apis/v4/local/v1): location methods 10/s; Create Location one at a
+    # time (a second concurrent create is answered 429); Get Categories 10 per minute.
+    "local.locations": Limit(10, 1.0),
+    "local.get_location": Limit(10, 1.0),
+    "local.create_location": Limit(10, 1.0, concurrency=1),
+    "local.update_location": Limit(10, 1.0),
+    "local.categories": Limit(10, 60.0, strategy=Strategy.SLIDING_WINDOW),
     "oauth": Limit(5, 1.0, concurrency=4),
     "units": Limit(5, 1.0, concurrency=4),
 }
@@ -333,11 +343,20 @@ class EndpointGovernor:
         self._last: _Permit | None = None
         self._counters = _Counters()
 
-    async def acquire(self, report_sent: bool = False) -> _Permit:
+    #: :class:`GovernorChain` may pass ``inner`` to :meth:`acquire`.
+    nests: Final = True
+
+    async def acquire(
+        self,
+        report_sent: bool = False,
+        inner: Callable[[], Awaitable[object]] | None = None,
+    ) -> _Permit:
         """Wait for a start slot (FIFO). The caller must ``release()`` the permit.
 
         With ``report_sent``, the caller promises ``permit.sent()`` when the request
         actually leaves, and the next start waits for that (the send barrier).
+        ``inner`` (another governor's acquire) runs once this endpoint admits, before
+        the start is recorded, so the recorded start is when the request may leave.
         """
         loop = asyncio.get_running_loop()
         t0 = loop.time()
@@ -350,6 +369,11 @@ class EndpointGovernor:
                     # Slot before start time: a start time claimed while waiting for a
                     # slot would let several waiters start together when slots free up.
                     await self._admit(loop)
+                    if inner is not None:
+                        # Still holding the turnstile: a later caller of this endpoint
+                        # cannot be admitted on a start recorded before the account
+                        # governor let this one go.
+                        await inner()
                 except BaseException:
                     if self._slots is not None:
                         self._slots.release()
@@ -415,6 +439,76 @@ class EndpointGovernor:
         )
 
 
+class _ChainPermit:
+    __slots__ = ("_permits", "waited")
+
+    def __init__(self, permits: tuple[Permit, ...], waited: float) -> None:
+        self._permits = permits
+        self.waited = waited
+
+    def sent(self) -> None:
+        for p in self._permits:
+            p.sent()
+
+    def release(self) -> None:
+        for p in reversed(self._permits):
+            p.release()
+
+    async def __aenter__(self) -> _ChainPermit:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+class GovernorChain:
+    """A method's own governor, then the account's: both must admit a start.
+
+    A v4 method with a published limit (Get Categories, 10 per minute) also counts
+    against the account limit (10/s, 10 in flight for any method). The method's
+    governor admits first; the account's is acquired while the method's turnstile is
+    still held, so neither records a start earlier than the request can leave.
+    Order is fixed (method, then account), so two chains can never deadlock.
+    """
+
+    def __init__(self, method: GovernorProtocol, account: GovernorProtocol) -> None:
+        self.method = method
+        self.account = account
+        self.name = method.name
+
+    async def acquire(self, report_sent: bool = False) -> _ChainPermit:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        held: list[Permit] = []
+
+        async def take_account() -> None:
+            held.append(await self.account.acquire(report_sent))
+
+        if getattr(self.method, "nests", False):
+            first = await self.method.acquire(report_sent, inner=take_account)  # type: ignore[call-arg]
+        else:
+            first = await self.method.acquire(report_sent)
+            try:
+                await take_account()
+            except BaseException:
+                first.release()
+                raise
+        return _ChainPermit((first, *held), loop.time() - t0)
+
+    async def pause(self, seconds: float) -> None:
+        # Semrush's 429 does not say which limit it hit; the method's own governor is
+        # the one this call's traffic can slow down without stalling the account.
+        await self.method.pause(seconds)
+
+    def note_rate_limited(self) -> None:
+        self.method.note_rate_limited()
+
+    def stats(self) -> EndpointStats:
+        return self.method.stats()
+
+
 #: Old endpoint names still accepted in ``limits=`` (with a DeprecationWarning).
 RENAMED: Final[Mapping[str, str]] = {"analytics": "account"}
 
@@ -433,8 +527,7 @@ def resolve_limits(limits: Mapping[str, Limit] | None) -> dict[str, Limit]:
     unknown = set(given) - set(DEFAULT_LIMITS)
     if unknown:
         raise ValueError(
-            f"unknown endpoint name(s) {sorted(unknown)}; "
-            f"expected some of {sorted(DEFAULT_LIMITS)}"
+            f"unknown endpoint name(s) {sorted(unknown)}; expected some of {sorted(DEFAULT_LIMITS)}"
         )
     return {**DEFAULT_LIMITS, **given}
 

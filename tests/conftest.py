@@ -17,6 +17,11 @@ FAST_LIMITS = {
     "listings.get_location": Limit(20, 0.25),
     "listings.update_location": Limit(5, 0.25),
     "listings.update_locations": Limit(5, 1.5, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+    "local.locations": Limit(10, 0.25),
+    "local.get_location": Limit(10, 0.25),
+    "local.create_location": Limit(10, 0.25, concurrency=1),
+    "local.update_location": Limit(10, 0.25),
+    "local.categories": Limit(10, 1.5, strategy=Strategy.SLIDING_WINDOW),
 }
 #: Quick retries for tests (same shape as the default policy).
 FAST_RETRY = RetryPolicy(max_retries=5, base=0.01, cap=0.1, max_retry_after=5.0)

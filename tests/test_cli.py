@@ -287,3 +287,22 @@ def test_units_and_overview() -> None:
     p = run("--sandbox", "backlinks", "overview", "small.example", check=True)
     assert "total" in p.stdout
     assert "25" in p.stdout
+
+
+def test_export_on_backlinks_v4_matches_v3(tmp_path: Path) -> None:
+    v3, v4 = tmp_path / "v3.csv", tmp_path / "v4.csv"
+    common = ["backlinks", "export", "backlinks_refdomains", "medium.example", "small.example"]
+    run("--sandbox", "--quiet", *common, "-o", str(v3), check=True)
+    p = run("--sandbox", "--quiet", *common, "--api", "v4", "-o", str(v4), check=True)
+    assert read_csv(v4) == read_csv(v3)
+    assert "Backlinks API v4" in p.stderr
+
+
+def test_export_v4_refuses_a_checkpoint(tmp_path: Path) -> None:
+    p = run(
+        "--sandbox", "backlinks", "export", "backlinks", "small.example", "--api", "v4",
+        "-o", str(tmp_path / "o.csv"), "--checkpoint", str(tmp_path / "c.db"),
+    )  # fmt: skip
+    assert p.returncode == 2
+    assert "--checkpoint works with --api v3 only" in p.stderr
+    assert "Traceback" not in p.stderr

@@ -60,7 +60,7 @@ def test_keys_hash_the_credential() -> None:
     key = gov.key("account", "log")
     assert "SECRET-API-KEY-123" not in key
     assert key.startswith("semrush:{")
-    assert key.endswith("}:analytics:log")
+    assert key.endswith("}:account:log")
 
 
 async def test_four_processes_share_one_endpoint(redis_url: str) -> None:

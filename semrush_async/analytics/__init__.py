@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from . import backlinks, domains, keywords, overview, subdomains, subfolders, urls
-from ._columns import COLUMNS, DOMAIN_SERP_FEATURES, Column, ColumnKind, Intent, SerpFeature
+from ._columns import COLUMNS, DOMAIN_SERP_FEATURES, Column, ColumnKind, IntentCode, SerpFeatureCode
 from ._databases import DATABASES, Database, DatabaseKind
 from ._gap import GapDomain, GapSign, GapType
 from ._spec import DbRule, ReportSpec, is_historical
@@ -38,9 +38,9 @@ __all__ = [
     "GapDomain",
     "GapSign",
     "GapType",
-    "Intent",
+    "IntentCode",
     "ReportSpec",
-    "SerpFeature",
+    "SerpFeatureCode",
     "is_historical",
 ]
 

@@ -8,7 +8,7 @@ all come from here. Types are the Python types a cell decodes to:
 - ``Ts`` (unix time) -> an aware UTC ``datetime``;
 - ``Dt`` -> a ``date`` (``YYYYMMDD``; ``phrase_all``'s ``YYYYMM`` -> the 1st of the month);
 - ``Td`` (trend) -> a tuple of floats;
-- ``In`` -> a tuple of :class:`Intent`; ``Fk``/``Fp`` -> a tuple of :class:`SerpFeature`
+- ``In`` -> a tuple of :class:`IntentCode`; ``Fk``/``Fp`` -> a tuple of :class:`SerpFeatureCode`
   (both tolerate codes Semrush adds later).
 """
 
@@ -28,8 +28,8 @@ __all__ = [
     "DOMAIN_SERP_FEATURES",
     "Column",
     "ColumnKind",
-    "Intent",
-    "SerpFeature",
+    "IntentCode",
+    "SerpFeatureCode",
     "converter",
 ]
 
@@ -47,7 +47,7 @@ class _Tolerant(enum.IntEnum):
         return member
 
 
-class Intent(_Tolerant):
+class IntentCode(_Tolerant):
     """Search intent codes (``In``)."""
 
     COMMERCIAL = 0
@@ -56,7 +56,7 @@ class Intent(_Tolerant):
     TRANSACTIONAL = 3
 
 
-class SerpFeature(_Tolerant):
+class SerpFeatureCode(_Tolerant):
     """SERP feature codes (``Fk``, ``Fp``, ``FKn``, ``FPn``; §6.1, no 33)."""
 
     INSTANT_ANSWER = 0
@@ -118,7 +118,7 @@ class SerpFeature(_Tolerant):
 _NO_DOMAIN: Final = frozenset({0, 2, 8, 12, 14, 15, 16, 17, 18, 19, 23, 26, 30, 32, 34, 35, 36})
 _NO_DOMAIN_MORE: Final = frozenset({37, 49, 50, 51})
 DOMAIN_SERP_FEATURES: Final = tuple(
-    f.value for f in SerpFeature if f.value not in _NO_DOMAIN | _NO_DOMAIN_MORE
+    f.value for f in SerpFeatureCode if f.value not in _NO_DOMAIN | _NO_DOMAIN_MORE
 )
 
 
@@ -131,8 +131,8 @@ class ColumnKind(enum.Enum):
     TIMESTAMP = "datetime | None"
     DATE = "date | None"
     FLOATS = "tuple[float, ...] | None"
-    INTENTS = "tuple[Intent, ...] | None"
-    FEATURES = "tuple[SerpFeature, ...] | None"
+    INTENTS = "tuple[IntentCode, ...] | None"
+    FEATURES = "tuple[SerpFeatureCode, ...] | None"
 
 
 @attrs.frozen(slots=True)
@@ -156,8 +156,8 @@ _PYTHON_TYPES: Final[Mapping[ColumnKind, Any]] = {
     ColumnKind.TIMESTAMP: datetime,
     ColumnKind.DATE: date,
     ColumnKind.FLOATS: tuple[float, ...],
-    ColumnKind.INTENTS: tuple[Intent, ...],
-    ColumnKind.FEATURES: tuple[SerpFeature, ...],
+    ColumnKind.INTENTS: tuple[IntentCode, ...],
+    ColumnKind.FEATURES: tuple[SerpFeatureCode, ...],
 }
 
 _S, _I, _F = ColumnKind.STR, ColumnKind.INT, ColumnKind.FLOAT
@@ -228,9 +228,12 @@ _TABLE: Final[list[tuple[str, str, ColumnKind, str]]] = [
     ("Sn", "shop_name", _S, "Shop Name"),
     ("Pr", "product_price", _F, "Product Price"),
 ]
-# Per-intent positions / traffic / cost (u = unknown, 0..3 = the Intent codes).
+# Per-intent positions / traffic / cost (u = unknown, 0..3 = the intent codes).
 for _prefix, _what, _head in (("Ip", "positions", "Positions"), ("It", "traffic", "Traffic")):
-    for _suffix, _intent in (("u", "unknown"), *((str(i.value), i.name.lower()) for i in Intent)):
+    for _suffix, _intent in (
+        ("u", "unknown"),
+        *((str(i.value), i.name.lower()) for i in IntentCode),
+    ):
         _TABLE.append(
             (
                 f"{_prefix}{_suffix}",
@@ -239,8 +242,10 @@ for _prefix, _what, _head in (("Ip", "positions", "Positions"), ("It", "traffic"
                 f"Intent {_intent.title()} {_head}",
             )
         )
-for _suffix, _intent in (("u", "unknown"), *((str(i.value), i.name.lower()) for i in Intent)):
-    _TABLE.append((f"Ic{_suffix}", f"intent_{_intent}_traffic_cost", _I, f"Intent {_intent} Cost"))
+for _suffix, _intent in (("u", "unknown"), *((str(i.value), i.name.lower()) for i in IntentCode)):
+    _TABLE.append(
+        (f"Ic{_suffix}", f"intent_{_intent}_traffic_cost", _I, f"Intent {_intent.title()} Cost")
+    )
 # Position distribution buckets X0..X9, XA: 1-3, 4-10, 11-20, ... 91-100.
 _BUCKETS: Final = ((1, 3), (4, 10), *((10 * k + 1, 10 * k + 10) for k in range(1, 10)))
 for _k, (_lo, _hi) in enumerate(_BUCKETS):
@@ -251,10 +256,10 @@ for _k in range(5):
     _TABLE.append((f"P{_k}", f"position_{_k}", _I, f"P{_k}"))
 # Per-feature counts: FKn keywords triggering feature n, FPn positions of the domain in it.
 # Exact header text not documented (§11): the code stands in.
-for _f in SerpFeature:
+for _f in SerpFeatureCode:
     _TABLE.append((f"FK{_f.value}", f"keywords_with_{_f.name.lower()}", _I, f"FK{_f.value}"))
 for _n in DOMAIN_SERP_FEATURES:
-    _TABLE.append((f"FP{_n}", f"positions_in_{SerpFeature(_n).name.lower()}", _I, f"FP{_n}"))
+    _TABLE.append((f"FP{_n}", f"positions_in_{SerpFeatureCode(_n).name.lower()}", _I, f"FP{_n}"))
 
 #: Every documented column code (Analytics v3 reports at the API root).
 COLUMNS: Final[Mapping[str, Column]] = {c: Column(c, f, k, h) for c, f, k, h in _TABLE}
@@ -348,8 +353,8 @@ _CONVERTERS: Final[Mapping[ColumnKind, Callable[[], Callable[[Sequence[str]], Se
     ColumnKind.TIMESTAMP: lambda: _stamps,
     ColumnKind.DATE: lambda: _dates,
     ColumnKind.FLOATS: lambda: _trends,
-    ColumnKind.INTENTS: lambda: _enum_lists(Intent),
-    ColumnKind.FEATURES: lambda: _enum_lists(SerpFeature),
+    ColumnKind.INTENTS: lambda: _enum_lists(IntentCode),
+    ColumnKind.FEATURES: lambda: _enum_lists(SerpFeatureCode),
 }
 
 

@@ -8,7 +8,13 @@ memory). Each page is yielded whole, tagged with its target.
 With a checkpoint, a page is written to it the moment it arrives, and marked
 processed when the consumer asks for the next item (or leaves ``async with`` without
 an exception). A resumed harvest replays received-but-unprocessed pages from the
-checkpoint, so no page that arrived is ever requested, or paid for, twice.
+checkpoint, so no page that arrived is ever requested, or paid for, twice. A page is
+stored before anything else is awaited (the balance check after a short page too).
+
+A harvest owns its checkpoint while it runs (a second one gets ``CheckpointInUse``).
+A failure that is not one target's (the checkpoint failed, a bug) stops the workers
+after their current page, which still reaches the consumer, then raises a
+``HarvestError`` whose ``unsaved`` holds the paid pages that could not be stored.
 """
 
 from __future__ import annotations
@@ -22,7 +28,13 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from ..checkpoint import Checkpoint, ReceivedPage, TargetProgress, job_key
-from ..errors import BudgetExceeded, SemrushError, ValidationError
+from ..errors import (
+    BudgetExceeded,
+    ErrorDetail,
+    HarvestError,
+    SemrushError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -72,7 +84,14 @@ class Harvest:
         workers: int | None,
     ) -> None:
         self._resource = resource
+        # Validate every target and everything shared by all of them up front:
+        # nothing is sent (or paid for) on bad input.
+        check_targets(targets)
         self.targets = list(dict.fromkeys(targets))
+        if workers is not None and (isinstance(workers, bool) or workers < 1):
+            raise ValidationError(
+                f"workers must be an integer >= 1 or None (the default), got {workers!r}"
+            )
         # ``template`` was validated by the caller (any report's query): each target
         # only swaps its target in.
         self._template = template
@@ -109,6 +128,8 @@ class Harvest:
         self._live: dict[str, TargetProgress] = {}
         self._closing = False
         self._notes: dict[str, str] = {}
+        # Pages received (paid for) that could neither be saved nor yielded.
+        self._unsaved: list[HarvestItem] = []
         #: Notes committed by an earlier run (read when the harvest starts).
         self.resumed_notes: dict[str, str] = {}
 
@@ -186,18 +207,23 @@ class Harvest:
                     self.budget_exceeded = self.budget_exceeded or e
                     self.pending.append(target)
                     stop.set()
+                except HarvestError as e:  # the checkpoint failed: not one target's
+                    crash.append(e)
+                    stop.set()
                 except SemrushError as e:
                     await out.put(HarvestItem(target, [], resume_at[target], True, e))
+                except Exception as e:  # a bug, not an API error: stop, lose no page
+                    crash.append(e)
+                    stop.set()
 
-        crash: list[BaseException] = []
+        crash: list[Exception] = []
 
         async def run_workers() -> None:
-            try:
-                async with asyncio.TaskGroup() as tg:
-                    for _ in range(min(self.workers, max(1, todo.qsize()))):
-                        tg.create_task(worker())
-            except Exception as e:  # a bug, not an API error: surface it to the consumer
-                crash.append(e)
+            # Workers catch every Exception themselves, so one that fails stops the
+            # others after their current page, which still reaches the consumer.
+            async with asyncio.TaskGroup() as tg:
+                for _ in range(min(self.workers, max(1, todo.qsize()))):
+                    tg.create_task(worker())
             # Not in a finally: when cancelled (consumer gone) nobody reads the queue.
             await out.put(None)
 
@@ -215,16 +241,32 @@ class Harvest:
                 # The consumer came back for more: it has processed the item.
                 self._processed(item)
             await runner
-            if crash:
-                raise crash[0]
             while not todo.empty():
                 self.pending.append(todo.get_nowait())
+            if crash:
+                first = crash[0]
+                if isinstance(first, HarvestError):
+                    raise first from None
+                raise HarvestError(
+                    f"harvest stopped by an unexpected error: {type(first).__name__}: {first}"
+                ) from first
             if self.budget_exceeded is not None:
                 logger.warning(
                     "harvest stopped by the unit_budget: %d targets complete, %d pending",
                     len(self.completed),
                     len(self.pending),
                 )
+        except HarvestError as e:
+            # The same list: pages that fail to land while closing below join it.
+            e.unsaved = self._unsaved
+            e.completed = list(self.completed)
+            done = set(self.completed) | set(self.failed)
+            e.pending = [t for t in self.targets if t not in done]
+            if self._unsaved:
+                e.message += (
+                    "; pages received and paid for that could not be saved are on error.unsaved"
+                )
+            raise
         finally:
             if runner is not None and not runner.done():
                 stop.set()
@@ -287,6 +329,23 @@ class Harvest:
             self._ckpt.processed(item.target, item.offset, new, self._notes)
             self._notes = {}
 
+    def _store(self, page: ReceivedPage) -> None:
+        if self._ckpt is None or not page.rows:
+            return
+        try:
+            self._ckpt.store_received(page)
+        except HarvestError as e:
+            # Paid for, but the checkpoint cannot hold it: hand it over on the error.
+            self._unsaved.append(self._item(page))
+            logger.warning(
+                "page of %s at offset %d (%d rows) was paid for but not saved: %s",
+                page.target,
+                page.offset,
+                len(page.rows),
+                e.message,
+            )
+            raise
+
     async def _target(
         self,
         target: str,
@@ -309,20 +368,23 @@ class Harvest:
                     header = page_header
                     rows.extend(batch)
             short = len(rows) < n
-            exhausted = (
-                short
-                and not shrunk
-                and await res.short_page_cut_by_balance(query, offset + len(rows))
-            )
             done = (
                 not spec.paged
                 or not spec.offset
                 or short
                 or (remaining is not None and remaining - len(rows) <= 0)
             )
-            page = ReceivedPage(target, offset, header, rows, done, exhausted)
-            if self._ckpt is not None and rows:
-                self._ckpt.store_received(page)
+            page = ReceivedPage(target, offset, header, rows, done)
+            # Saved before the balance check below (a request that may stall or be
+            # killed): a page that was received is never paid for twice.
+            self._store(page)
+            if (
+                short
+                and not shrunk
+                and await res.short_page_cut_by_balance(query, offset + len(rows))
+            ):
+                page = attrs.evolve(page, units_exhausted=True)
+                self._store(page)
             if self._closing and self._ckpt is not None:
                 return  # the consumer is gone: the page waits in the checkpoint
             await out.put(self._item(page))
@@ -331,3 +393,17 @@ class Harvest:
             offset += len(rows)
             if remaining is not None:
                 remaining -= len(rows)
+
+
+def check_targets(targets: list[str]) -> None:
+    """Raise ValidationError if a target is empty or blank (before any query is built)."""
+    details = [
+        ErrorDetail(field="targets", index=i, message=f"{t!r} is not a target (empty or blank)")
+        for i, t in enumerate(targets)
+        if not isinstance(t, str) or not t.strip()
+    ]
+    if details:
+        raise ValidationError(
+            f"harvest: {len(details)} of {len(targets)} targets are empty or blank",
+            details=details,
+        )

@@ -17,7 +17,7 @@ from ..analytics._query import TARGET_PARAMS, Filters, ReportQuery, root_query
 from ..errors import ValidationError
 from ..pagination import Pager
 from ._engine import DEFAULT_PAGE_SIZE, AnalyticsEngine
-from ._harvest import Harvest
+from ._harvest import Harvest, check_targets
 
 if TYPE_CHECKING:
     from ..client import SemrushClient
@@ -135,6 +135,7 @@ class AnalyticsResource(AnalyticsEngine):
         keywords). See :class:`~semrush_async.Harvest`.
         """
         targets = list(targets)
+        check_targets(targets)
         spec = REPORTS.get(type)
         if spec is not None and spec.target is None:
             raise ValidationError(f"{type} has no target to harvest over")

@@ -228,6 +228,6 @@ class AuthResource:
         return await self.provider.current()
 
     async def logout(self) -> None:
-        """Forget the stored tokens."""
+        """Forget the stored tokens (a file store also removes any temp files)."""
         await self.provider.store.clear()
-        self.provider._tokens = None
+        self.provider.forget()

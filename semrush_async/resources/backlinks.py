@@ -31,8 +31,9 @@ from ..models.backlinks import (
     rows_decoder,
 )
 from ..pagination import Pager
+from ._backlinks_bridge import v4_pager
 from ._engine import BALANCE_MAX_AGE, DEFAULT_PAGE_SIZE, MAX_LIMIT, AnalyticsEngine
-from ._harvest import Harvest
+from ._harvest import Harvest, check_targets
 
 if TYPE_CHECKING:
     from ..client import SemrushClient
@@ -139,6 +140,34 @@ class BacklinksResource(AnalyticsEngine):
         return ReportQuery(
             spec, self._client.base_url, targets, types, cols, sort, filt, lines=len(targets)
         )
+
+    def pager(
+        self,
+        query: ReportQuery,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Pager[Any]:
+        """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request
+        (on Backlinks API v4 when the client was made with ``backlinks_api="v4"``)."""
+        if self._client.backlinks_api == "v4":
+            spec = query.spec
+            self._check_paging(spec, limit, offset, page_size)
+            return v4_pager(
+                self._client,
+                spec.type,
+                query.targets,
+                query.target_types,
+                columns=query.columns,
+                all_columns=spec.columns,
+                sort=query.sort,
+                filtered=query.filter is not None,
+                limit=limit,
+                offset=offset,
+                page_size=page_size,
+            )
+        return super().pager(query, limit=limit, offset=offset, page_size=page_size)
 
     @staticmethod
     def _rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
@@ -431,7 +460,9 @@ class BacklinksResource(AnalyticsEngine):
         :class:`HarvestItem` per page (or per failed target) as they arrive.
         """
         targets = list(targets)
-        # Validate everything shared by all targets up front: nothing sent on bad input.
+        # Validate every target and everything shared by all of them up front:
+        # nothing is sent (or paid for) on bad input.
+        check_targets(targets)
         probe = targets[0] if targets else "example.com"
         template = self.query(report, [probe], [target_type], columns, sort, filters)
         return Harvest(

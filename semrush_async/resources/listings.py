@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from .._http import Auth, Call, Dialect
-from .._sansio import Request, details_of, v4_data
+from .._sansio import Request, details_of, path_segment, v4_data
 from ..errors import APIError, ErrorDetail, ValidationError
 from ..models.listings import (
     Location,
@@ -42,7 +42,8 @@ class ListingsPaths:
     locations: str = "/apis/v4/listing-management/v1/external/locations"
 
     def one(self, location_id: str) -> str:
-        return f"{self.locations}/{location_id}"
+        """The location's path; the id is validated and percent-encoded."""
+        return f"{self.locations}/{path_segment(location_id, 'location id')}"
 
 
 ProgressCallback = Callable[[int, int], Any]
@@ -228,5 +229,4 @@ def _update_result(item: Mapping[str, Any]) -> LocationUpdateResult:
 
 
 def _check_id(location_id: str) -> None:
-    if not location_id or "/" in location_id or "?" in location_id:
-        raise ValidationError(f"invalid location id {location_id!r}")
+    path_segment(location_id, "location id")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Final, Literal
 
+import attrs
 from aiohttp import web
 
 from ..client import SemrushClient
@@ -26,12 +28,36 @@ from ._state import (
     default_limits,
 )
 
-__all__ = ["DEFAULT_KEY", "SandboxState", "SemrushSandbox"]
+__all__ = [
+    "DEFAULT_KEY",
+    "DEFAULT_V4_KEY",
+    "READ_ONLY_V4_KEY",
+    "SandboxState",
+    "SemrushSandbox",
+    "V4Key",
+    "v4_error_response",
+    "v4_response",
+]
 
 DEFAULT_KEY: Final = "sandbox-key-0000000000000000"
+#: The sandbox account's API v4 keys: read-and-write, and read-only (GET only).
+DEFAULT_V4_KEY: Final = "sandbox-v4-key-rw-000000000000"
+READ_ONLY_V4_KEY: Final = "sandbox-v4-key-ro-000000000000"
 DEFAULT_BALANCE: Final = 1_000_000_000
+#: The account the sandbox's OAuth tokens belong to.
+OAUTH_ACCOUNT: Final = "sandbox-account"
 
-Dialect = Literal["analytics", "v4"]
+#: "analytics": ``ERROR nn ::`` text; "v4": Listing Management's bare JSON;
+#: "v4json": the ``meta`` + ``error`` envelope of current v4 products.
+Dialect = Literal["analytics", "v4", "v4json"]
+
+
+@attrs.frozen
+class V4Key:
+    """An API v4 key of a sandbox account."""
+
+    account: str
+    read_only: bool = False
 
 
 class SandboxState:
@@ -56,6 +82,23 @@ class SandboxState:
         self.faults = faults
         self.order_cache = OrderCache()
         self.extensions: dict[str, Any] = {}
+        first = next(iter(balances), DEFAULT_KEY)
+        #: v4 key -> its account (the v3 key of the same account).
+        self.v4_keys: dict[str, V4Key] = {
+            DEFAULT_V4_KEY: V4Key(first),
+            READ_ONLY_V4_KEY: V4Key(first, read_only=True),
+        }
+        #: How many requests carried a v4 key in the URL (the client never should).
+        self.v4_key_in_url = 0
+
+    def account_of(self, credential: str) -> str:
+        """The account a credential belongs to: the account-wide limit counts per
+        account, whatever mix of v3 key, v4 key and OAuth token its calls use."""
+        if credential in self.v4_keys:
+            return self.v4_keys[credential].account
+        if credential == OAUTH_ACCOUNT:
+            return next(iter(self.initial_balances), DEFAULT_KEY)
+        return credential
 
     def latency_for(self, endpoint: str) -> float:
         if isinstance(self.latency, Mapping):
@@ -69,9 +112,16 @@ class SandboxState:
         endpoint: str,
         handler: Callable[[], Awaitable[web.StreamResponse]],
         dialect: Dialect = "analytics",
+        *,
+        account_wide: bool = False,
     ) -> web.StreamResponse:
-        """Admit (or 429), inject a fault, add latency, run ``handler``, count."""
-        wait = self.limits.admit(credential, endpoint)
+        """Admit (or 429), inject a fault, add latency, run ``handler``, count.
+
+        ``account_wide``: the request also counts against the ``account`` limit of
+        the credential's account (every v4 method does, besides its own limit).
+        """
+        also = ("account", self.account_of(credential)) if account_wide else None
+        wait = self.limits.admit(credential, endpoint, also=also)
         if wait is not None:
             headers = {"Retry-After": f"{wait:.3f}"} if self.limits.retry_after else {}
             return _too_many(dialect, headers)
@@ -86,9 +136,16 @@ class SandboxState:
                     return _too_many(dialect, {"Retry-After": f"{fault.seconds:g}"})
                 elif fault.kind != "drop":
                     status = int(fault.kind)
+                    hdrs = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                     if dialect == "analytics":
-                        return web.Response(status=status, text="Internal Server Error")
-                    return _json(status, {"code": status, "message": "Internal Server Error"})
+                        return web.Response(
+                            status=status, text="Internal Server Error", headers=hdrs
+                        )
+                    if dialect == "v4json":
+                        return v4_error_response(
+                            status, status, "Internal Server Error", headers=hdrs
+                        )
+                    return _json(status, {"code": status, "message": "Internal Server Error"}, hdrs)
             if (delay := self.latency_for(endpoint)) > 0:
                 await asyncio.sleep(delay)
             response = await handler()
@@ -96,7 +153,7 @@ class SandboxState:
                 return await self._drop_after_half(request, response)
             return response
         finally:
-            self.limits.done(credential, endpoint)
+            self.limits.done(credential, endpoint, also=also)
 
     async def _drop_after_half(
         self, request: web.Request, response: web.Response
@@ -130,7 +187,54 @@ def _too_many(dialect: Dialect, headers: Mapping[str, str]) -> web.Response:
         return web.Response(
             status=429, text="ERROR 429 :: TOO MANY REQUESTS", headers=dict(headers)
         )
+    if dialect == "v4json":
+        # v4 documents no rate-limit headers; Retry-After is the sandbox's courtesy
+        # (turned off with retry_after=False).
+        return v4_error_response(429, 429, "Too Many Requests", headers=headers)
     return _json(429, {"code": 429, "message": "rate limit exceeded"}, headers)
+
+
+def request_id() -> str:
+    """A fresh 32-hex request id, as v4 sends in ``meta.request_id``."""
+    return os.urandom(16).hex()
+
+
+def v4_response(
+    data: Any, status: int = 200, *, meta: Mapping[str, Any] | None = None
+) -> web.Response:
+    """A v4 success: ``{"meta": {"success": true, ...}, "data": ...}``."""
+    doc = {
+        "meta": {
+            "success": True,
+            "status_code": status,
+            "request_id": request_id(),
+            **(meta or {}),
+        },
+        "data": data,
+    }
+    return _json(status, doc)
+
+
+def v4_error_response(
+    status: int,
+    code: int | str,
+    message: str,
+    *,
+    details: Any = None,
+    retryable: bool | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """A v4 error: ``{"meta": {"success": false, ...}, "error": {code, message, ...}}``."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    if retryable is not None:
+        error["retryable"] = retryable
+    doc = {
+        "meta": {"success": False, "status_code": status, "request_id": request_id()},
+        "error": error,
+    }
+    return _json(status, doc, headers)
 
 
 def _json(status: int, doc: object, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -194,11 +298,19 @@ class SemrushSandbox:
     def _setup_extensions(
         self, token_lifetime: float, refresh_lifetime: float, locations: int
     ) -> None:
+        from ._backlinks_v4 import setup_backlinks_v4
         from ._listings import setup_listings
+        from ._local import setup_local
+        from ._maprank import setup_maprank
         from ._oauth import setup_oauth
+        from ._projects import setup_projects
 
         setup_oauth(self.app, self.state, token_lifetime, refresh_lifetime)
         setup_listings(self.app, self.state, locations)
+        setup_backlinks_v4(self.app, self.state)
+        setup_maprank(self.app, self.state)
+        setup_projects(self.app, self.state)
+        setup_local(self.app, self.state)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -237,10 +349,21 @@ class SemrushSandbox:
         """A valid key (the first configured one)."""
         return next(iter(self.state.initial_balances))
 
+    @property
+    def v4_api_key(self) -> str:
+        """A read-and-write API v4 key of the sandbox account."""
+        return DEFAULT_V4_KEY
+
+    @property
+    def read_only_v4_key(self) -> str:
+        """A read-only API v4 key (writes get 403)."""
+        return READ_ONLY_V4_KEY
+
     def client(self, **kwargs: Any) -> SemrushClient:
         """A client pointed at this sandbox (its key, URLs and limits unless overridden)."""
         kwargs = {**self.client_options, **kwargs}
         kwargs.setdefault("api_key", self.api_key)
+        kwargs.setdefault("v4_api_key", self.v4_api_key)
         kwargs.setdefault("base_url", self.url)
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
@@ -255,10 +378,17 @@ class SemrushSandbox:
         return self.state.limits.counters[endpoint]
 
     def inject(
-        self, endpoint: str, kind: FaultKind, *, times: int = 1, seconds: float = 1.0
+        self,
+        endpoint: str,
+        kind: FaultKind,
+        *,
+        times: int = 1,
+        seconds: float = 1.0,
+        retry_after: str | None = None,
     ) -> None:
-        """Make the next ``times`` requests to ``endpoint`` fail with ``kind``."""
-        self.state.faults.queue(endpoint, Fault(kind, seconds), times)
+        """Make the next ``times`` requests to ``endpoint`` fail with ``kind``
+        (``retry_after``: a Retry-After header sent with a 5xx)."""
+        self.state.faults.queue(endpoint, Fault(kind, seconds, retry_after), times)
 
     @property
     def faults_injected(self) -> list[tuple[str, FaultKind]]:

@@ -58,26 +58,39 @@ class StrictLimits:
         self._flight: dict[tuple[str, str], int] = collections.defaultdict(int)
         self.counters: dict[str, EndpointCounters] = collections.defaultdict(EndpointCounters)
 
-    def admit(self, credential: str, endpoint: str) -> float | None:
-        """Record a start and return None, or return seconds to wait (reject)."""
+    def admit(
+        self, credential: str, endpoint: str, *, also: tuple[str, str] | None = None
+    ) -> float | None:
+        """Record a start and return None, or return seconds to wait (reject).
+
+        ``also`` is a second (endpoint, credential) the start counts against (the
+        account-wide limit); the request is admitted only if both admit it.
+        """
         now = asyncio.get_running_loop().time()
-        c = self.counters[endpoint]
+        pairs = [(endpoint, credential)] if also is None else [(endpoint, credential), also]
+        for name, cred in pairs:
+            wait = self._check(cred, name, now)
+            if wait is not None:
+                self.counters[name].rejected += 1
+                return wait
+        for name, cred in pairs:
+            if name in self.limits:
+                self._logs[(cred, name)].append(now)
+            self._accept(self.counters[name], now, cred, name)
+        return None
+
+    def _check(self, credential: str, endpoint: str, now: float) -> float | None:
         limit = self.limits.get(endpoint)
         if limit is None:
-            self._accept(c, now, credential, endpoint)
             return None
         key = (credential, endpoint)
         log = self._logs.setdefault(key, collections.deque())
         while log and log[0] <= now - limit.per:
             log.popleft()
         if len(log) >= limit.rate:
-            c.rejected += 1
             return max(0.001, log[0] + limit.per - now)
         if limit.concurrency is not None and self._flight[key] >= limit.concurrency:
-            c.rejected += 1
             return 0.001
-        log.append(now)
-        self._accept(c, now, credential, endpoint)
         return None
 
     def _accept(self, c: EndpointCounters, now: float, credential: str, endpoint: str) -> None:
@@ -87,9 +100,11 @@ class StrictLimits:
         c.in_flight += 1
         c.max_in_flight = max(c.max_in_flight, c.in_flight)
 
-    def done(self, credential: str, endpoint: str) -> None:
-        self._flight[(credential, endpoint)] -= 1
-        self.counters[endpoint].in_flight -= 1
+    def done(self, credential: str, endpoint: str, *, also: tuple[str, str] | None = None) -> None:
+        pairs = [(endpoint, credential)] if also is None else [(endpoint, credential), also]
+        for name, cred in pairs:
+            self._flight[(cred, name)] -= 1
+            self.counters[name].in_flight -= 1
 
     def reset(self) -> None:
         self._logs.clear()
@@ -104,6 +119,8 @@ class Fault:
     kind: FaultKind
     #: For ``429``: the Retry-After value sent; for ``stall``: seconds to stall.
     seconds: float = 1.0
+    #: For a 5xx: a Retry-After header to send with it (seconds or an HTTP date).
+    retry_after: str | None = None
 
 
 #: The fault chosen for the request being handled (handlers run in its task).

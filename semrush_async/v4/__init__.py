@@ -1,0 +1,24 @@
+"""The API v4 JSON engine: endpoints as table rows, one executor, paging strategies.
+
+Every v4 product (Projects, Local, Map Rank Tracker, ...) describes its methods as
+:class:`Endpoint` rows and its results as attrs models decoded by one cattrs
+converter; requests go through the client's one request path.
+"""
+
+from ._convert import OpenStrEnum, make_converter, parse_timestamp, structure
+from ._endpoint import Endpoint, V4Engine
+from ._paging import LimitOffset, Nested, OnePage, Paging, SpringPages
+
+__all__ = [
+    "Endpoint",
+    "LimitOffset",
+    "Nested",
+    "OnePage",
+    "OpenStrEnum",
+    "Paging",
+    "SpringPages",
+    "V4Engine",
+    "make_converter",
+    "parse_timestamp",
+    "structure",
+]
