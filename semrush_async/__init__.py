@@ -2,6 +2,18 @@
 
 from ._retry import RetryPolicy
 from ._version import __version__
+from .analytics import (
+    COLUMNS,
+    DATABASES,
+    Column,
+    ColumnKind,
+    Database,
+    GapDomain,
+    GapSign,
+    GapType,
+    IntentCode,
+    SerpFeatureCode,
+)
 from .client import SemrushClient
 from .errors import (
     AccessDenied,
@@ -89,6 +101,8 @@ from .units import PRICES, UnitMeter
 from .v4.projects import Project, ProjectPermissions, ProjectRole, ProjectScope
 
 __all__ = [
+    "COLUMNS",
+    "DATABASES",
     "DEFAULT_LIMITS",
     "PRICES",
     "APIError",
@@ -106,11 +120,14 @@ __all__ = [
     "CategoryRow",
     "CheckpointError",
     "CheckpointInUse",
+    "Column",
+    "ColumnKind",
     "ComparisonRow",
     "CompetitorRow",
     "Conflict",
     "Coordinates",
     "CreditsExhausted",
+    "Database",
     "DeviceCodeExpired",
     "DevicePrompt",
     "EndpointStats",
@@ -118,6 +135,9 @@ __all__ = [
     "FileTokenStore",
     "Filter",
     "FilterOp",
+    "GapDomain",
+    "GapSign",
+    "GapType",
     "GeoRow",
     "Harvest",
     "HarvestError",
@@ -126,6 +146,7 @@ __all__ = [
     "HolidayHours",
     "HolidayType",
     "IndexedPageRow",
+    "IntentCode",
     "ItemList",
     "Limit",
     "LimitExceeded",
@@ -158,6 +179,7 @@ __all__ = [
     "RetryPolicy",
     "SemrushClient",
     "SemrushError",
+    "SerpFeatureCode",
     "ServerError",
     "ServiceAreaPlace",
     "SlowDown",

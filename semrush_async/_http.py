@@ -22,6 +22,7 @@ from multidict import CIMultiDict
 
 from . import errors
 from ._csv import CsvFeed
+from ._price import Price
 from ._redact import Redactor
 from ._retry import RetryPolicy
 from ._sansio import NOTHING_FOUND, Request, Response, decode_error
@@ -75,6 +76,8 @@ class Call:
     report: str | None = None
     #: Lines requested, for per-line prices (the worst case to reserve).
     lines: int = 0
+    #: The price when it is not the report's live one (a historical display_date).
+    price: Price | None = None
     #: False for requests that must not be repeated after they may have arrived
     #: (an OAuth code exchange, a create): no retry on transport errors or 5xx.
     idempotent: bool = True
@@ -339,13 +342,13 @@ class RequestPath:
     async def _reserve(self, call: Call, lines: int) -> Reservation:
         if call.report is None:
             return await self.meter.reserve("free", 0)
-        return await self.meter.reserve(call.report, PRICES[call.report].cost(lines))
+        return await self.meter.reserve(call.report, self._price(call, lines))
 
     @staticmethod
     def _price(call: Call, lines: int) -> int:
         if call.report is None:
             return 0
-        return PRICES[call.report].cost(lines)
+        return (call.price or PRICES[call.report]).cost(lines)
 
     async def _authorize(self, call: Call, state: _Attempts) -> Request:
         request = call.request

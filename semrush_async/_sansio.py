@@ -110,9 +110,12 @@ def is_retryable_status(status: int) -> bool:
 # --- Analytics API v3 ----------------------------------------------------------------
 
 
-def analytics_request(base_url: str, params: Sequence[tuple[str, str]]) -> Request:
-    """Build a GET on ``{base_url}/analytics/v1/`` (the request path adds ``key``)."""
-    return Request("GET", base_url.rstrip("/") + "/analytics/v1/", tuple(params))
+def analytics_request(
+    base_url: str, params: Sequence[tuple[str, str]], path: str = "/analytics/v1/"
+) -> Request:
+    """Build a GET on ``{base_url}{path}`` (Backlinks: ``/analytics/v1/``; the other
+    v3 reports: ``/``); the request path adds ``key``."""
+    return Request("GET", base_url.rstrip("/") + path, tuple(params))
 
 
 _ERROR_RE = re.compile(rb"^\s*ERROR\s+(\d+)\s*::\s*(.*?)\s*$", re.DOTALL)

@@ -16,13 +16,13 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 
 import attrs
 
-from . import __version__
+from . import __version__, _cli_analytics
 from ._cli_common import CommandGroup
 from ._cli_local import GROUP as LOCAL_GROUP
 from ._cli_maprank import ALIAS as MAP_RANK_ALIAS
@@ -33,6 +33,7 @@ from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, Semrus
 from .errors import BudgetExceeded, SemrushError, ValidationError
 from .models.listings import Location
 from .oauth import FileTokenStore
+from .resources._harvest import Harvest
 from .resources.auth import DevicePrompt
 from .units import PRICES
 
@@ -142,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="v3",
         help="v4: run on Backlinks API v4 with the v4 key (same columns where v4 has them)",
     )
+
+    _cli_analytics.add_parsers(sub)
 
     loc = sub.add_parser("locations", help="Listing Management").add_subparsers(
         dest="action", required=True
@@ -274,7 +277,6 @@ async def cmd_export(args: argparse.Namespace) -> int:
     columns = args.columns.split(",") if args.columns else None
     if args.api == "v4":
         return await _export_v4(args, report, columns)
-    console = None if args.quiet else _rich()
     async with _client(args, unit_budget=args.budget) as client:
         harvest = client.backlinks.harvest(
             args.targets,
@@ -287,45 +289,52 @@ async def cmd_export(args: argparse.Namespace) -> int:
             page_size=args.page_size,
             checkpoint=args.checkpoint,
         )
-        cols = list(harvest._template.columns)
-        writer = _Writer(args.output, args.format, cols)
-        progress = _Progress(console, client, len(args.targets))
-        try:
-            with progress:
-                async with harvest:
-                    async for item in harvest:
-                        writer.open(harvest.resumed_notes.get("output_bytes"))
-                        if item.error is not None:
-                            progress.log(f"{item.target}: failed: {item.error}")
-                        else:
-                            writer.write(item.target, item.rows)
-                        harvest.note("output_bytes", str(writer.size()))
-                        progress.update(harvest)
+        return await _write_harvest(args, client, harvest, list(harvest._template.columns))
+
+
+async def _write_harvest(
+    args: argparse.Namespace, client: SemrushClient, harvest: Harvest, fields: list[str]
+) -> int:
+    """Stream a harvest to ``args.output`` with progress; the summary on stderr."""
+    console = None if args.quiet else _rich()
+    writer = _Writer(args.output, args.format, fields)
+    progress = _Progress(console, client, len(harvest.targets))
+    try:
+        with progress:
+            async with harvest:
+                async for item in harvest:
+                    writer.open(harvest.resumed_notes.get("output_bytes"))
+                    if item.error is not None:
+                        progress.log(f"{item.target}: failed: {item.error}")
+                    else:
+                        writer.write(item.target, item.rows)
+                    harvest.note("output_bytes", str(writer.size()))
                     progress.update(harvest)
-                writer.open(harvest.resumed_notes.get("output_bytes"))
-        finally:
-            writer.close()
-        summary = (
-            f"{harvest.rows:,} rows from {len(harvest.completed)} of "
-            f"{len(harvest.targets)} targets, {harvest.pages} pages "
-            f"({harvest.replayed_pages} replayed from the checkpoint); "
-            f"{client.units.spent:,} API units spent"
+                progress.update(harvest)
+            writer.open(harvest.resumed_notes.get("output_bytes"))
+    finally:
+        writer.close()
+    summary = (
+        f"{harvest.rows:,} rows from {len(harvest.completed)} of "
+        f"{len(harvest.targets)} targets, {harvest.pages} pages "
+        f"({harvest.replayed_pages} replayed from the checkpoint); "
+        f"{client.units.spent:,} API units spent"
+    )
+    print(summary, file=sys.stderr)
+    for target, err in harvest.failed.items():
+        print(f"failed: {target}: {err}", file=sys.stderr)
+    if harvest.budget_exceeded is not None:
+        print(
+            f"stopped by --budget; not finished: {', '.join(harvest.pending)}"
+            + (
+                "; rerun with the same --checkpoint and a new --budget to continue"
+                if args.checkpoint
+                else ""
+            ),
+            file=sys.stderr,
         )
-        print(summary, file=sys.stderr)
-        for target, err in harvest.failed.items():
-            print(f"failed: {target}: {err}", file=sys.stderr)
-        if harvest.budget_exceeded is not None:
-            print(
-                f"stopped by --budget; not finished: {', '.join(harvest.pending)}"
-                + (
-                    "; rerun with the same --checkpoint and a new --budget to continue"
-                    if args.checkpoint
-                    else ""
-                ),
-                file=sys.stderr,
-            )
-            return EXIT_ERROR
-        return EXIT_ERROR if harvest.failed else 0
+        return EXIT_ERROR
+    return EXIT_ERROR if harvest.failed else 0
 
 
 async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] | None) -> int:
@@ -365,10 +374,12 @@ async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] |
 class _Writer:
     """CSV or JSON Lines output; truncates to the size the checkpoint noted."""
 
-    def __init__(self, path: str, fmt: str, columns: list[str]) -> None:
+    def __init__(self, path: str, fmt: str, columns: list[str], *, target: bool = True) -> None:
         self.path = path
         self.fmt = fmt
         self.columns = columns
+        #: Lead each row with its target (a harvest of several targets).
+        self.target = target
         self._f: TextIO | None = None
         self._csv: Any = None
 
@@ -389,17 +400,20 @@ class _Writer:
         if self.fmt == "csv":
             self._csv = csv.writer(f, lineterminator="\n")
             if not resumed_size:
-                self._csv.writerow(["target", *self.columns])
+                self._csv.writerow(["target", *self.columns] if self.target else self.columns)
 
     def write(self, target: str, rows: Sequence[Any]) -> None:
         assert self._f is not None
         if self.fmt == "csv":
+            lead = [target] if self.target else []
             self._csv.writerows(
-                [target, *(_cell(getattr(r, c)) for c in self.columns)] for r in rows
+                [*lead, *(_cell(getattr(r, c)) for c in self.columns)] for r in rows
             )
         else:
             for r in rows:
-                doc = {"target": target, **{c: _json(getattr(r, c)) for c in self.columns}}
+                doc = {c: _json(getattr(r, c)) for c in self.columns}
+                if self.target:
+                    doc = {"target": target, **doc}
                 self._f.write(json.dumps(doc, ensure_ascii=False) + "\n")
         self._f.flush()
 
@@ -414,17 +428,19 @@ class _Writer:
 
 
 def _cell(v: Any) -> Any:
-    if isinstance(v, datetime):
+    if isinstance(v, date):  # datetime too
         return v.isoformat()
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, dict):
         return json.dumps(v)
+    if isinstance(v, tuple):  # trends, intents, SERP features
+        return ",".join(str(x if isinstance(x, float) else int(x)) for x in v)
     return "" if v is None else v
 
 
 def _json(v: Any) -> Any:
-    return v.isoformat() if isinstance(v, datetime) else v
+    return v.isoformat() if isinstance(v, date) else v
 
 
 class _Progress:
@@ -549,6 +565,8 @@ async def _run(args: argparse.Namespace) -> int:
         return await cmd_auth(args)
     if args.command == "units":
         return await cmd_units(args)
+    if args.command in _cli_analytics.COMMANDS:
+        return await _cli_analytics.run(args)
     if args.command == "backlinks":
         return await (cmd_overview(args) if args.action == "overview" else cmd_export(args))
     for group in GROUPS:

@@ -18,6 +18,7 @@ from ._transport import AiohttpTransport, sent_trace
 from ._version import __version__
 from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit, LocalGovernance
 from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
+from .resources.analytics import AnalyticsResource, ReportGroup
 from .resources.auth import AuthResource
 from .resources.backlinks import BacklinksResource
 from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
@@ -125,6 +126,15 @@ class SemrushClient:
         self._closed = False
         #: Backlinks Analytics reports.
         self.backlinks = BacklinksResource(self)
+        #: Every Analytics v3 report: ``report(type, ...)`` and ``harvest(type, ...)``.
+        self.analytics = AnalyticsResource(self)
+        #: Named Analytics v3 reports by family (methods from the report tables).
+        self.overview = ReportGroup(self.analytics, "overview")
+        self.domains = ReportGroup(self.analytics, "domain")
+        self.keywords = ReportGroup(self.analytics, "keyword")
+        self.subdomains = ReportGroup(self.analytics, "subdomain")
+        self.subfolders = ReportGroup(self.analytics, "subfolder")
+        self.urls = ReportGroup(self.analytics, "url")
         #: Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports.
         self.backlinks_v4 = BacklinksV4Resource(self)
         #: Keyword API v4 (v4 key): keyword metrics.

@@ -46,6 +46,20 @@ _TEXT_OPS: Final = frozenset(
 )
 _NUMERIC_OPS: Final = frozenset({FilterOp.EQUALS, FilterOp.GREATER, FilterOp.LESS})
 
+# Analytics v3 root reports name filter fields by column code (``Nq``, ``Ph``): text
+# fields take the text operations, fixed-value fields none, every other code is a
+# number (list codes such as ``Fk`` and ``In`` match one member with ``Eq``).
+V3_TEXT_FIELDS: Final = frozenset({"Ph", "Ur", "Vu", "Tt", "Ds", "Un", "Dn", "Qu", "Rt"})
+V3_FIXED_VALUES: Final = {"Br": ("0", "1", "3"), "Hs": ("0", "1")}
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
 
 @attrs.frozen(slots=True)
 class Filter:
@@ -80,6 +94,17 @@ class Filter:
         if self.field in FIXED_VALUE_FIELDS:
             if self.op is not None:
                 out.append(f"filter field {self.field!r} takes no operation (use op=None)")
+        elif self.field in V3_FIXED_VALUES or self.field == "Db":
+            if self.op is not None:
+                out.append(f"filter field {self.field!r} takes no operation (use op=None)")
+            allowed_values = V3_FIXED_VALUES.get(self.field)
+            if allowed_values and self.value not in allowed_values:
+                out.append(f"filter field {self.field!r} takes one of {', '.join(allowed_values)}")
+        elif self.field[:1].isupper() and self.field not in V3_TEXT_FIELDS:
+            if self.op not in _NUMERIC_OPS:
+                out.append(f"filter field {self.field!r} needs op Eq, Gt or Lt")
+            if not _is_number(self.value):
+                out.append(f"filter field {self.field!r} needs a number, got {self.value!r}")
         elif self.field.startswith("backlinksnum_"):
             if self.op not in _NUMERIC_OPS:
                 out.append(f"filter field {self.field!r} needs op Eq, Gt or Lt")

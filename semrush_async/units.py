@@ -17,8 +17,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Final
 
-import attrs
-
+from ._price import Price
+from .analytics import REPORTS
 from .errors import BudgetExceeded
 
 __all__ = ["PRICES", "Price", "Reservation", "UnitMeter"]
@@ -26,45 +26,12 @@ __all__ = ["PRICES", "Price", "Reservation", "UnitMeter"]
 logger: Final = logging.getLogger("semrush_async")
 
 
-@attrs.frozen(slots=True)
-class Price:
-    """``units`` per line (``per_line``) or per request.
-
-    ``known=False`` marks a price no source documents: ``units`` is then an
-    estimate (the v3 equivalent). It is reserved, so a budget still holds; the call
-    is then settled from the account balance when the client can read it
-    (:meth:`UnitMeter.measure`), else at the estimate, counted in
-    :attr:`UnitMeter.estimated`.
-    """
-
-    units: int
-    per_line: bool
-    known: bool = True
-
-    def cost(self, lines: int) -> int:
-        """Units for a response of ``lines`` lines (reserve with lines requested,
-        settle with lines received)."""
-        return self.units * lines if self.per_line else self.units
-
-
-#: Prices from the Backlinks docs ("Price: 40 API units per line" etc.).
+#: Prices of every report: the 61 Analytics v3 reports from the report tables (the
+#: Backlinks docs' "Price: 40 API units per line" etc.; the root reports' live
+#: per-line prices; historical ones: ``REPORTS[type].historical_price``), then API v4.
 #: Listing Management and OAuth calls cost no units.
 PRICES: Final[Mapping[str, Price]] = {
-    "backlinks_overview": Price(40, per_line=False),
-    "backlinks": Price(40, per_line=True),
-    "backlinks_refdomains": Price(40, per_line=True),
-    "backlinks_refips": Price(40, per_line=True),
-    "backlinks_tld": Price(40, per_line=True),
-    "backlinks_geo": Price(40, per_line=True),
-    "backlinks_anchors": Price(40, per_line=True),
-    "backlinks_pages": Price(40, per_line=True),
-    "backlinks_competitors": Price(40, per_line=True),
-    "backlinks_matrix": Price(40, per_line=True),
-    "backlinks_comparison": Price(40, per_line=True),
-    "backlinks_ascore_profile": Price(100, per_line=False),
-    "backlinks_categories_profile": Price(40, per_line=True),
-    "backlinks_categories": Price(50, per_line=False),
-    "backlinks_historical": Price(40, per_line=True),
+    **{t: s.price for t, s in REPORTS.items()},
     # Backlinks API v4 and Keyword API v4 (semrush-v4-backlinks-keywords.md §3, §5.2):
     # overview 45/request, links 45/line, summary and ref-domains 40/line, ref-ips
     # 20/line [REFMD, AE-SKILL]; keyword metrics 20/request [OFF-KW4]. The other six

@@ -16,6 +16,7 @@ def test_documented_prices() -> None:
     assert PRICES["backlinks_categories"].cost(1) == 50
     assert PRICES["backlinks_ascore_profile"].cost(1) == 100
     assert len([k for k in PRICES if k.startswith("backlinks")]) == 15
+    assert len([k for k in PRICES if not k.startswith("v4.")]) == 61  # 15 + 46 root
 
 
 async def test_reserve_settle_and_breakdown() -> None:

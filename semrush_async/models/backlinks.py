@@ -9,6 +9,7 @@ None; an empty text value is ``""``.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -16,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import attrs
+
+from ..analytics._rows import RowsDecoder, compile_decoder, twin_of
 
 __all__ = [
     "ROW_TYPES",
@@ -232,17 +235,10 @@ ROW_TYPES: Final[Mapping[str, type[Any]]] = {
 
 # --- conversion -----------------------------------------------------------------------
 #
-# Rows are decoded a batch at a time, column by column: each column goes through one
-# C-level ``map`` (``int``, ``datetime.fromtimestamp``, a dict lookup for booleans)
-# instead of one Python-level conversion per value, and the objects are then built by
-# one generated function per (report, header).
-#
-# Building a frozen attrs object normally costs one ``object.__setattr__`` call per
-# field. The generated function instead fills a mutable twin class with the same
-# slots (plain attribute stores, which CPython specialises) and then re-labels the
-# object with ``__class__``. CPython allows that only when both layouts are identical,
-# which is why the row classes have no ``__weakref__`` slot (``weakref_slot=False``);
-# where it is refused the function falls back to the slot descriptors.
+# Rows are decoded by the Analytics engine's one batch decoder
+# (``semrush_async.analytics._rows.compile_decoder``): each column goes through one
+# C-level ``map`` (``int``, ``datetime.fromtimestamp``, a dict lookup for booleans),
+# and the objects are built by one generated function per (report, header).
 
 _BOOLS: Final = {"true": True, "false": False}
 _NONE: Final = itertools.repeat(None)
@@ -314,20 +310,8 @@ _COLUMN: Final[Mapping[str, Callable[[Sequence[str]], Sequence[Any]]]] = {
     "TargetType | None": _target_types,
 }
 
-RowsDecoder = Callable[[Sequence[Sequence[str]]], list[Any]]
 
-
-def _twin(cls: type[Any]) -> type[Any] | None:
-    """A mutable class whose instances may become ``cls`` instances, or None."""
-    twin = type(f"_Mutable{cls.__name__}", (), {"__slots__": cls.__slots__})
-    try:
-        twin().__class__ = cls
-    except TypeError:  # pragma: no cover - another interpreter's layout rules
-        return None
-    return twin
-
-
-_TWINS: Final = {report: _twin(cls) for report, cls in ROW_TYPES.items()}
+_TWINS: Final = {report: twin_of(cls) for report, cls in ROW_TYPES.items()}
 
 
 def rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
@@ -338,67 +322,23 @@ def rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
     columns are the per-target counts.
     """
     cls = ROW_TYPES[report]
-    twin = _TWINS[report]
     position = {name: i for i, name in enumerate(header)}
-    fields = attrs.fields(cls)
-    known = {f.name for f in fields}
+    known = {f.name for f in attrs.fields(cls)}
     extra = tuple((h, i) for h, i in position.items() if h not in known)
-    ns: dict[str, Any] = {
-        "_cls": cls,
-        "_twin": twin,
-        "_new": object.__new__,
-        "_width": len(header),
-        "_report": report,
-        "_extra": extra,
-        "_matrix_counts": _matrix_counts,
-    }
-    columns: list[str] = []  # one converted-column expression per requested field
-    stores: list[tuple[str, str]] = []  # (field, value expression) for every field
-    for f in fields:
-        expr: str | None = None
-        if report == "backlinks_matrix" and f.name == "backlinks":
-            expr = "_matrix_counts(cols, _extra)" if extra else None
-        elif f.name in position:
-            ftype = str(f.type)
-            expr = f"cols[{position[f.name]}]"
-            if ftype != "str | None":
-                # An int column keeps state (whether the small-number table pays off).
-                ns[f"_conv_{f.name}"] = _IntColumn() if ftype == "int | None" else _COLUMN[ftype]
-                expr = f"_conv_{f.name}({expr})"
-        if expr is None:
-            stores.append((f.name, "None"))
-        else:
-            columns.append(expr)
-            stores.append((f.name, f"v{len(columns) - 1}"))
-    targets = ", ".join(f"v{i}" for i in range(len(columns)))
-    lines = [
-        "def decode(rows):",
-        "    if not rows:",
-        "        return []",
-        "    cols = list(zip(*rows, strict=True))",
-        "    if len(cols) != _width:",
-        "        raise ValueError(f'{_report}: rows of {len(cols)} fields, header of {_width}')",
-        "    out = []",
-        "    app = out.append",
-    ]
-    if columns:
-        lines.append(f"    for {targets}, in zip({', '.join(columns)}):")
-    else:
-        lines.append("    for _ in rows:")
-    if twin is not None:
-        # Plain slot stores on the mutable twin, then one re-label; see above.
-        lines.append("        o = _twin()")
-        lines += [f"        o.{name} = {value}" for name, value in stores]
-        lines.append("        o.__class__ = _cls")
-    else:
-        lines.append("        o = _new(_cls)")
-        for name, value in stores:
-            ns[f"_s_{name}"] = getattr(cls, name).__set__
-            lines.append(f"        _s_{name}(o, {value})")
-    lines += ["        app(o)", "    return out"]
-    exec("\n".join(lines), ns)  # noqa: S102 - code built from attrs field names only
-    decode: RowsDecoder = ns["decode"]
-    return decode
+    columns: dict[str, tuple[int, Callable[[Sequence[str]], Sequence[Any]] | None]] = {}
+    for f in attrs.fields(cls):
+        if f.name not in position or (report == "backlinks_matrix" and f.name == "backlinks"):
+            continue
+        ftype = str(f.type)
+        conv: Callable[[Sequence[str]], Sequence[Any]] | None = None
+        if ftype != "str | None":
+            # An int column keeps state (whether the small-number table pays off).
+            conv = _IntColumn() if ftype == "int | None" else _COLUMN[ftype]
+        columns[f.name] = (position[f.name], conv)
+    computed = {}
+    if report == "backlinks_matrix" and extra:
+        computed["backlinks"] = functools.partial(_matrix_counts, extra=extra)
+    return compile_decoder(cls, _TWINS[report], len(header), columns, report, computed)
 
 
 def _matrix_counts(

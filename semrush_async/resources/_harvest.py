@@ -1,6 +1,7 @@
 """Concurrent, resumable harvesting of one report over many targets.
 
-Workers fetch pages for different targets at once; the ``analytics`` governor, not a
+Workers fetch pages for different targets at once, for any Analytics v3 report;
+the ``account`` governor, not a
 semaphore here, sets the pace (``workers`` only bounds how many pages are held in
 memory). Each page is yielded whole, tagged with its target.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -38,7 +39,8 @@ from ..errors import (
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from .backlinks import BacklinksResource, Filters, ReportQuery, TargetTypeArg
+    from ..analytics._query import ReportQuery
+    from ._engine import AnalyticsEngine
 
 __all__ = ["Harvest", "HarvestItem"]
 
@@ -72,14 +74,10 @@ class Harvest:
 
     def __init__(
         self,
-        resource: BacklinksResource,
+        resource: AnalyticsEngine,
         targets: list[str],
-        report: str,
+        template: ReportQuery,
         *,
-        target_type: TargetTypeArg,
-        columns: Iterable[str] | None,
-        sort: str | None,
-        filters: Filters,
         limit_per_target: int | None,
         page_size: int,
         checkpoint: str | None,
@@ -88,30 +86,24 @@ class Harvest:
         self._resource = resource
         # Validate every target and everything shared by all of them up front:
         # nothing is sent (or paid for) on bad input.
-        _check_targets(targets)
+        check_targets(targets)
         self.targets = list(dict.fromkeys(targets))
         if workers is not None and (isinstance(workers, bool) or workers < 1):
             raise ValidationError(
                 f"workers must be an integer >= 1 or None (the default), got {workers!r}"
             )
-        probe = self.targets[0] if self.targets else "example.com"
-        self._template = resource.query(report, [probe], [target_type], columns, sort, filters)
+        # ``template`` was validated by the caller (any report's query): each target
+        # only swaps its target in.
+        self._template = template
         if limit_per_target is not None and limit_per_target < 1:
             raise ValidationError("limit_per_target must be >= 1 or None")
         resource._check_paging(self._template.spec, None, 0, page_size)
-        self.report = report
+        self.report = template.spec.type
         self.limit_per_target = limit_per_target
         self.page_size = page_size
         limit = resource._client.governance_limit("account")
         self.workers = workers or 2 * (limit.concurrency or limit.rate)
-        self._job = job_key(
-            report=report,
-            target_type=str(target_type),
-            columns=self._template.columns,
-            sort=sort,
-            filter=self._template.filter,
-            limit=limit_per_target,
-        )
+        self._job = job_key(**template.job_params(), limit=limit_per_target)
         self._checkpoint_path = checkpoint
         #: Seconds an early stop waits for downloads in flight to reach the checkpoint.
         self.drain_timeout = 30.0
@@ -176,7 +168,7 @@ class Harvest:
     # --- engine ---------------------------------------------------------------------------
 
     def _query(self, target: str) -> ReportQuery:
-        return attrs.evolve(self._template, targets=(target,))
+        return self._template.retarget(target)
 
     async def _run(self) -> AsyncGenerator[HarvestItem, None]:
         ckpt = self._ckpt = (
@@ -303,7 +295,7 @@ class Harvest:
             await asyncio.wait({runner}, timeout=0.05)
 
     def _item(self, page: ReceivedPage, *, replayed: bool = False) -> HarvestItem:
-        decode = self._resource._rows_decoder(self.report, page.header)
+        decode = self._resource._decoder_for(self._query(page.target), page.header)
         return HarvestItem(
             page.target,
             decode(page.rows),
@@ -403,7 +395,8 @@ class Harvest:
                 remaining -= len(rows)
 
 
-def _check_targets(targets: list[str]) -> None:
+def check_targets(targets: list[str]) -> None:
+    """Raise ValidationError if a target is empty or blank (before any query is built)."""
     details = [
         ErrorDetail(field="targets", index=i, message=f"{t!r} is not a target (empty or blank)")
         for i, t in enumerate(targets)

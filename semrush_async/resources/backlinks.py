@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import functools
-import logging
-from collections.abc import AsyncGenerator, Iterable, Sequence
-from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
-
-from .._http import Auth, Call, Dialect
-from .._reports import REPORTS, ReportSpec
-from .._sansio import analytics_request
-from ..errors import BudgetExceeded, ErrorDetail, SemrushError, ValidationError
+from .._reports import REPORTS
+from ..analytics._query import Filters, ReportQuery
+from ..analytics._rows import RowsDecoder
+from ..errors import ErrorDetail, ValidationError
 from ..filters import Filter, encode_filters
 from ..models.backlinks import (
     AnchorRow,
@@ -30,31 +26,22 @@ from ..models.backlinks import (
     MatrixRow,
     RefDomainRow,
     RefIpRow,
-    RowsDecoder,
     TargetType,
     TldRow,
     rows_decoder,
 )
 from ..pagination import Pager
-from ..units import PRICES
 from ._backlinks_bridge import v4_pager
-from ._harvest import Harvest
+from ._engine import BALANCE_MAX_AGE, DEFAULT_PAGE_SIZE, MAX_LIMIT, AnalyticsEngine
+from ._harvest import Harvest, check_targets
 
 if TYPE_CHECKING:
     from ..client import SemrushClient
 
-__all__ = ["BacklinksResource", "ReportQuery"]
+__all__ = ["BALANCE_MAX_AGE", "DEFAULT_PAGE_SIZE", "MAX_LIMIT", "BacklinksResource", "ReportQuery"]
 
-logger: Final = logging.getLogger("semrush_async")
 T = TypeVar("T")
 
-#: Semrush's own default page ("the default value will be 10,000 lines").
-DEFAULT_PAGE_SIZE: Final = 10_000
-MAX_LIMIT: Final = 1_000_000
-#: How old a fetched unit balance may be when judging a short page.
-BALANCE_MAX_AGE: Final = 30.0
-
-Filters = Iterable[Filter | str] | Filter | str | None
 TargetTypeArg = TargetType | str
 
 
@@ -63,57 +50,12 @@ def _decoder(report: str, header: tuple[str, ...]) -> RowsDecoder:
     return rows_decoder(report, header)
 
 
-@attrs.frozen(slots=True)
-class ReportQuery:
-    """A validated report request, able to produce the call for any row range."""
-
-    spec: ReportSpec
-    base_url: str
-    targets: tuple[str, ...]
-    target_types: tuple[str, ...]
-    columns: tuple[str, ...]
-    sort: str | None
-    filter: str | None
-
-    def params(self, offset: int, count: int) -> list[tuple[str, str]]:
-        spec = self.spec
-        p: list[tuple[str, str]] = [("type", spec.type)]
-        if spec.multi_target:
-            p += [("targets[]", t) for t in self.targets]
-            p += [("target_types[]", t) for t in self.target_types]
-        else:
-            p += [("target", self.targets[0]), ("target_type", self.target_types[0])]
-        if not spec.fixed_columns:
-            p.append(("export_columns", ",".join(self.columns)))
-        if self.sort:
-            p.append(("display_sort", self.sort))
-        if self.filter:
-            p.append(("display_filter", self.filter))
-        if spec.paged:
-            # The documented quirk: with display_offset, display_limit is the end
-            # index ("the value should be increased by value display_offset").
-            if offset:
-                p.append(("display_offset", str(offset)))
-            p.append(("display_limit", str(offset + count)))
-        return p
-
-    def call(self, offset: int = 0, count: int = 0) -> Call:
-        lines = count if self.spec.paged else len(self.targets)
-        return Call(
-            "account",
-            analytics_request(self.base_url, self.params(offset, count)),
-            Dialect.ANALYTICS,
-            Auth.KEY,
-            report=self.spec.type,
-            lines=lines,
-        )
-
-
-class BacklinksResource:
-    """Backlinks Analytics reports. List reports return a :class:`Pager`."""
+class BacklinksResource(AnalyticsEngine):
+    """Backlinks Analytics reports (an instance of the Analytics engine). List reports
+    return a :class:`Pager`."""
 
     def __init__(self, client: SemrushClient) -> None:
-        self._client = client
+        super().__init__(client)
 
     # --- validation -------------------------------------------------------------------
 
@@ -195,25 +137,9 @@ class BacklinksResource:
                     details += e.details or [ErrorDetail(field="filters", message=e.message)]
         if details:
             raise ValidationError(f"invalid {spec.type} request", details=details)
-        return ReportQuery(spec, self._client.base_url, targets, types, cols, sort, filt)
-
-    @staticmethod
-    def _check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: int) -> None:
-        details = []
-        if limit is not None and limit < 1:
-            details.append(ErrorDetail(field="limit", message="limit must be >= 1 or None"))
-        if offset < 0:
-            details.append(ErrorDetail(field="offset", message="offset must be >= 0"))
-        if offset and not spec.offset:
-            details.append(ErrorDetail(field="offset", message=f"{spec.type} takes no offset"))
-        if not 1 <= page_size <= MAX_LIMIT:
-            details.append(
-                ErrorDetail(field="page_size", message=f"page_size must be in 1..{MAX_LIMIT}")
-            )
-        if details:
-            raise ValidationError(f"invalid paging for {spec.type}", details=details)
-
-    # --- paging -----------------------------------------------------------------------
+        return ReportQuery(
+            spec, self._client.base_url, targets, types, cols, sort, filt, lines=len(targets)
+        )
 
     def pager(
         self,
@@ -223,10 +149,11 @@ class BacklinksResource:
         offset: int = 0,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Pager[Any]:
-        """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request."""
-        spec = query.spec
-        self._check_paging(spec, limit, offset, page_size)
+        """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request
+        (on Backlinks API v4 when the client was made with ``backlinks_api="v4"``)."""
         if self._client.backlinks_api == "v4":
+            spec = query.spec
+            self._check_paging(spec, limit, offset, page_size)
             return v4_pager(
                 self._client,
                 spec.type,
@@ -240,118 +167,11 @@ class BacklinksResource:
                 offset=offset,
                 page_size=page_size,
             )
-        price = PRICES[spec.type]
-        meter = self._client.units
-        if limit is not None and price.per_line and meter.remaining is not None:
-            # A caller asking for an explicit number of lines learns up front.
-            worst = price.cost(limit)
-            if worst > meter.remaining:
-                raise BudgetExceeded(
-                    f"{spec.type}: {limit} lines could cost {worst} API units but only "
-                    f"{meter.remaining} of the unit_budget remain",
-                    needed=worst,
-                    available=meter.remaining,
-                )
-
-        async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
-            start, remaining = offset, limit
-            while remaining is None or remaining > 0:
-                n = page_size if remaining is None else min(page_size, remaining)
-                if not spec.offset and spec.paged:
-                    n = limit or page_size
-                n, shrunk = self._fit_budget(query, n, pager.count)
-                pager.pages += 1
-                got = 0
-                decode: RowsDecoder | None = None
-                stream = self.raw_page(query, start, n)
-                async with aclosing(stream):
-                    async for header, batch in stream:
-                        if decode is None:
-                            decode = _decoder(spec.type, header)
-                        rows = decode(batch)
-                        if rows:
-                            got += len(rows)
-                            yield rows
-                if not spec.paged or not spec.offset:
-                    return
-                start += got
-                if remaining is not None:
-                    remaining -= got
-                if got < n:
-                    if not shrunk and await self.short_page_cut_by_balance(query, pager.count):
-                        pager.units_exhausted = True
-                    return
-
-        return Pager(source)
+        return super().pager(query, limit=limit, offset=offset, page_size=page_size)
 
     @staticmethod
     def _rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
         return _decoder(report, tuple(header))
-
-    def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
-        """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
-        price = PRICES[query.spec.type]
-        left = self._client.units.remaining
-        if left is None or not price.per_line or not query.spec.paged:
-            return n, False
-        fit = left // price.units
-        if fit < 1:
-            raise BudgetExceeded(
-                f"{query.spec.type}: the unit_budget is used up after {done} rows; "
-                "more rows may exist",
-                needed=price.units,
-                available=left,
-            )
-        return (fit, True) if fit < n else (n, False)
-
-    async def raw_page(
-        self, query: ReportQuery, start: int, n: int
-    ) -> AsyncGenerator[tuple[tuple[str, ...], list[list[str]]], None]:
-        """Stream one page as ``(header, raw rows)`` batches (rows padded to the header)."""
-        spec = query.spec
-        resume = None
-        if spec.paged and spec.offset:
-
-            def resume(seen: int) -> Call:
-                return query.call(start + seen, n - seen)
-
-        header: tuple[str, ...] | None = None
-        stream = self._client._request_path().stream_rows(query.call(start, n), resume)
-        async with aclosing(stream):
-            async for batch in stream:
-                if header is None:
-                    # Each page's stream starts with its header row.
-                    header = tuple(batch[0])
-                    batch = batch[1:]
-                width = len(header)
-                if batch and not min(map(len, batch)) == max(map(len, batch)) == width:
-                    # Rows are decoded by position: pad short ones, cut long ones.
-                    batch = [(r + [""] * (width - len(r)))[:width] for r in batch]
-                if batch:
-                    yield header, batch
-
-    async def short_page_cut_by_balance(self, query: ReportQuery, rows_so_far: int) -> bool:
-        """After a short page: True (and a warning) if the unit balance may have cut it."""
-        price = PRICES[query.spec.type]
-        if not price.per_line or not await self._balance_ran_out(price.units):
-            return False
-        self._client.units.note_short_page()
-        logger.warning(
-            "%s for %s stopped after %d rows with the account's unit balance below one "
-            "line's price: the data may be incomplete",
-            query.spec.type,
-            ",".join(query.targets),
-            rows_so_far,
-        )
-        return True
-
-    async def _balance_ran_out(self, line_price: int) -> bool:
-        try:
-            balance = await self._client.units.cached_balance(BALANCE_MAX_AGE)
-        except SemrushError as e:
-            logger.warning("could not read the unit balance to judge a short page: %s", e)
-            return False
-        return balance < line_price
 
     def _list(
         self,
@@ -639,14 +459,16 @@ class BacklinksResource:
         ``async for item in client.backlinks.harvest(targets):`` yields one
         :class:`HarvestItem` per page (or per failed target) as they arrive.
         """
+        targets = list(targets)
+        # Validate every target and everything shared by all of them up front:
+        # nothing is sent (or paid for) on bad input.
+        check_targets(targets)
+        probe = targets[0] if targets else "example.com"
+        template = self.query(report, [probe], [target_type], columns, sort, filters)
         return Harvest(
             self,
-            list(targets),
-            report,
-            target_type=target_type,
-            columns=columns,
-            sort=sort,
-            filters=filters,
+            targets,
+            template,
             limit_per_target=limit_per_target,
             page_size=page_size,
             checkpoint=checkpoint,

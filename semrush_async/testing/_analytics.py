@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import web
 
 from .._reports import REPORTS, ReportSpec
-from ..units import PRICES
+from ..units import PRICES, Price
 from . import _data
 
 if TYPE_CHECKING:
@@ -100,13 +100,20 @@ def _parse_int(q: Sequence[str] | None, name: str) -> int:
     return value
 
 
-async def _serve(request: web.Request, state: SandboxState, key: str) -> web.StreamResponse:
+async def _serve(
+    request: web.Request,
+    state: SandboxState,
+    key: str,
+    planner: Callable[[web.Request, SandboxState], Plan] | None = None,
+    quote_all: bool = False,
+) -> web.StreamResponse:
+    """Charge for and stream a planned report (``quote_all``: ``export_escape=1``)."""
     try:
-        plan = _plan(request, state)
+        plan = (planner or _plan)(request, state)
     except _Err as e:
         return e.response()
     header, n_rows, make_row, price_key = plan
-    price = PRICES[price_key]
+    price = price_key if isinstance(price_key, Price) else PRICES[price_key]
     if n_rows == 0:
         return _Err(50, "NOTHING FOUND").response()
     balance = state.balances[key]
@@ -129,7 +136,12 @@ async def _serve(request: web.Request, state: SandboxState, key: str) -> web.Str
     resp = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8"})
     await resp.prepare(request)
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buf,
+        delimiter=";",
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    )
     writer.writerow(header)
     drop_at = n_rows // 2 if fault is not None and fault.kind == "drop" else None
     for start in range(0, n_rows, _BATCH):
@@ -152,7 +164,8 @@ async def _serve(request: web.Request, state: SandboxState, key: str) -> web.Str
     return resp
 
 
-Plan = tuple[list[str], int, Callable[[int], list[str]], str]
+#: (header, rows, row maker, price: a report type's live price or a Price).
+Plan = tuple[list[str], int, Callable[[int], list[str]], str | Price]
 
 
 def _plan(request: web.Request, state: SandboxState) -> Plan:

@@ -17,6 +17,7 @@ from ..client import SemrushClient
 from ..governance import Limit
 from ._analytics import OrderCache, analytics_handler, balance_handler
 from ._keys import STATE
+from ._root_reports import root_handler
 from ._state import (
     CURRENT_FAULT,
     EndpointCounters,
@@ -291,6 +292,7 @@ class SemrushSandbox:
         self.app[STATE] = self.state
         self.app.router.add_get("/analytics/v1/", analytics_handler)
         self.app.router.add_get("/users/countapiunits.html", balance_handler)
+        self.app.router.add_get("/", root_handler)  # the 46 root Analytics v3 reports
         self._setup_extensions(token_lifetime, refresh_lifetime, locations)
 
     def _setup_extensions(

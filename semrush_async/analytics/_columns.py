@@ -1,0 +1,365 @@
+"""COLUMNS: every documented Analytics v3 column code -> field name, type and header.
+
+One registry shared by every report (``semrush-analytics-v3-reports.md`` §6). A
+report's spec lists codes; its row class, decoder, docs and the sandbox's headers
+all come from here. Types are the Python types a cell decodes to:
+
+- ``int`` / ``float`` / ``str``;
+- ``Ts`` (unix time) -> an aware UTC ``datetime``;
+- ``Dt`` -> a ``date`` (``YYYYMMDD``; ``phrase_all``'s ``YYYYMM`` -> the 1st of the month);
+- ``Td`` (trend) -> a tuple of floats;
+- ``In`` -> a tuple of :class:`IntentCode`; ``Fk``/``Fp`` -> a tuple of :class:`SerpFeatureCode`
+  (both tolerate codes Semrush adds later).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+import attrs
+
+__all__ = [
+    "COLUMNS",
+    "DOMAIN_SERP_FEATURES",
+    "Column",
+    "ColumnKind",
+    "IntentCode",
+    "SerpFeatureCode",
+    "converter",
+]
+
+
+class _Tolerant(enum.IntEnum):
+    """An int enum that turns an unknown value into a pseudo-member (never raises)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, int):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        return member
+
+
+class IntentCode(_Tolerant):
+    """Search intent codes (``In``)."""
+
+    COMMERCIAL = 0
+    INFORMATIONAL = 1
+    NAVIGATIONAL = 2
+    TRANSACTIONAL = 3
+
+
+class SerpFeatureCode(_Tolerant):
+    """SERP feature codes (``Fk``, ``Fp``, ``FKn``, ``FPn``; §6.1, no 33)."""
+
+    INSTANT_ANSWER = 0
+    KNOWLEDGE_PANEL = 1
+    CAROUSEL = 2
+    LOCAL_PACK = 3
+    TOP_STORIES = 4
+    IMAGE_PACK = 5
+    SITELINKS = 6
+    REVIEWS = 7
+    TWEET = 8
+    VIDEO = 9
+    FEATURED_VIDEO = 10
+    FEATURED_SNIPPET = 11
+    AMP = 12
+    IMAGE = 13
+    ADS_TOP = 14
+    ADS_BOTTOM = 15
+    SHOPPING_ADS = 16
+    HOTELS_PACK = 17
+    JOBS_SEARCH = 18
+    FEATURED_IMAGES = 19
+    VIDEO_CAROUSEL = 20
+    PEOPLE_ALSO_ASK = 21
+    FAQ = 22
+    FLIGHTS = 23
+    FIND_RESULTS_ON = 24
+    RECIPES = 25
+    RELATED_TOPICS = 26
+    TWITTER_CAROUSEL = 27
+    INDENTED = 28
+    NEWS = 29
+    ADDRESS_PACK = 30
+    APPLICATION = 31
+    EVENTS = 32
+    POPULAR_PRODUCTS = 34
+    RELATED_PRODUCTS = 35
+    RELATED_SEARCHES = 36
+    SEE_RESULTS_ABOUT = 37
+    SHORT_VIDEOS = 38
+    WEB_STORIES = 39
+    APPLICATION_LIST = 40
+    BUYING_GUIDE = 41
+    ORGANIC_CAROUSEL = 42
+    THINGS_TO_KNOW = 43
+    DATASETS = 44
+    DISCUSSIONS_AND_FORUMS = 45
+    EXPLORE_BRANDS = 46
+    QUESTIONS_AND_ANSWERS = 47
+    POPULAR_STORES = 48
+    REFINE = 49
+    PEOPLE_ALSO_SEARCH = 50
+    ADS_MIDDLE = 51
+    AI_OVERVIEW = 52
+
+
+#: Features that never link to a domain make no sense as ``FPn`` (§6.1; the PHP
+#: client dropped them for the same reason, landscape §4 #15).
+_NO_DOMAIN: Final = frozenset({0, 2, 8, 12, 14, 15, 16, 17, 18, 19, 23, 26, 30, 32, 34, 35, 36})
+_NO_DOMAIN_MORE: Final = frozenset({37, 49, 50, 51})
+DOMAIN_SERP_FEATURES: Final = tuple(
+    f.value for f in SerpFeatureCode if f.value not in _NO_DOMAIN | _NO_DOMAIN_MORE
+)
+
+
+class ColumnKind(enum.Enum):
+    """How a cell decodes; the value is the annotation used on row classes."""
+
+    STR = "str | None"
+    INT = "int | None"
+    FLOAT = "float | None"
+    TIMESTAMP = "datetime | None"
+    DATE = "date | None"
+    FLOATS = "tuple[float, ...] | None"
+    INTENTS = "tuple[IntentCode, ...] | None"
+    FEATURES = "tuple[SerpFeatureCode, ...] | None"
+
+
+@attrs.frozen(slots=True)
+class Column:
+    """One column code: the row field it fills, its type and its documented header."""
+
+    code: str
+    field: str
+    kind: ColumnKind
+    header: str
+
+    @property
+    def python_type(self) -> Any:
+        return _PYTHON_TYPES[self.kind]
+
+
+_PYTHON_TYPES: Final[Mapping[ColumnKind, Any]] = {
+    ColumnKind.STR: str,
+    ColumnKind.INT: int,
+    ColumnKind.FLOAT: float,
+    ColumnKind.TIMESTAMP: datetime,
+    ColumnKind.DATE: date,
+    ColumnKind.FLOATS: tuple[float, ...],
+    ColumnKind.INTENTS: tuple[IntentCode, ...],
+    ColumnKind.FEATURES: tuple[SerpFeatureCode, ...],
+}
+
+_S, _I, _F = ColumnKind.STR, ColumnKind.INT, ColumnKind.FLOAT
+
+_TABLE: Final[list[tuple[str, str, ColumnKind, str]]] = [
+    ("Ph", "keyword", _S, "Keyword"),
+    ("Po", "position", _I, "Position"),
+    ("Pp", "previous_position", _I, "Previous Position"),
+    ("Pd", "position_difference", _I, "Position Difference"),
+    ("Pt", "position_type", _I, "Position type"),
+    ("Nq", "search_volume", _I, "Search Volume"),
+    ("Cp", "cpc", _F, "CPC"),
+    ("Co", "competition", _F, "Competition"),
+    ("Nr", "results", _I, "Number of Results"),
+    ("Td", "trends", ColumnKind.FLOATS, "Trends"),
+    ("Kd", "keyword_difficulty", _F, "Keyword Difficulty Index"),
+    ("In", "intents", ColumnKind.INTENTS, "Intents"),
+    ("Fk", "keyword_serp_features", ColumnKind.FEATURES, "Keywords SERP Features"),
+    ("Fp", "serp_features", ColumnKind.FEATURES, "SERP Features"),
+    ("Fl", "serp_features_legacy", _S, "SERP Features"),
+    ("Ur", "url", _S, "Url"),
+    ("Vu", "visible_url", _S, "Visible Url"),
+    ("Tr", "traffic_share", _F, "Traffic (%)"),
+    ("Tc", "traffic_cost_share", _F, "Traffic Cost (%)"),
+    ("Tg", "traffic", _I, "Traffic"),
+    ("Ts", "timestamp", ColumnKind.TIMESTAMP, "Timestamp"),
+    ("Dt", "date", ColumnKind.DATE, "Date"),
+    ("Db", "database", _S, "Database"),
+    ("Dn", "domain", _S, "Domain"),
+    ("Rk", "rank", _I, "Rank"),
+    ("Or", "organic_keywords", _I, "Organic Keywords"),
+    ("Ot", "organic_traffic", _I, "Organic Traffic"),
+    ("Oc", "organic_cost", _I, "Organic Cost"),
+    ("Ad", "adwords_keywords", _I, "Adwords Keywords"),
+    ("At", "adwords_traffic", _I, "Adwords Traffic"),
+    ("Ac", "adwords_cost", _I, "Adwords Cost"),
+    ("Sh", "pla_keywords", _I, "PLA keywords"),
+    ("Sv", "pla_uniques", _I, "PLA uniques"),
+    ("On", "organic_positions_new", _I, "Organic Positions New"),
+    ("Ol", "organic_positions_lost", _I, "Organic Positions Lost"),
+    ("Oe", "organic_positions_improved", _I, "Organic Positions Improved"),
+    ("Oi", "organic_positions_declined", _I, "Organic Positions Declined"),
+    ("Om", "organic_keywords_difference", _I, "Organic Keywords Difference"),
+    ("Tm", "organic_traffic_difference", _I, "Organic Traffic Difference"),
+    ("Um", "organic_cost_difference", _I, "Organic Cost Difference"),
+    ("Am", "adwords_keywords_difference", _I, "Adwords Keywords Difference"),
+    ("Bm", "adwords_traffic_difference", _I, "Adwords Traffic Difference"),
+    ("Cm", "adwords_cost_difference", _I, "Adwords Cost Difference"),
+    ("Sr", "serp_features_positions", _I, "SERP Features Positions"),
+    ("Srb", "serp_features_positions_branded", _I, "SERP Features Positions Branded"),
+    ("Srn", "serp_features_positions_new", _I, "SERP Features Positions New"),
+    ("Srl", "serp_features_positions_lost", _I, "SERP Features Positions Lost"),
+    ("Srm", "serp_features_positions_difference", _I, "SERP Features Positions Difference"),
+    ("St", "serp_features_traffic", _I, "SERP Features Traffic"),
+    ("Stb", "serp_features_traffic_branded", _I, "SERP Features Traffic Branded"),
+    ("Stm", "serp_features_traffic_difference", _I, "SERP Features Traffic Difference"),
+    ("Sc", "serp_features_traffic_cost", _I, "SERP Features Traffic Cost"),
+    ("Scm", "serp_features_traffic_cost_difference", _I, "SERP Features Traffic Cost Difference"),
+    ("Np", "common_keywords", _I, "Common Keywords"),
+    ("Cr", "competitor_relevance", _F, "Competitor Relevance"),
+    ("Rr", "related_relevance", _F, "Related Relevance"),
+    ("Pc", "keywords_count", _I, "Number of Keywords"),
+    ("Ab", "adwords_block", _S, "Adwords Block"),
+    ("Tt", "title", _S, "Title"),
+    ("Ds", "description", _S, "Description"),
+    ("Un", "ad_id", _S, "Ad id"),
+    ("Cv", "coverage", _I, "Coverage"),
+    ("Sn", "shop_name", _S, "Shop Name"),
+    ("Pr", "product_price", _F, "Product Price"),
+]
+# Per-intent positions / traffic / cost (u = unknown, 0..3 = the intent codes).
+for _prefix, _what, _head in (("Ip", "positions", "Positions"), ("It", "traffic", "Traffic")):
+    for _suffix, _intent in (
+        ("u", "unknown"),
+        *((str(i.value), i.name.lower()) for i in IntentCode),
+    ):
+        _TABLE.append(
+            (
+                f"{_prefix}{_suffix}",
+                f"intent_{_intent}_{_what}",
+                _I,
+                f"Intent {_intent.title()} {_head}",
+            )
+        )
+for _suffix, _intent in (("u", "unknown"), *((str(i.value), i.name.lower()) for i in IntentCode)):
+    _TABLE.append(
+        (f"Ic{_suffix}", f"intent_{_intent}_traffic_cost", _I, f"Intent {_intent.title()} Cost")
+    )
+# Position distribution buckets X0..X9, XA: 1-3, 4-10, 11-20, ... 91-100.
+_BUCKETS: Final = ((1, 3), (4, 10), *((10 * k + 1, 10 * k + 10) for k in range(1, 10)))
+for _k, (_lo, _hi) in enumerate(_BUCKETS):
+    _code = f"X{'0123456789A'[_k]}"
+    _TABLE.append((_code, f"positions_{_lo}_{_hi}", _I, _code))
+# domain_domains: one position per compared domain; the header is the domain name.
+for _k in range(5):
+    _TABLE.append((f"P{_k}", f"position_{_k}", _I, f"P{_k}"))
+# Per-feature counts: FKn keywords triggering feature n, FPn positions of the domain in it.
+# Exact header text not documented (§11): the code stands in.
+for _f in SerpFeatureCode:
+    _TABLE.append((f"FK{_f.value}", f"keywords_with_{_f.name.lower()}", _I, f"FK{_f.value}"))
+for _n in DOMAIN_SERP_FEATURES:
+    _TABLE.append((f"FP{_n}", f"positions_in_{SerpFeatureCode(_n).name.lower()}", _I, f"FP{_n}"))
+
+#: Every documented column code (Analytics v3 reports at the API root).
+COLUMNS: Final[Mapping[str, Column]] = {c: Column(c, f, k, h) for c, f, k, h in _TABLE}
+
+# --- cell conversion (a whole column at a time, like the Backlinks decoder) -----------
+
+_NONE: Final = itertools.repeat(None)
+
+
+def _ints(col: Sequence[str]) -> list[int | None]:
+    try:
+        return list(map(int, col))
+    except ValueError:  # an empty value somewhere (a bad one raises again below)
+        return [int(v) if v else None for v in col]
+
+
+def _floats(col: Sequence[str]) -> list[float | None]:
+    try:
+        return list(map(float, col))
+    except ValueError:
+        return [float(v) if v else None for v in col]
+
+
+def _stamps(col: Sequence[str]) -> list[datetime | None]:
+    fromts = datetime.fromtimestamp
+    try:
+        return list(map(fromts, map(int, col), itertools.repeat(UTC)))
+    except ValueError:
+        return [fromts(int(v), UTC) if v else None for v in col]
+
+
+def _date(v: str) -> date | None:
+    if not v:
+        return None
+    v = v.strip()
+    if len(v) == 6:  # phrase_all: YYYYMM
+        return date(int(v[:4]), int(v[4:]), 1)
+    return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
+
+
+def _dates(col: Sequence[str]) -> list[date | None]:
+    return list(map(_date, col))
+
+
+def _float_tuple(v: str) -> tuple[float, ...] | None:
+    return tuple(map(float, v.split(","))) if v else None
+
+
+# Trend values are interest shares with two decimals ("0.81,1.00,..."): a dict lookup
+# is about twice as fast as float() on a string (as Backlinks' small-int table).
+_TREND_VALUES: Final[Mapping[str, float]] = {
+    **{f"{i / 100:g}": i / 100 for i in range(101)},
+    **{f"{i / 100:.2f}": i / 100 for i in range(101)},
+}
+
+
+def _trends(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
+    get = _TREND_VALUES.get
+    looked_up: list[tuple[Any, ...]] = [tuple(map(get, v.split(","))) for v in col]
+    if not any(map(operator.contains, looked_up, _NONE)):
+        return looked_up
+    # Some value missed the table (or a cell is empty): convert those cells fully.
+    return [_float_tuple(v) if None in t else t for t, v in zip(looked_up, col, strict=True)]
+
+
+def _enum_lists(cls: type[_Tolerant]) -> Callable[[Sequence[str]], list[Any]]:
+    cache: dict[str, tuple[Any, ...]] = {"": ()}
+
+    def one(v: str) -> tuple[Any, ...]:
+        hit = cache.get(v)
+        if hit is None:
+            hit = tuple(cls(int(x)) for x in v.split(",") if x.strip())
+            if len(cache) < 4096:
+                cache[v] = hit
+        return hit
+
+    def convert(col: Sequence[str]) -> list[Any]:
+        return list(map(one, col))
+
+    return convert
+
+
+def _strs(col: Sequence[str]) -> Sequence[str]:
+    return col
+
+
+_CONVERTERS: Final[Mapping[ColumnKind, Callable[[], Callable[[Sequence[str]], Sequence[Any]]]]] = {
+    ColumnKind.STR: lambda: _strs,
+    ColumnKind.INT: lambda: _ints,
+    ColumnKind.FLOAT: lambda: _floats,
+    ColumnKind.TIMESTAMP: lambda: _stamps,
+    ColumnKind.DATE: lambda: _dates,
+    ColumnKind.FLOATS: lambda: _trends,
+    ColumnKind.INTENTS: lambda: _enum_lists(IntentCode),
+    ColumnKind.FEATURES: lambda: _enum_lists(SerpFeatureCode),
+}
+
+
+def converter(kind: ColumnKind) -> Callable[[Sequence[str]], Sequence[Any]] | None:
+    """The column-at-a-time converter for ``kind`` (None: keep the strings)."""
+    if kind is ColumnKind.STR:
+        return None
+    return _CONVERTERS[kind]()
