@@ -244,7 +244,7 @@ class BacklinksResource:
                 n = page_size if remaining is None else min(page_size, remaining)
                 if not spec.offset and spec.paged:
                     n = limit or page_size
-                n, shrunk = self._fit_budget(query, n, pager.count)
+                n, shrunk = await self._fit_budget(query, n, pager.count)
                 pager.pages += 1
                 got = 0
                 decode: RowsDecoder | None = None
@@ -273,11 +273,15 @@ class BacklinksResource:
     def _rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
         return _decoder(report, tuple(header))
 
-    def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
+    async def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
         """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
         price = PRICES[query.spec.type]
-        left = self._client.units.remaining
-        if left is None or not price.per_line or not query.spec.paged:
+        units = self._client.units
+        if units.budget is None or not price.per_line or not query.spec.paged:
+            return n, False
+        # A shared (Redis) budget is asked for what every process left.
+        left = await units.available()
+        if left is None:
             return n, False
         fit = left // price.units
         if fit < 1:
