@@ -502,6 +502,34 @@ async def test_fallback_returns_to_shared_governance(redis_proc: RedisProcess) -
     assert c.max_in_window(0.5) <= 10
 
 
+async def test_starts_made_on_the_fallback_count_once_redis_is_back(
+    redis_proc: RedisProcess,
+) -> None:
+    """M5: what a worker started locally during the outage is written into the shared
+    log, so the others do not start a full window's worth on top of it."""
+    limits = {"account": Limit(5, 2.0, strategy=Strategy.SLIDING_WINDOW)}
+    async with SemrushSandbox(limits=limits) as sb:
+        a, b = (
+            RedisGovernance(
+                redis_proc.url,
+                limits=limits,
+                fallback_workers=2,
+                probe_interval=0.1,
+                safety_margin=0.1,
+            )
+            for _ in range(2)
+        )
+        async with sb.client(governance=a) as ca, sb.client(governance=b) as cb:
+            redis_proc.stop()
+            await asyncio.gather(*(ca.backlinks.overview(f"a{i}.example") for i in range(2)))
+            redis_proc.start()
+            await _until_shared(a)
+            await asyncio.gather(*(cb.backlinks.overview(f"b{i}.example") for i in range(5)))
+        c = sb.counters("account")
+    assert (c.accepted, c.rejected) == (7, 0)
+    assert c.max_in_window(2.0) <= 5
+
+
 async def _until_shared(gov: RedisGovernance) -> None:
     async with asyncio.timeout(10):
         while gov.on_fallback:
