@@ -419,13 +419,19 @@ class _Tasks:
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.add(task)
         return task
 
     def add(self, task: asyncio.Task[Any]) -> None:
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        # Retrieved here: a failed background round trip has already been handled
+        # (kept for the heartbeat to retry) and must not be reported as unhandled.
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            logger.debug("background Redis round trip failed: %r", exc)
 
     async def wait(self) -> None:
         # Tasks may spawn follow-ups (a cancelled reservation's release): loop.
