@@ -505,6 +505,7 @@ class RedisGovernance:
         self._meters: list[RedisUnitMeter] = []
         self._down = False
         self._probe: asyncio.Task[None] | None = None
+        self._closed = False
         self._tasks = _Tasks()
         self.scripts = {name: self.redis.register_script(src) for name, src in _SCRIPTS.items()}
         #: Redis round trips made (admission, leases, pauses, budget, locks).
@@ -579,12 +580,21 @@ class RedisGovernance:
                 self.probe_interval,
             )
             self._down = True
-        if self._probe is None or self._probe.done():
+        if not self._closed and (self._probe is None or self._probe.done()):
             self._probe = asyncio.ensure_future(self._probe_until_back())
 
+    # Background loops stop on a flag, not only on cancel(): redis-py can turn a
+    # cancellation that lands during a read into its own TimeoutError, which these
+    # loops treat as "Redis is down, try again".
+
+    def _is_closed(self) -> bool:
+        return self._closed
+
     async def _probe_until_back(self) -> None:
-        while True:
+        while not self._is_closed():
             await asyncio.sleep(self.probe_interval)
+            if self._is_closed():
+                return
             try:
                 self.round_trips += 1
                 await self.redis.ping()
@@ -633,10 +643,13 @@ class RedisGovernance:
                     "cannot be taken"
                 ) from None
             raise
-        renewer = asyncio.ensure_future(self._renew_lock(key, token, ttl_ms, name))
+        held = asyncio.Event()
+        held.set()
+        renewer = asyncio.ensure_future(self._renew_lock(key, token, ttl_ms, name, held))
         try:
             yield
         finally:
+            held.clear()
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
@@ -647,19 +660,24 @@ class RedisGovernance:
         with contextlib.suppress(*_REDIS_DOWN):
             await self.call("lock_release", [key, signal], [token])
 
-    async def _renew_lock(self, key: str, token: str, ttl_ms: int, name: str) -> None:
-        while True:
+    async def _renew_lock(
+        self, key: str, token: str, ttl_ms: int, name: str, held: asyncio.Event
+    ) -> None:
+        while held.is_set():
             await asyncio.sleep(ttl_ms / 3000)
+            if not held.is_set():
+                return
             try:
-                held = await self.call("lock_renew", [key], [token, ttl_ms])
+                renewed = await self.call("lock_renew", [key], [token, ttl_ms])
             except _REDIS_DOWN:
                 continue
-            if not held:
+            if not renewed and held.is_set():
                 logger.warning("the Redis lock %r expired while held", name)
                 return
 
     async def aclose(self) -> None:
         """Wait for pending settlements and releases, then close an owned connection."""
+        self._closed = True
         for meter in self._meters:
             await meter.aclose()
         for gov in self._governors.values():
@@ -701,7 +719,7 @@ class _RedisPermit:
         self._lease = lease
         self._slot = slot  # loop time at which the reserved slot opened
         self._recorded = recorded  # the slot as the Redis log holds it
-        self._renewer = asyncio.ensure_future(gov._renew(lease)) if lease else None
+        self._renewer = asyncio.ensure_future(gov._renew(self, lease)) if lease else None
         self._done = False
         self._sent = False
         self._correcting = False
@@ -722,6 +740,9 @@ class _RedisPermit:
             task.add_done_callback(lambda _: self._left.set())
         else:
             self._left.set()
+
+    def released(self) -> bool:
+        return self._done
 
     def release(self) -> None:
         if not self._correcting:
@@ -880,16 +901,19 @@ class RedisGovernor:
             self.owner.round_trips += 1
             await self.owner.redis.blpop([signal], timeout=max(0.01, min(wait, 1.0)))
 
-    async def _renew(self, lease: str) -> None:
+    async def _renew(self, permit: _RedisPermit, lease: str) -> None:
         every = self.owner.lease_seconds / 3
         key = self.owner.key(self.name, "leases")
-        while True:
+        # Until released (a renewal after the release finds no lease: ZADD XX).
+        while not permit.released():
             await asyncio.sleep(every)
+            if permit.released():
+                return
             try:
                 held = await self.owner.call("renew", [key], [lease, self.owner.lease_seconds])
             except _REDIS_DOWN:
                 continue  # try again next time: the lease lasts three renewals
-            if not int(held):
+            if not int(held) and not permit.released():
                 logger.warning("%s: a concurrency lease expired while its request ran", self.name)
                 return
 
@@ -955,6 +979,7 @@ class RedisUnitMeter(UnitMeter):
         self._resync = False
         self._wake = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._closing = False
 
     def _keys(self) -> list[str]:
         k = self.owner.key
@@ -975,7 +1000,7 @@ class RedisUnitMeter(UnitMeter):
             return await super().reserve(report, units)
         if units < 0:
             raise ValueError("units must be >= 0")
-        if self._heartbeat is None:
+        if self._heartbeat is None and not self._closing:
             self._heartbeat = asyncio.ensure_future(self._beat())
         rid = uuid.uuid4().hex
         # Shielded: a caller cancelled during the round trip does not cancel the
@@ -1028,13 +1053,22 @@ class RedisUnitMeter(UnitMeter):
             return
         self._note_new(new)
 
+    def _stopping(self) -> bool:
+        return self._closing
+
     async def _beat(self) -> None:
+        # Stopped by _closing (see RedisGovernance._probe_until_back), never cancelled.
+        loop = asyncio.get_running_loop()
         every = self.owner.lease_seconds / 3
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(every):
-                    await self._wake.wait()
+        while not self._stopping():
+            timer = loop.call_later(every, self._wake.set)
+            try:
+                await self._wake.wait()
+            finally:
+                timer.cancel()
             self._wake.clear()
+            if self._stopping():
+                return
             with contextlib.suppress(*_REDIS_DOWN):
                 await self._send_heartbeat()
 
@@ -1094,10 +1128,10 @@ class RedisUnitMeter(UnitMeter):
     async def aclose(self) -> None:
         """Flush, stop the heartbeat, and let Redis forget this worker's liveness."""
         await self.flush()
+        self._closing = True
         if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+            self._wake.set()
+            await self._heartbeat
             self._heartbeat = None
             with contextlib.suppress(*_REDIS_DOWN):
                 # Anything still reserved by this worker is dropped at the next purge.

@@ -90,10 +90,28 @@ async def run_workers(*argvs: list[str], stdin: bytes = b"") -> list[dict[str, i
         )
         for argv in argvs
     ]
-    outs = await asyncio.gather(*(p.communicate(stdin) for p in procs))
+    try:
+        async with asyncio.timeout(120):  # a hung worker fails the test, not the suite
+            outs = await asyncio.gather(*(p.communicate(stdin) for p in procs))
+    finally:
+        for p in procs:
+            if p.returncode is None:
+                p.kill()
+                await p.wait()
     for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err.decode()
     return [json.loads(out.decode().strip().splitlines()[-1]) for out, _ in outs]
+
+
+@contextlib.asynccontextmanager
+async def _reaped(proc: asyncio.subprocess.Process) -> AsyncIterator[None]:
+    """Kill the worker on the way out if the test did not (a failed assertion)."""
+    try:
+        yield
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
 
 
 async def units_in_redis(url: str, credential: str) -> dict[str, int]:
@@ -279,25 +297,26 @@ async def test_killed_workers_slot_comes_back_after_its_lease(redis_url: str) ->
         cwd=ROOT,
         env=_worker_env(),
     )
-    assert proc.stdout is not None
-    assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"held"
-    gov = RedisGovernance(
-        redis_url,
-        credential="key-for-lease-test",
-        limits={"listings.update_locations": UPDATE_LOCATIONS},
-        lease_seconds=1.0,
-    )
-    g = gov.governor("listings.update_locations")
-    with pytest.raises(TimeoutError):
-        # The live worker renews its 1 s lease: held well past 1 s + the key's 1 s.
-        await asyncio.wait_for(g.acquire(), 3.0)
-    proc.send_signal(signal.SIGKILL)
-    await proc.wait()
-    t0 = time.monotonic()
-    permit = await asyncio.wait_for(g.acquire(), 5)
-    elapsed = time.monotonic() - t0
-    permit.release()
-    await gov.aclose()
+    async with _reaped(proc):
+        assert proc.stdout is not None
+        assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"held"
+        gov = RedisGovernance(
+            redis_url,
+            credential="key-for-lease-test",
+            limits={"listings.update_locations": UPDATE_LOCATIONS},
+            lease_seconds=1.0,
+        )
+        g = gov.governor("listings.update_locations")
+        with pytest.raises(TimeoutError):
+            # The live worker renews its 1 s lease: held well past 1 s + the key's 1 s.
+            await asyncio.wait_for(g.acquire(), 3.0)
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        t0 = time.monotonic()
+        permit = await asyncio.wait_for(g.acquire(), 5)
+        elapsed = time.monotonic() - t0
+        permit.release()
+        await gov.aclose()
     assert elapsed < 3.0  # the dead worker's lease expired (1 s) and was reclaimed
 
 
@@ -357,9 +376,10 @@ async def test_killed_workers_reservation_expires(redis_url: str) -> None:
             cwd=ROOT,
             env=_worker_env(),
         )
-        await wait_for_units(redis_url, sb.api_key, "reserved", 30 * 40)
-        proc.send_signal(signal.SIGKILL)
-        await proc.wait()
+        async with _reaped(proc):
+            await wait_for_units(redis_url, sb.api_key, "reserved", 30 * 40)
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
         await asyncio.sleep(1.5)  # the worker's liveness (lease_seconds=1) runs out
         gov = RedisGovernance(redis_url)
         async with sb.client(governance=gov, unit_budget=4000) as c:
