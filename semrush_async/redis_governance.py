@@ -719,10 +719,10 @@ class _RedisPermit:
         self._lease = lease
         self._slot = slot  # loop time at which the reserved slot opened
         self._recorded = recorded  # the slot as the Redis log holds it
-        self._renewer = asyncio.ensure_future(gov._renew(self, lease)) if lease else None
         self._done = False
         self._sent = False
         self._correcting = False
+        self._renewer = asyncio.ensure_future(gov._renew(self, lease)) if lease else None
         #: Set once the request left and any correction reached Redis (send barrier).
         self._left = asyncio.Event()
         if not report_sent:
