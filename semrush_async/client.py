@@ -105,11 +105,14 @@ class SemrushClient:
         self._tokens: TokenProvider | None = (
             StaticToken(token) if isinstance(token, str) else token or provider
         )
-        # A shared governance (Redis) is keyed by the credential and may share the
-        # unit budget too.
+        # A shared governance (Redis) is keyed by the account and may share the unit
+        # budget too. Without an API key it must have been given credential= (OAuth-only
+        # clients of different accounts must not share limits).
         bind = getattr(self.governance, "bind", None)
         if bind is not None:
-            bind(self._api_key or "api-v4")
+            # Either key names the account; processes that use different keys (a v3
+            # key here, a v4 key there) must pass the same credential= to share.
+            bind(self._api_key or self._v4_api_key)
         make_meter = getattr(self.governance, "unit_meter", None)
         #: The API-unit meter: ``spent``, ``reserved``, ``remaining``, ``balance()``.
         self.units: UnitMeter = (

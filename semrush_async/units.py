@@ -118,6 +118,10 @@ class UnitMeter:
             return None
         return self.budget - self._spent - self._reserved
 
+    async def available(self) -> int | None:
+        """Units the budget can still pay for now (a shared meter asks Redis)."""
+        return self.remaining
+
     @property
     def by_report(self) -> dict[str, int]:
         """Units spent per report type."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
+import time
 
 from semrush_async import BudgetExceeded, Limit, Location, SemrushClient, Strategy
 from semrush_async.redis_governance import RedisGovernance
@@ -27,7 +29,7 @@ async def main() -> None:
         await asyncio.sleep(3600)
         permit.release()
         return
-    budget = int(n) if mode == "budget" else None
+    budget = int(n) if mode == "budget" else 1_000_000 if mode == "one" else None
     async with SemrushClient(
         api_key=key, token=token, base_url=url, www_url=url, governance=gov, unit_budget=budget
     ) as client:
@@ -45,6 +47,16 @@ async def main() -> None:
                     for i in ids
                 )
             )
+        elif mode == "one":
+            # One priced call, then a clean exit: the settlement must reach Redis.
+            await client.backlinks.overview("one.example")
+        elif mode == "busy":
+            # CPU work between awaits blocks the loop: requests leave late.
+            busy = asyncio.ensure_future(_busy_loop())
+            await asyncio.gather(
+                *(client.backlinks.overview(f"w{i}.example") for i in range(int(n)))
+            )
+            busy.cancel()
         elif mode == "budget":
             try:
                 async for _ in client.backlinks.backlinks("medium.example", page_size=30):
@@ -61,6 +73,13 @@ async def main() -> None:
             ),
             flush=True,
         )
+
+
+async def _busy_loop() -> None:
+    rng = random.Random(13)
+    while True:
+        time.sleep(rng.uniform(0.0, 0.15))  # blocks the event loop, as CPU work would
+        await asyncio.sleep(rng.uniform(0.0, 0.03))
 
 
 if __name__ == "__main__":

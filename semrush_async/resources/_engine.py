@@ -121,7 +121,7 @@ class AnalyticsEngine:
                     n = min(n, spec.max_end - start)
                     if n <= 0:
                         return  # the documented maximum end index
-                n, shrunk = self._fit_budget(query, n, pager.count)
+                n, shrunk = await self._fit_budget(query, n, pager.count)
                 pager.pages += 1
                 got = 0
                 decode: RowsDecoder | None = None
@@ -150,11 +150,15 @@ class AnalyticsEngine:
     def _decoder_for(query: ReportQuery, header: Sequence[str]) -> RowsDecoder:
         return decoder_for(query, header)
 
-    def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
+    async def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
         """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
         price = query.unit_price
-        left = self._client.units.remaining
-        if left is None or not price.per_line or not query.spec.paged:
+        units = self._client.units
+        if units.budget is None or not price.per_line or not query.spec.paged:
+            return n, False
+        # A shared (Redis) budget is asked for what every process left (L12).
+        left = await units.available()
+        if left is None:
             return n, False
         fit = left // price.units
         if fit < 1:

@@ -360,7 +360,7 @@ class Harvest:
         remaining = None if limit is None else limit - offset
         while not stop.is_set() and (remaining is None or remaining > 0):
             n = self.page_size if remaining is None else min(self.page_size, remaining)
-            n, shrunk = res._fit_budget(query, n, offset)
+            n, shrunk = await res._fit_budget(query, n, offset)
             header: tuple[str, ...] = ()
             rows: list[list[str]] = []
             async with contextlib.aclosing(res.raw_page(query, offset, n)) as stream:
