@@ -605,8 +605,19 @@ def callers_bench(url: str, smoke: bool) -> list[dict[str, float]]:
     return callers_scaling(url, [1, 10, 100] if smoke else [1, 10, 100, 1000])
 
 
+def v4_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 9: v4 JSON rows vs v3 CSV rows (same rows), memory streaming /links."""
+    from benchmarks import v4_decode
+
+    if smoke:
+        return v4_decode.run(2_000, 1, 3_000)
+    return v4_decode.run(100_000, max(5, repeat), 250_000)
+
+
 async def rerun(only: str, repeat: int) -> dict[str, Any]:
     """One measure again (full size), as the keys it sets in the results."""
+    if only == "v4":
+        return {"v4": v4_bench(False, repeat)}
     if only == "distributed":
         return {"distributed": await distributed()}
     if only == "parse":
@@ -625,7 +636,7 @@ async def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
         "--only",
-        choices=("overhead", "memory", "parse", "harvest", "distributed", "analytics"),
+        choices=("overhead", "memory", "parse", "harvest", "distributed", "analytics", "v4"),
         default=None,
         help="rerun one measure and merge it into results/latest.json "
         "(memory includes the callers scaling table, harvest its scaling table)",
@@ -704,6 +715,10 @@ async def main(argv: list[str] | None = None) -> int:
     print("6. distributed", flush=True)
     results["distributed"] = None if smoke else await distributed()
     print("   ", results["distributed"], flush=True)
+
+    print("9. backlinks v4 decoding and streaming", flush=True)
+    results["v4"] = v4_bench(smoke, repeat)
+    print("   ", results["v4"], flush=True)
 
     out_dir = ROOT / "benchmarks/results"
     out_dir.mkdir(exist_ok=True)
@@ -919,8 +934,33 @@ def render(r: dict[str, Any]) -> str:
             f"{s['minimum_s']:.2f} | {s['ratio']:.3f} | {s.get('rejected_429', 'n/a')} |"
         )
     lines += _analytics_section(r.get("analytics"))
+    lines += _v4_section(r.get("v4"))
     lines.append("")
     return "\n".join(lines)
+
+
+def _v4_section(v: dict[str, Any] | None) -> list[str]:
+    if not v:
+        return []
+    lo, hi = v["v4_over_v3_range"]
+    return [
+        "",
+        f"## 9. Backlinks API v4 ({v['rows']:,} `/links` rows, {v['rounds']} rounds)",
+        "",
+        "The same backlinks as a v3 CSV body and a v4 JSON body, each decoded into typed "
+        "frozen rows in a fresh process, in turn within each round "
+        "(`benchmarks/v4_decode.py`). Peak memory is the client process's VmHWM growth "
+        "while paging `/links` from a sandbox in another process.",
+        "",
+        "| measure | result |",
+        "|---|---|",
+        f"| v3 CSV typed rows/s | {v['v3_csv_rows_per_s']:,.0f} |",
+        f"| v4 JSON typed rows/s | {v['v4_json_rows_per_s']:,.0f} |",
+        f"| v4 ÷ v3 | {v['v4_over_v3']:.2f} ({lo:.2f} to {hi:.2f}) |",
+        f"| peak growth streaming {v['stream_rows']:,} rows | "
+        f"{v['stream_peak_growth_mb']:.1f} MB (loading whole: "
+        f"{v['whole_peak_growth_mb']:.1f} MB) |",
+    ]
 
 
 def _analytics_rows(a: dict[str, Any] | None) -> list[str]:
