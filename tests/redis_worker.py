@@ -20,7 +20,12 @@ async def main() -> None:
     }
     # Six processes on two cores (workers, Redis, the sandbox): arrival jitter is
     # large, so use a 5% margin (37 ms of slack on the real 1 s window).
-    gov = RedisGovernance(redis_url, limits=limits, lease_seconds=1.0, safety_margin=0.05)
+    # Bulk updates: three fresh processes open their first connections inside one 1.5 s
+    # window while the sandbox shares the test's event loop; the server-side arrival
+    # times jitter by more than 5% of it on a loaded machine (a fresh-suite run once
+    # saw it), so that mode keeps 10%.
+    margin = 0.10 if mode == "bulk" else 0.05
+    gov = RedisGovernance(redis_url, limits=limits, lease_seconds=1.0, safety_margin=margin)
     if mode == "hold":
         # Take UpdateLocations' single slot and never give it back (killed by the test).
         gov.bind(key)
