@@ -15,6 +15,7 @@ breaks, commas and non-ASCII; any other target 1..300 by hash.
 from __future__ import annotations
 
 import fnmatch
+import zlib
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Final
@@ -82,14 +83,17 @@ def root_size(report: str, seed: int, target: str, database: str | None = None) 
 
 def _text(h: int, i: int, tricky: bool, base: str) -> str:
     if tricky:
-        return f"{TRICKY_TEXTS[(h + i) % len(TRICKY_TEXTS)]} #{i}"
+        # Consecutive rows cycle through every tricky text, whatever the hash.
+        return f"{TRICKY_TEXTS[(i + len(base)) % len(TRICKY_TEXTS)]} #{i}"
     return f"{base} {_WORDS[h % len(_WORDS)]} {i}"
 
 
 def _value(code: str, h: int, i: int, n: int, ctx: _Ctx) -> str:
     """One raw cell as Semrush would send it (before any CSV quoting)."""
     col = COLUMNS[code]
-    k = (h >> (sum(map(ord, code)) % 40)) & 0xFFFFFF
+    # A shift per column code (crc32, not a sum of characters: "Pp" and "Nr" summed
+    # alike and carried the same number).
+    k = (h >> (zlib.crc32(code.encode()) % 40)) & 0xFFFFFF
     kind = col.kind
     if code == "Ph":
         if ctx.phrases:
