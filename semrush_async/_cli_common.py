@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
@@ -101,7 +101,3 @@ def emit(
             "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n"
         )
     return len(rows)
-
-
-async def collect(source: AsyncIterator[Any]) -> list[Any]:
-    return [item async for item in source]

@@ -381,13 +381,11 @@ class RequestPath:
             and type(err) is errors.PermissionDenied
         ):
             # The v4 key model: read-only keys may only GET.
-            err = errors.ReadOnlyKey(
-                f"{call.request.method} refused for this v4 API key (it may be read-only): "
-                f"{err.message}",
-                status=err.status,
-                code=err.code,
-                details=err.details,
-                request_id=err.request_id,
+            err = _recode(
+                err,
+                errors.ReadOnlyKey,
+                message=f"{call.request.method} refused for this v4 API key (it may be "
+                f"read-only): {err.message}",
             )
         elif (
             call.dialect is Dialect.V4
@@ -398,13 +396,11 @@ class RequestPath:
             # v4 reports answer a zero unit balance with a bare 403 "Forbidden"
             # (observed live, semrush-v4-backlinks-keywords.md §2.3): the same
             # situation as v3's ERROR 132.
-            err = errors.UnitsExhausted(
-                f"{err.message} (on a priced API v4 report a 403 means the account's "
-                "unit balance is used up, or the key lacks access to this API)",
-                status=err.status,
-                code=err.code,
-                details=err.details,
-                request_id=err.request_id,
+            err = _recode(
+                err,
+                errors.UnitsExhausted,
+                message=f"{err.message} (on a priced API v4 report a 403 means the "
+                "account's unit balance is used up, or the key lacks access to this API)",
             )
         return err
 
@@ -502,10 +498,16 @@ def _int_code(code: int | str | None) -> int | None:
     return int(code) if isinstance(code, str) and code.isdigit() else None
 
 
-def _recode(err: errors.APIError, cls: type[errors.APIError], hint: str) -> errors.APIError:
-    """``err`` as the class (and with the hint) its product's code table names."""
+def _recode(
+    err: errors.APIError,
+    cls: type[errors.APIError],
+    hint: str | None = None,
+    message: str | None = None,
+) -> errors.APIError:
+    """``err`` as another class of the tree (a product's code table, a read-only key,
+    a v4 zero balance), keeping its status, code, details, request id and retry hints."""
     out = cls(
-        err.message,
+        err.message if message is None else message,
         status=err.status,
         code=err.code,
         details=err.details,

@@ -332,15 +332,7 @@ def _by_status(status: int) -> type[errors.APIError]:
 
 def v4_data(response: Response) -> Any:
     """Return the ``data`` member of a successful v4 response or raise its error."""
-    try:
-        doc = response.json()
-    except ValueError:
-        doc = None
-    err = v4_error(response.status, response.body, doc)
-    if err is not None:
-        raise err
-    assert isinstance(doc, Mapping)
-    return doc.get("data")
+    return v4_envelope(response).data
 
 
 _BAD_SEGMENT_RE = re.compile(r"[\x00-\x1f\x7f/\\?#%]|\.\.|^\.$|^\s|\s$")

@@ -7,7 +7,6 @@ v4 engine. Every list method returns a :class:`~semrush_async.pagination.Pager`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -36,7 +35,14 @@ from ..v4.backlinks import (
     V4SummaryRow,
 )
 from ..v4.backlinks import converter as _bl_converter
-from ..v4.keywords import COUNTRIES, MAX_KEYWORD, METRICS, KeywordMetrics, validate_month
+from ..v4.keywords import (
+    COUNTRIES,
+    MAX_KEYWORD,
+    METRICS,
+    MONTH,
+    KeywordMetrics,
+    validate_month,
+)
 from ..v4.keywords import converter as _kw_converter
 
 if TYPE_CHECKING:
@@ -46,7 +52,6 @@ if TYPE_CHECKING:
 __all__ = ["BacklinksV4Resource", "KeywordsV4Resource"]
 
 T = TypeVar("T")
-_MONTH: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 #: ``filter`` is passed through (Semrush checks its grammar); [JSK] caps it at 4000.
 MAX_FILTER: Final = 4000
 #: Most history rows a comparison may return per target (reserved for its price).
@@ -165,7 +170,7 @@ class BacklinksV4Resource:
             p.append(("filter", filter))
         for name, value in (("date_from", date_from), ("date_to", date_to)):
             if value is not None:
-                if not _MONTH.match(value):
+                if not MONTH.match(value):
                     problems.append(ErrorDetail(field=name, message=f"{value!r} is not YYYY-MM"))
                 p.append((name, value))
         if problems:

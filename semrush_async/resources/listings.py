@@ -4,14 +4,13 @@ UpdateLocation, UpdateLocations)."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from .._http import Auth, Call, Dialect
-from .._sansio import Request, details_of, path_segment, v4_data
+from .._sansio import details_of, path_segment, v4_data, v4_request
 from ..errors import APIError, ErrorDetail, ValidationError
 from ..models.listings import (
     Location,
@@ -65,14 +64,9 @@ class ListingsResource:
         params: tuple[tuple[str, str], ...] = (),
         body: Any = None,
     ) -> Call:
-        headers: tuple[tuple[str, str], ...] = (("Accept", "application/json"),)
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            headers += (("Content-Type", "application/json"),)
         return Call(
             endpoint,
-            Request(method, self._client.base_url + path, params, headers, data),
+            v4_request(method, self._client.base_url + path, params, body),
             Dialect.V4,
             Auth.BEARER,
         )

@@ -154,7 +154,9 @@ def _summary(seed: int, target: str, url: str) -> list[dict[str, Any]]:
 
 def v4_size(path: str, seed: int, targets: list[str]) -> int:
     """How many rows :func:`v4_rows` has."""
-    if path in ("summary", "comparison", "matrix"):
+    if path == "matrix":
+        return _data.matrix_size(seed, targets)
+    if path in ("summary", "comparison"):
         return len(v4_rows(path, seed, targets))
     return _data.report_size(ROUTES[path][0], seed, targets[0])
 

@@ -141,19 +141,6 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], what: str) -
         ) from None
 
 
-def structure_list(converter: cattrs.Converter, data: Any, cls: type[T], what: str) -> list[T]:
-    """Structure a JSON list of ``cls``; a non-list is a decoding error."""
-    if not isinstance(data, list):
-        raise errors.APIError(
-            f"the server sent {type(data).__name__} where a list of {what} was expected",
-            hint="Upgrade semrush-async, or report the response shape as a bug",
-        )
-    return [structure(converter, item, cls, what) for item in data]
-
-
-Decoder = Callable[[Any], T]
-
-
 _PLAIN: Final[Mapping[Any, str]] = {int: "int", str: "str", bool: "bool"}
 
 

@@ -39,7 +39,8 @@ US UY VE VN ZM ZW
 COUNTRIES: Final = frozenset(_CODES.split())
 #: ``month``: ``YYYY-MM`` from 2012-01 up to the current month [OFF-KW4].
 FIRST_MONTH: Final = "2012-01"
-_MONTH: Final = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: ``YYYY-MM`` (months here and Backlinks v4's ``date_from``/``date_to``).
+MONTH: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_KEYWORD: Final = 255
 
 METRICS: Final = Endpoint(
@@ -111,7 +112,7 @@ converter: Final = _make()
 
 def validate_month(month: str, today: dt.date | None = None) -> str | None:
     """None if ``month`` is a valid ``YYYY-MM`` in range, else the problem."""
-    if not _MONTH.match(month):
+    if not MONTH.match(month):
         return f"month {month!r} is not YYYY-MM"
     now = today or dt.datetime.now(dt.UTC).date()
     if month < FIRST_MONTH or month > f"{now.year:04d}-{now.month:02d}":
