@@ -1,0 +1,134 @@
+"""The unit budget tells the truth on v4 (issue 21: H1, M1, M2, L4), over real HTTP.
+
+Every test compares what the client booked with what the sandbox charged. The
+interleavings H1 depends on are fixed with gates in the sandbox's own app (an aiohttp
+middleware that holds one answer until the test lets it go), never with timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiohttp import web
+
+from semrush_async import BudgetExceeded, SemrushClient
+from semrush_async.models.backlinks import BacklinkRow
+from semrush_async.testing import SemrushSandbox
+from tests.conftest import FAST_LIMITS
+
+pytestmark = pytest.mark.sandbox()
+
+BALANCE = "/users/countapiunits.html"
+ANCHORS = "/apis/v4/backlinks/v1/anchors"
+#: medium.example: 2,500 backlinks, 500 anchors, 625 referring domains.
+M = "medium.example"
+PAGE = 2000 * 40  # one v3 page of 2,000 backlinks
+ANCHORS_100 = 100 * 40  # v4 anchors, limit 100, at the estimated (and sandbox) price
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Gate:
+    """Holds the ``nth`` answer of ``path`` (after the sandbox has handled it, so
+    charged and read what it reads) until :meth:`open` is called."""
+
+    def __init__(self, path: str, nth: int) -> None:
+        self.path = path
+        self.nth = nth
+        self.seen = 0
+        self.reached = asyncio.Event()
+        self._open = asyncio.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    async def wait_reached(self) -> None:
+        await asyncio.wait_for(self.reached.wait(), 60)
+
+    async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if request.path == self.path:
+            self.seen += 1
+            if self.seen == self.nth:
+                self.reached.set()
+                await self._open.wait()
+        return response
+
+
+@contextlib.asynccontextmanager
+async def gated(gate: Gate) -> AsyncIterator[SemrushSandbox]:
+    sb = SemrushSandbox(limits=FAST_LIMITS, client_options={"safety_margin": 0.05})
+    sb.app.middlewares.append(web.middleware(gate))
+    try:
+        async with sb:
+            yield sb
+    finally:
+        gate.open()
+
+
+async def _first_batch(client: SemrushClient) -> AsyncGenerator[list[BacklinkRow], None]:
+    """A 2,000-line v3 page whose first rows are in: the sandbox has charged it."""
+    batches = client.backlinks.backlinks(M, limit=2000, page_size=2000).batches()
+    await batches.__anext__()
+    return batches
+
+
+async def _drain(batches: AsyncGenerator[list[BacklinkRow], None]) -> None:
+    async for _ in batches:
+        pass
+
+
+# --- H1: a measured call is booked at what it cost -----------------------------------
+
+
+async def test_page_charged_before_a_measured_call_is_not_taken_from_it() -> None:
+    # The v3 page is charged before the measured call's first balance read and read
+    # to its end while the second read is on its way: it was never part of what the
+    # balance lost during the call.
+    gate = Gate(BALANCE, nth=2)
+    async with gated(gate) as sb, sb.client(unit_budget=PAGE + ANCHORS_100) as c:
+        batches = await _first_batch(c)
+        call = asyncio.ensure_future(c.backlinks_v4.anchors(M, "ROOT_DOMAIN", limit=100))
+        await gate.wait_reached()
+        await _drain(batches)
+        gate.open()
+        assert len(await call) == 100
+        assert c.units.by_report == {"backlinks": PAGE, "v4.backlinks.anchors": ANCHORS_100}
+        assert c.units.spent == sb.units_spent() == PAGE + ANCHORS_100
+        # The budget is used up, and the client knows it: the next call is refused.
+        with pytest.raises(BudgetExceeded):
+            await c.backlinks_v4.anchors(M, "ROOT_DOMAIN", limit=100)
+        assert sb.units_spent() == PAGE + ANCHORS_100
+
+
+async def test_page_charged_during_a_measured_call_is_taken_from_it_once() -> None:
+    # The v3 page is charged while the measured call is in flight and read to its
+    # end only after that call finished: the call's booking waits for the page's.
+    gate = Gate(ANCHORS, nth=1)
+    async with gated(gate) as sb, sb.client() as c:
+        call = asyncio.ensure_future(c.backlinks_v4.anchors(M, "ROOT_DOMAIN", limit=100))
+        await gate.wait_reached()
+        batches = await _first_batch(c)
+        gate.open()
+        assert len(await call) == 100
+        await _drain(batches)
+    assert c.units.by_report == {"backlinks": PAGE, "v4.backlinks.anchors": ANCHORS_100}
+    assert c.units.measured == ANCHORS_100
+    assert c.units.spent == sb.units_spent() == PAGE + ANCHORS_100
+
+
+async def test_cached_balance_counts_a_page_once(sandbox: SemrushSandbox) -> None:
+    # A page charged before a balance read and settled after it was subtracted
+    # twice from the cached balance: a later short page then looked cut by it.
+    sandbox.set_balance(PAGE + 20_000)
+    async with sandbox.client() as c:
+        batches = await _first_batch(c)
+        assert await c.units.balance() == 20_000
+        await _drain(batches)
+        rows = await c.backlinks.backlinks("small.example")  # 25 rows: a short page
+    assert len(rows) == 25
+    assert not rows.units_exhausted
+    assert c.units.short_pages == 0
