@@ -132,3 +132,66 @@ async def test_cached_balance_counts_a_page_once(sandbox: SemrushSandbox) -> Non
     assert len(rows) == 25
     assert not rows.units_exhausted
     assert c.units.short_pages == 0
+
+
+# --- M1: v4 pagers and short pages --------------------------------------------------
+
+
+async def test_v4_balance_cut_is_flagged(sandbox: SemrushSandbox) -> None:
+    # 2,500 links, a balance for 1,300: the second page is cut (meta.total says 2,500).
+    sandbox.set_balance(1300 * 45 + 10)
+    async with sandbox.client() as c:
+        pager = c.backlinks_v4.links(M, "ROOT_DOMAIN", page_size=1000)
+        rows = await pager
+    assert len(rows) == 1300
+    assert rows.units_exhausted
+    assert pager.pages == 2  # not a third request the balance cannot pay for
+    assert c.units.short_pages == 1
+    assert c.units.spent == sandbox.units_spent() == 1300 * 45
+
+
+@pytest.mark.sandbox(v4_max_page=500)
+async def test_v4_pages_shorter_than_asked_are_followed_to_the_total(
+    sandbox: SemrushSandbox,
+) -> None:
+    async with sandbox.client() as c:
+        pager = c.backlinks_v4.links(M, "ROOT_DOMAIN", page_size=1000)
+        rows = await pager
+    assert len(rows) == 2500
+    assert not rows.units_exhausted
+    assert pager.pages == 5
+    assert c.units.spent == sandbox.units_spent() == 2500 * 45
+
+
+@pytest.mark.sandbox(v4_max_page=500)
+async def test_v4_cut_is_flagged_after_short_pages(sandbox: SemrushSandbox) -> None:
+    sandbox.set_balance(1300 * 45 + 10)
+    async with sandbox.client() as c:
+        rows = await c.backlinks_v4.links(M, "ROOT_DOMAIN", page_size=1000)
+    assert (len(rows), rows.units_exhausted) == (1300, True)
+
+
+@pytest.mark.sandbox(v4_total=False)
+@pytest.mark.parametrize(("balance", "expected"), [(None, (2500, False)), (1300, (1300, True))])
+async def test_v4_short_page_without_a_total_is_checked_against_the_balance(
+    sandbox: SemrushSandbox, balance: int | None, expected: tuple[int, bool]
+) -> None:
+    if balance is not None:
+        sandbox.set_balance(balance * 45 + 10)
+    async with sandbox.client() as c:
+        rows = await c.backlinks_v4.links(M, "ROOT_DOMAIN", page_size=1000)
+    assert (len(rows), rows.units_exhausted) == expected
+
+
+async def test_v4_summary_cut_is_flagged(sandbox: SemrushSandbox) -> None:
+    sandbox.set_balance(5 * 40 + 1)
+    async with sandbox.client() as c:
+        rows = await c.backlinks_v4.summary(M, "ROOT_DOMAIN", limit=12)
+    assert (len(rows), rows.units_exhausted) == (5, True)
+
+
+async def test_v4_cut_is_flagged_through_the_v3_switch(sandbox: SemrushSandbox) -> None:
+    sandbox.set_balance(300 * 40 + 10)
+    async with sandbox.client(backlinks_api="v4") as c:
+        rows = await c.backlinks.refdomains(M)
+    assert (len(rows), rows.units_exhausted) == (300, True)

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, Final
 from ..analytics._query import ReportQuery
 from ..analytics._rows import RowsDecoder, v3_decoder
 from ..analytics._spec import ReportSpec
-from ..errors import BudgetExceeded, ErrorDetail, SemrushError, ValidationError
+from ..errors import BudgetExceeded, ErrorDetail, ValidationError
 from ..models.backlinks import rows_decoder
 from ..pagination import Pager
+from ..units import BALANCE_MAX_AGE
 
 if TYPE_CHECKING:
     from ..client import SemrushClient
@@ -33,8 +34,6 @@ logger: Final = logging.getLogger("semrush_async")
 #: Semrush's own default page ("the default value will be 10,000 lines").
 DEFAULT_PAGE_SIZE: Final = 10_000
 MAX_LIMIT: Final = 1_000_000
-#: How old a fetched unit balance may be when judging a short page.
-BALANCE_MAX_AGE: Final = 30.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -198,23 +197,6 @@ class AnalyticsEngine:
 
     async def short_page_cut_by_balance(self, query: ReportQuery, rows_so_far: int) -> bool:
         """After a short page: True (and a warning) if the unit balance may have cut it."""
-        price = query.unit_price
-        if not price.per_line or not await self._balance_ran_out(price.units):
-            return False
-        self._client.units.note_short_page()
-        logger.warning(
-            "%s for %s stopped after %d rows with the account's unit balance below one "
-            "line's price: the data may be incomplete",
-            query.spec.type,
-            ",".join(query.targets) or "(no target)",
-            rows_so_far,
+        return await self._client.units.short_page_cut(
+            query.unit_price, query.spec.type, ",".join(query.targets), rows_so_far
         )
-        return True
-
-    async def _balance_ran_out(self, line_price: int) -> bool:
-        try:
-            balance = await self._client.units.cached_balance(BALANCE_MAX_AGE)
-        except SemrushError as e:
-            logger.warning("could not read the unit balance to judge a short page: %s", e)
-            return False
-        return balance < line_price
