@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -17,6 +18,7 @@ from aiohttp import web
 from semrush_async import BudgetExceeded, SemrushClient
 from semrush_async.models.backlinks import BacklinkRow
 from semrush_async.testing import SemrushSandbox
+from semrush_async.testing._backlinks_v4 import v4_size
 from tests.conftest import FAST_LIMITS
 
 pytestmark = pytest.mark.sandbox()
@@ -29,6 +31,12 @@ PAGE = 2000 * 40  # one v3 page of 2,000 backlinks
 ANCHORS_100 = 100 * 40  # v4 anchors, limit 100, at the estimated (and sandbox) price
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def history_months() -> int:
+    """Months from 2012-01 (the earliest any v4 report takes) to this one."""
+    today = dt.datetime.now(dt.UTC).date()
+    return (today.year - 2012) * 12 + today.month
 
 
 class Gate:
@@ -195,3 +203,30 @@ async def test_v4_cut_is_flagged_through_the_v3_switch(sandbox: SemrushSandbox) 
     async with sandbox.client(backlinks_api="v4") as c:
         rows = await c.backlinks.refdomains(M)
     assert (len(rows), rows.units_exhausted) == (300, True)
+
+
+# --- M2: comparison reserves its worst case and books what it received --------------
+
+
+async def test_comparison_reserves_every_month_of_every_target(sandbox: SemrushSandbox) -> None:
+    targets = [f"t{i}.example" for i in range(10)]
+    async with sandbox.client(unit_budget=5000) as c:
+        with pytest.raises(BudgetExceeded) as ei:
+            await c.backlinks_v4.comparison(targets, "ROOT_DOMAIN")
+    assert ei.value.needed == 10 * history_months() * 40
+    assert sandbox.units_spent() == 0
+    assert sandbox.counters("backlinks_v4.comparison").accepted == 0
+
+
+async def test_comparison_books_every_row_received(
+    sandbox: SemrushSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a v3 key the balance cannot be read: the call is booked at the
+    # estimated price of the rows received, all of them.
+    monkeypatch.delenv("SEMRUSH_API_KEY", raising=False)
+    targets = [f"t{i}.example" for i in range(10)]
+    budget = 10 * history_months() * 40
+    async with sandbox.client(api_key="", unit_budget=budget) as c:
+        rows = await c.backlinks_v4.comparison(targets, "ROOT_DOMAIN")
+    assert len(rows) == v4_size("comparison", sandbox.state.seed, targets) == 360
+    assert c.units.spent == c.units.estimated == sandbox.units_spent() == 360 * 40
