@@ -230,3 +230,28 @@ async def test_comparison_books_every_row_received(
         rows = await c.backlinks_v4.comparison(targets, "ROOT_DOMAIN")
     assert len(rows) == v4_size("comparison", sandbox.state.seed, targets) == 360
     assert c.units.spent == c.units.estimated == sandbox.units_spent() == 360 * 40
+
+
+# --- L4: historical under a budget ----------------------------------------------------
+
+
+async def test_historical_cut_by_the_budget_raises(sandbox: SemrushSandbox) -> None:
+    got: list[object] = []
+
+    async def read(c: SemrushClient) -> None:
+        async for row in c.backlinks.historical("small.example"):
+            got.append(row)
+
+    async with sandbox.client(unit_budget=500) as c:
+        with pytest.raises(BudgetExceeded, match="more rows may exist"):
+            await read(c)
+    assert len(got) == 500 // 40  # the rows the budget paid for reached the caller
+    assert c.units.spent == sandbox.units_spent() == 12 * 40
+
+
+async def test_historical_within_the_budget_is_whole(sandbox: SemrushSandbox) -> None:
+    async with sandbox.client(unit_budget=2000) as c:
+        rows = await c.backlinks.historical("small.example")
+    assert len(rows) == 36
+    assert not rows.units_exhausted
+    assert c.units.spent == sandbox.units_spent() == 36 * 40

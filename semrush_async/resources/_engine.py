@@ -133,15 +133,23 @@ class AnalyticsEngine:
                         if rows:
                             got += len(rows)
                             yield rows
-                if not spec.paged or not spec.offset:
+                if not spec.paged:
+                    return
+                if got < n:
+                    # A page shorter than asked for ends the report, unless the unit
+                    # balance cut it (Semrush does so silently): then say so.
+                    if not shrunk and await self.short_page_cut_by_balance(query, pager.count):
+                        pager.units_exhausted = True
+                    return
+                if not spec.offset:
+                    if shrunk:
+                        # The budget shrank the one page this report has and it came
+                        # back full: the rest cannot be asked for (no offset).
+                        raise self._used_up(query, pager.count, await self._left())
                     return
                 start += got
                 if remaining is not None:
                     remaining -= got
-                if got < n:
-                    if not shrunk and await self.short_page_cut_by_balance(query, pager.count):
-                        pager.units_exhausted = True
-                    return
 
         return Pager(source)
 
@@ -155,19 +163,25 @@ class AnalyticsEngine:
         units = self._client.units
         if units.budget is None or not price.per_line or not query.spec.paged:
             return n, False
-        # A shared (Redis) budget is asked for what every process left (L12).
-        left = await units.available()
+        left = await self._left()
         if left is None:
             return n, False
         fit = left // price.units
         if fit < 1:
-            raise BudgetExceeded(
-                f"{query.spec.type}: the unit_budget is used up after {done} rows; "
-                "more rows may exist",
-                needed=price.units,
-                available=left,
-            )
+            raise self._used_up(query, done, left)
         return (fit, True) if fit < n else (n, False)
+
+    async def _left(self) -> int | None:
+        # A shared (Redis) budget is asked for what every process left (L12).
+        return await self._client.units.available()
+
+    @staticmethod
+    def _used_up(query: ReportQuery, done: int, left: int | None) -> BudgetExceeded:
+        return BudgetExceeded(
+            f"{query.spec.type}: the unit_budget is used up after {done} rows; more rows may exist",
+            needed=query.unit_price.units,
+            available=max(0, left or 0),
+        )
 
     async def raw_page(
         self, query: ReportQuery, start: int, n: int
