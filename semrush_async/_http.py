@@ -167,6 +167,9 @@ class RequestPath:
                     async with self.transport.open(request, permit.sent) as opened:
                         status = opened.status
                         charged = status < 400
+                        if charged:
+                            # The server charges when it answers (see units.py).
+                            reservation.charged()
                         body = await opened.read()
                         headers = opened.headers
                 response = Response(status, CIMultiDict(headers), body)
@@ -263,6 +266,7 @@ class RequestPath:
                                     return
                                 raise err
                             charged = True
+                            reservation.charged()
                             # Every response starts with a header; only the first
                             # response's header reaches the caller.
                             drop_header = header_sent

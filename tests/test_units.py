@@ -77,3 +77,11 @@ async def test_cached_balance_subtracts_own_spending() -> None:
     assert calls == 1
     assert await m.cached_balance(-1) == 10_000
     assert calls == 2
+
+
+async def test_settle_books_what_the_answer_cost_even_beyond_the_reservation() -> None:
+    m = UnitMeter(1000)
+    r = await m.reserve("backlinks", 400)
+    r.settle(600)  # the server answered more lines than the request could ask for
+    assert (m.spent, m.reserved, m.remaining) == (600, 0, 400)
+    assert m.by_report == {"backlinks": 600}

@@ -229,6 +229,7 @@ def _mapped(inner: Pager[Any], convert: Convert) -> Pager[Any]:
                 pager.pages = inner.pages
                 yield [convert(r) for r in batch]
         pager.pages = inner.pages
+        pager.units_exhausted = inner.units_exhausted
 
     return Pager(source)
 
@@ -284,6 +285,7 @@ def _grouped(client: SemrushClient, report: str, target: str, scope: str, size: 
                     domains[g] += 1
                     links[g] += r.backlinks_count or 0
         pager.pages = inner.pages
+        pager.units_exhausted = inner.units_exhausted
         order = sorted(domains, key=lambda g: (-domains[g], g))
         if key == "zone":
             yield [m.TldRow(zone=g, domains_num=domains[g], backlinks_num=links[g]) for g in order]

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, Final
 from ..analytics._query import ReportQuery
 from ..analytics._rows import RowsDecoder, v3_decoder
 from ..analytics._spec import ReportSpec
-from ..errors import BudgetExceeded, ErrorDetail, SemrushError, ValidationError
+from ..errors import BudgetExceeded, ErrorDetail, ValidationError
 from ..models.backlinks import rows_decoder
 from ..pagination import Pager
+from ..units import BALANCE_MAX_AGE
 
 if TYPE_CHECKING:
     from ..client import SemrushClient
@@ -33,8 +34,6 @@ logger: Final = logging.getLogger("semrush_async")
 #: Semrush's own default page ("the default value will be 10,000 lines").
 DEFAULT_PAGE_SIZE: Final = 10_000
 MAX_LIMIT: Final = 1_000_000
-#: How old a fetched unit balance may be when judging a short page.
-BALANCE_MAX_AGE: Final = 30.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -134,15 +133,23 @@ class AnalyticsEngine:
                         if rows:
                             got += len(rows)
                             yield rows
-                if not spec.paged or not spec.offset:
+                if not spec.paged:
+                    return
+                if got < n:
+                    # A page shorter than asked for ends the report, unless the unit
+                    # balance cut it (Semrush does so silently): then say so.
+                    if not shrunk and await self.short_page_cut_by_balance(query, pager.count):
+                        pager.units_exhausted = True
+                    return
+                if not spec.offset:
+                    if shrunk:
+                        # The budget shrank the one page this report has and it came
+                        # back full: the rest cannot be asked for (no offset).
+                        raise self._used_up(query, pager.count, await self._left())
                     return
                 start += got
                 if remaining is not None:
                     remaining -= got
-                if got < n:
-                    if not shrunk and await self.short_page_cut_by_balance(query, pager.count):
-                        pager.units_exhausted = True
-                    return
 
         return Pager(source)
 
@@ -156,19 +163,25 @@ class AnalyticsEngine:
         units = self._client.units
         if units.budget is None or not price.per_line or not query.spec.paged:
             return n, False
-        # A shared (Redis) budget is asked for what every process left (L12).
-        left = await units.available()
+        left = await self._left()
         if left is None:
             return n, False
         fit = left // price.units
         if fit < 1:
-            raise BudgetExceeded(
-                f"{query.spec.type}: the unit_budget is used up after {done} rows; "
-                "more rows may exist",
-                needed=price.units,
-                available=left,
-            )
+            raise self._used_up(query, done, left)
         return (fit, True) if fit < n else (n, False)
+
+    async def _left(self) -> int | None:
+        # A shared (Redis) budget is asked for what every process left (L12).
+        return await self._client.units.available()
+
+    @staticmethod
+    def _used_up(query: ReportQuery, done: int, left: int | None) -> BudgetExceeded:
+        return BudgetExceeded(
+            f"{query.spec.type}: the unit_budget is used up after {done} rows; more rows may exist",
+            needed=query.unit_price.units,
+            available=max(0, left or 0),
+        )
 
     async def raw_page(
         self, query: ReportQuery, start: int, n: int
@@ -198,23 +211,6 @@ class AnalyticsEngine:
 
     async def short_page_cut_by_balance(self, query: ReportQuery, rows_so_far: int) -> bool:
         """After a short page: True (and a warning) if the unit balance may have cut it."""
-        price = query.unit_price
-        if not price.per_line or not await self._balance_ran_out(price.units):
-            return False
-        self._client.units.note_short_page()
-        logger.warning(
-            "%s for %s stopped after %d rows with the account's unit balance below one "
-            "line's price: the data may be incomplete",
-            query.spec.type,
-            ",".join(query.targets) or "(no target)",
-            rows_so_far,
+        return await self._client.units.short_page_cut(
+            query.unit_price, query.spec.type, ",".join(query.targets), rows_so_far
         )
-        return True
-
-    async def _balance_ran_out(self, line_price: int) -> bool:
-        try:
-            balance = await self._client.units.cached_balance(BALANCE_MAX_AGE)
-        except SemrushError as e:
-            logger.warning("could not read the unit balance to judge a short page: %s", e)
-            return False
-        return balance < line_price

@@ -33,6 +33,7 @@ from ..v4.backlinks import (
     V4RefIp,
     V4ScoreBucket,
     V4SummaryRow,
+    history_months,
 )
 from ..v4.backlinks import converter as _bl_converter
 from ..v4.keywords import (
@@ -54,8 +55,6 @@ __all__ = ["BacklinksV4Resource", "KeywordsV4Resource"]
 T = TypeVar("T")
 #: ``filter`` is passed through (Semrush checks its grammar); [JSK] caps it at 4000.
 MAX_FILTER: Final = 4000
-#: Most history rows a comparison may return per target (reserved for its price).
-COMPARISON_MONTHS: Final = 12
 
 
 def _meta_total(page: Envelope) -> int | None:
@@ -270,10 +269,13 @@ class BacklinksV4Resource:
     def comparison(
         self, urls: Sequence[str], scope: Scope | str, *, fields: Sequence[str] | None = None
     ) -> Pager[V4ComparisonRow]:
-        """``/comparison``: monthly history of up to 10 targets, tagged by ``url``."""
+        """``/comparison``: the whole monthly history of up to 10 targets, tagged by
+        ``url``, in one response that nothing bounds: every month since 2012-01 is
+        reserved per target (:func:`~semrush_async.v4.backlinks.history_months`), and
+        the rows received are booked. ``summary(url, scope, limit=...)`` costs less."""
         n = 1 if isinstance(urls, str) else max(1, len(urls))
         return self._list("comparison", urls=urls, scope=scope, fields=fields, limit=None,
-                          offset=0, page_size=MAX_PAGE, lines=n * COMPARISON_MONTHS)  # fmt: skip
+                          offset=0, page_size=MAX_PAGE, lines=n * history_months())  # fmt: skip
 
     def matrix(self, urls: Sequence[str], scope: Scope | str, **options: Any) -> Pager[V4MatrixRow]:
         """``/matrix``: referring domains x up to 6 targets (no ``fields``)."""

@@ -17,7 +17,6 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from ..units import PRICES
 from ..v4.keywords import COUNTRIES as _COUNTRIES  # the documented list: what is legal
 from . import _data
 from ._keys import STATE
@@ -47,7 +46,17 @@ ROUTES: Final[Mapping[str, tuple[str, str, set[str] | None, set[str]]]] = {
     "matrix": ("matrix", "urls", _SCOPES3, _LIST - {"fields", "format"}),
 }  # fmt: skip
 _MAX_URLS: Final = {"comparison": 10, "matrix": 6}
-_PRICE_KEY: Final = {path: "v4.backlinks." + path.replace("-", "_") for path in ROUTES}
+#: Units per line (True) or per request (False), stated here and not taken from the
+#: client: overview 45/request; links 45, summary and ref-domains 40, ref-ips 20 per
+#: line; keyword metrics 20/request (§3, §5.2). The other six are not published; the
+#: v3 price of the same report stands in (§6.5).
+_PRICES: Final[Mapping[str, tuple[int, bool]]] = {
+    "overview": (45, False), "summary": (40, True), "links": (45, True),
+    "ref-domains": (40, True), "ref-ips": (20, True),
+    "pages": (40, True), "anchors": (40, True), "score-profile": (100, False),
+    "competitors": (40, True), "comparison": (40, True), "matrix": (40, True),
+    "v4.keywords.metrics": (20, False),
+}  # fmt: skip
 
 
 def _iso(ts: str) -> str:
@@ -228,19 +237,20 @@ def _condition(text: str) -> Callable[[dict[str, Any]], bool] | None:
 
 
 def _charge(state: SandboxState, account: str, path: str, rows: int) -> int | None:
-    """Spend units for ``rows`` (per line) or one request; None when the balance is 0
-    (a 403 "Forbidden", as observed live). A partial balance cuts the rows (INF)."""
-    price = PRICES[_PRICE_KEY.get(path, path)]
+    """Spend units for ``rows`` (per line) or one request; None when the balance cannot
+    pay for one line or the request (a 403 "Forbidden", as observed live for a zero
+    balance). A balance for fewer lines cuts the rows (INF)."""
+    units, per_line = _PRICES[path]
     balance = state.balances.get(account, 0)
-    if price.per_line:
-        payable = min(rows, balance // price.units)
+    if per_line:
+        payable = min(rows, balance // units)
         if payable == 0 and rows:
             return None
-        cost = payable * price.units
+        cost = payable * units
     else:
-        if balance < price.units:
+        if balance < units:
             return None
-        payable, cost = rows, price.units
+        payable, cost = rows, units
     state.balances[account] = balance - cost
     state.units_spent[account] = state.units_spent.get(account, 0) + cost
     return payable
@@ -332,11 +342,13 @@ async def _backlinks(
         return v4_response(data, meta=meta)
 
     paged = "limit" in options and path != "summary"
+    if paged and state.v4_max_page is not None:
+        limit = min(limit, state.v4_max_page)
     if paged and "filter" not in q and "order_by" not in q:
         # Only the requested page is generated (a big target has 250,000 rows).
         total = v4_size(path, state.seed, targets)
         rows = v4_rows(path, state.seed, targets, offset, offset + limit)
-        meta.update(limit=limit, offset=offset, total=total)
+        _page_meta(state, meta, limit, offset, total)
         return _paid(state, account, path, _pick(q, rows), meta)
     rows = v4_rows(path, state.seed, targets)
     if path == "summary":
@@ -355,10 +367,20 @@ async def _backlinks(
     total = len(rows)
     if paged:
         rows = rows[offset : offset + limit]
-        meta.update(limit=limit, offset=offset, total=total)
+        _page_meta(state, meta, limit, offset, total)
     elif path == "summary":
         rows = rows[:limit]
     return _paid(state, account, path, _pick(q, rows), meta)
+
+
+def _page_meta(
+    state: SandboxState, meta: dict[str, Any], limit: int, offset: int, total: int
+) -> None:
+    """Echo the page served (``limit``: the rows it may hold) and, unless the
+    sandbox was told not to, ``total``."""
+    meta.update(limit=limit, offset=offset)
+    if state.v4_total:
+        meta["total"] = total
 
 
 def _pick(q: Mapping[str, str], rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:

@@ -90,6 +90,10 @@ class SandboxState:
         }
         #: How many requests carried a v4 key in the URL (the client never should).
         self.v4_key_in_url = 0
+        #: Backlinks v4 lists: most rows one page holds whatever ``limit`` asks
+        #: (None: ``limit``), and whether ``meta.total`` is sent (see SemrushSandbox).
+        self.v4_max_page: int | None = None
+        self.v4_total = True
 
     def account_of(self, credential: str) -> str:
         """The account a credential belongs to: the account-wide limit counts per
@@ -252,6 +256,10 @@ class SemrushSandbox:
     ``async with SemrushSandbox() as sandbox:`` starts it on a free port;
     ``sandbox.client()`` returns a :class:`~semrush_async.SemrushClient` pointed at it
     with the sandbox's key and limits. See ``docs/sandbox.md`` for what it emulates.
+
+    ``v4_max_page``: Backlinks v4 list pages hold at most this many rows, whatever
+    ``limit`` asks (``meta.limit`` says how many were served). ``v4_total=False``:
+    they carry no ``meta.total``.
     """
 
     def __init__(
@@ -271,6 +279,8 @@ class SemrushSandbox:
         locations: int = 60,
         client_options: Mapping[str, Any] | None = None,
         enforce_limits: bool = True,
+        v4_max_page: int | None = None,
+        v4_total: bool = True,
     ) -> None:
         faults = Faults(fault_rate, fault_seed, *(() if fault_kinds is None else (fault_kinds,)))
         # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
@@ -283,6 +293,11 @@ class SemrushSandbox:
             faults=faults,
             retry_after=retry_after,
         )
+        # Backlinks v4 list pages: Semrush's largest page and whether it always sends
+        # meta.total are not published; these play a server that serves fewer rows
+        # than asked for, or sends no total.
+        self.state.v4_max_page = v4_max_page
+        self.state.v4_total = v4_total
         self._port = port
         #: Defaults for every :meth:`client` (e.g. a retry policy or safety margin).
         self.client_options = dict(client_options or {})

@@ -153,6 +153,23 @@ class V4Engine:
                 seen += len(raw)
                 if raw:
                     yield [decode(item) for item in raw]
-                sent = paging.next(page, sent, len(raw), seen)
+                following = paging.next(page, sent, len(raw), seen)
+                if paging.maybe_cut(page, sent, len(raw), seen) and await self._cut_by_balance(
+                    ep, params, seen
+                ):
+                    pager.units_exhausted = True
+                    return
+                sent = following
 
         return Pager(source)
+
+    async def _cut_by_balance(
+        self, ep: Endpoint, params: Sequence[tuple[str, str]], seen: int
+    ) -> bool:
+        """A short page of a per-line report: did the unit balance cut it? (the check
+        the Analytics v3 pager makes, shared)."""
+        if ep.report is None:
+            return False
+        sent = dict(params)
+        target = sent.get("url") or sent.get("domain") or sent.get("urls") or ""
+        return await self._client.units.short_page_cut(PRICES[ep.report], ep.name, target, seen)

@@ -1,8 +1,10 @@
 """Paging schemes of API v4, as strategies the one pager loop follows.
 
 A strategy says what the first page asks for, where the items are in a response,
-and what to ask for next (None: that was the last page). The loop that sends the
-requests lives in :meth:`~semrush_async.v4.V4Engine.pager`, once.
+what to ask for next (None: that was the last page), and whether a page came back
+shorter than asked for without the response saying the data ended there
+(``maybe_cut``: the loop then asks whether the unit balance cut it). The loop that
+sends the requests lives in :meth:`~semrush_async.v4.V4Engine.pager`, once.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Paging(Protocol):
     def items(self, page: Envelope) -> Sequence[Any]: ...
 
     def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None: ...
+
+    def maybe_cut(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> bool: ...
 
 
 def items_at(page: Envelope, key: str | None) -> Sequence[Any]:
@@ -56,9 +60,11 @@ def _meta_total(page: Envelope) -> int | None:
 class LimitOffset:
     """``limit``/``offset`` paging.
 
-    Stops when ``total(page)`` items have been seen (Projects: ``meta.total_count``),
-    on a short or empty page (Local: "stop on a short page"), or once ``cap`` items
-    were fetched (the last page then asks only for the rest), whichever comes first.
+    With a total (``total(page)``, e.g. Projects' ``meta.total_count``), paging goes
+    on until that many items were seen: a page shorter than asked for is just a page
+    (a server may serve fewer rows than ``limit`` asks). Without one, a short page is
+    the last (Local: "stop on a short page"). An empty page, or ``cap`` items fetched
+    (the last page then asks only for the rest), also ends it.
     """
 
     limit: int
@@ -79,15 +85,24 @@ class LimitOffset:
     def items(self, page: Envelope) -> Sequence[Any]:
         return items_at(page, self.items_key)
 
+    def _total(self, page: Envelope) -> int | None:
+        return self.total(page) if self.total is not None else None
+
     def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
-        if got == 0 or got < int(dict(sent)[self.limit_param]):
+        if got == 0 or (self.cap is not None and total_so_far >= self.cap):
             return None
-        if self.cap is not None and total_so_far >= self.cap:
-            return None
-        total = self.total(page) if self.total is not None else None
-        if total is not None and self.start + total_so_far >= total:
+        total = self._total(page)
+        if total is not None:
+            return None if self.start + total_so_far >= total else self._page(total_so_far)
+        if got < int(dict(sent)[self.limit_param]):
             return None
         return self._page(total_so_far)
+
+    def maybe_cut(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> bool:
+        if got >= int(dict(sent)[self.limit_param]):
+            return False
+        total = self._total(page)
+        return total is None or self.start + total_so_far < total
 
 
 def _spring_last(page: Envelope, number: int) -> bool:
@@ -125,6 +140,10 @@ class SpringPages:
             *self.extra,
         )
 
+    def maybe_cut(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> bool:
+        # Spring pages say which one is the last: only an empty page before it is odd.
+        return got == 0 and not _spring_last(page, int(dict(sent)[self.page_param]))
+
 
 @attrs.frozen(slots=True)
 class OnePage:
@@ -141,6 +160,12 @@ class OnePage:
 
     def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
         return None
+
+    def maybe_cut(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> bool:
+        # Fewer rows than a ``limit`` it sent (summary): the history ends, or the
+        # balance cut it.
+        limit = dict(sent).get("limit")
+        return limit is not None and got < int(limit)
 
 
 @attrs.frozen(slots=True)
@@ -163,3 +188,6 @@ class Nested:
 
     def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
         return self.inner.next(self._page(page), sent, got, total_so_far)
+
+    def maybe_cut(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> bool:
+        return self.inner.maybe_cut(self._page(page), sent, got, total_so_far)

@@ -37,6 +37,7 @@ __all__ = [
     "V4ScoreBucket",
     "V4SummaryRow",
     "converter",
+    "history_months",
 ]
 
 BASE_PATH: Final = "/apis/v4/backlinks/v1"
@@ -45,6 +46,16 @@ MAX_PAGE: Final = 1000
 #: ``url`` "max 2000 characters" [AE-SKILL], [JSK].
 MAX_URL: Final = 2000
 DIRECTIONS: Final = ("ASC", "DESC")
+#: The earliest month any v4 report takes (keyword metrics: "2012-01" [OFF-KW4]).
+FIRST_MONTH: Final = (2012, 1)
+
+
+def history_months(today: dt.date | None = None) -> int:
+    """Months from :data:`FIRST_MONTH` to the current one: the most rows one target's
+    monthly history can hold. No source bounds the Backlinks history, and
+    ``/comparison`` takes no limit or dates, so this is its worst case (INF)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return (today.year - FIRST_MONTH[0]) * 12 + today.month - FIRST_MONTH[1] + 1
 
 
 class Scope(OpenStrEnum):
