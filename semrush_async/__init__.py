@@ -203,7 +203,7 @@ __all__ = [
 ]
 
 # --- API v4: Backlinks API v4 and Keyword API v4 ---------------------------------------
-from .errors import NotAvailableInV4, ReadOnlyKey
+from .errors import NotAvailableInV4, ReadOnlyKey, UnboundedCostWarning
 from .v4.backlinks import (
     Scope,
     V4Anchor,
@@ -227,6 +227,7 @@ __all__ += [
     "ReadOnlyKey",
     "Scope",
     "SerpFeature",
+    "UnboundedCostWarning",
     "V4Anchor",
     "V4ComparisonRow",
     "V4Competitor",

@@ -15,7 +15,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 import attrs
 
 from . import __version__, _cli_analytics
+from ._cli_backlinks import cost_notes, cut_short, export_together
 from ._cli_common import CommandGroup
 from ._cli_local import GROUP as LOCAL_GROUP
 from ._cli_maprank import ALIAS as MAP_RANK_ALIAS
@@ -30,7 +31,7 @@ from ._cli_maprank import GROUP as MAP_RANK
 from ._cli_projects import GROUP as PROJECTS
 from ._reports import REPORTS
 from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, SemrushClient
-from .errors import BudgetExceeded, SemrushError, ValidationError
+from .errors import BudgetExceeded, NotAvailableInV4, SemrushError, ValidationError
 from .models.listings import Location
 from .oauth import FileTokenStore
 from .resources._harvest import Harvest
@@ -275,6 +276,8 @@ async def cmd_export(args: argparse.Namespace) -> int:
     if args.output == "-" and args.checkpoint:
         raise ValidationError("--checkpoint needs -o FILE (stdout cannot be resumed)")
     columns = args.columns.split(",") if args.columns else None
+    if REPORTS[report].multi_target:
+        return await export_together(args, report, columns)
     if args.api == "v4":
         return await _export_v4(args, report, columns)
     async with _client(args, unit_budget=args.budget) as client:
@@ -344,6 +347,7 @@ async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] |
             "--checkpoint works with --api v3 only; rerun without it (v4 exports restart)"
         )
     rows = 0
+    cut: list[str] = []
     async with _client(args, unit_budget=args.budget, backlinks_api="v4") as client:
         writer: _Writer | None = None
         try:
@@ -351,15 +355,18 @@ async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] |
                 query = client.backlinks.query(
                     report, [target], [args.target_type], columns, args.sort, args.filter or None
                 )
-                if writer is None:
-                    writer = _Writer(args.output, args.format, list(query.columns))
-                    writer.open(None)
+                # Built before the output is opened: a report v4 lacks is refused here.
                 pager = client.backlinks.pager(
                     query, limit=args.limit, page_size=min(args.page_size, 1000)
                 )
+                if writer is None:
+                    writer = _Writer(args.output, args.format, list(query.columns))
+                    writer.open(None)
                 async for batch in pager.batches():
                     writer.write(target, batch)
                     rows += len(batch)
+                if pager.units_exhausted:
+                    cut.append(target)
         finally:
             if writer is not None:
                 writer.close()
@@ -368,18 +375,28 @@ async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] |
             f"{client.units.spent:,} API units spent",
             file=sys.stderr,
         )
-    return 0
+    return cut_short(cut)
 
 
 class _Writer:
     """CSV or JSON Lines output; truncates to the size the checkpoint noted."""
 
-    def __init__(self, path: str, fmt: str, columns: list[str], *, target: bool = True) -> None:
+    def __init__(
+        self,
+        path: str,
+        fmt: str,
+        columns: list[str],
+        *,
+        target: bool = True,
+        values: Callable[[Any], list[Any]] | None = None,
+    ) -> None:
         self.path = path
         self.fmt = fmt
         self.columns = columns
         #: Lead each row with its target (a harvest of several targets).
         self.target = target
+        #: A row's values in ``columns`` order (default: its attributes of those names).
+        self.values = values or (lambda r: [getattr(r, c) for c in columns])
         self._f: TextIO | None = None
         self._csv: Any = None
 
@@ -406,12 +423,10 @@ class _Writer:
         assert self._f is not None
         if self.fmt == "csv":
             lead = [target] if self.target else []
-            self._csv.writerows(
-                [*lead, *(_cell(getattr(r, c)) for c in self.columns)] for r in rows
-            )
+            self._csv.writerows([*lead, *map(_cell, self.values(r))] for r in rows)
         else:
             for r in rows:
-                doc = {c: _json(getattr(r, c)) for c in self.columns}
+                doc = dict(zip(self.columns, map(_json, self.values(r)), strict=True))
                 if self.target:
                     doc = {"target": target, **doc}
                 self._f.write(json.dumps(doc, ensure_ascii=False) + "\n")
@@ -568,7 +583,8 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command in _cli_analytics.COMMANDS:
         return await _cli_analytics.run(args)
     if args.command == "backlinks":
-        return await (cmd_overview(args) if args.action == "overview" else cmd_export(args))
+        with cost_notes():
+            return await (cmd_overview(args) if args.action == "overview" else cmd_export(args))
     for group in GROUPS:
         if args.command == group.name:
             return await group.run(args, _client)
@@ -581,6 +597,8 @@ def _one_line(err: SemrushError) -> str:
         .replace("pass api_key= or set", "pass --api-key or set")
         .replace("client.auth.device_login()", "semrush-async auth login")
     )
+    if isinstance(err, NotAvailableInV4):
+        text = err.message.replace("backlinks_api='v3'", "--api v3") + "; nothing was sent"
     if isinstance(err, ValidationError) and err.details:
         text = err.message + ": " + "; ".join(str(d) for d in err.details)
     return " ".join(text.split())
@@ -598,7 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"interrupted{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except ValidationError as e:
+    except (ValidationError, NotAvailableInV4) as e:
+        # Both refuse the input before anything is sent.
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
     except SemrushError as e:

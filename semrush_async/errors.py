@@ -44,6 +44,7 @@ __all__ = [
     "SlowDown",
     "TokenFileError",
     "TransportError",
+    "UnboundedCostWarning",
     "UnitsExhausted",
     "ValidationError",
 ]
@@ -358,3 +359,20 @@ class DeviceCodeExpired(OAuthError):
     """Device flow: the device code expired before approval."""
 
     hint = "Run the login again and approve within the time shown"
+
+
+class UnboundedCostWarning(UserWarning):
+    """A call whose cost its ``limit`` cannot bound is about to run (a warning, not an
+    error: it is issued before the costly part is sent).
+
+    On Backlinks API v4, ``backlinks.tld()`` and ``backlinks.geo()`` read every
+    referring domain, paid per line, and group them. ``worst_case`` is the most the
+    call can cost in API units (None when unknown); with a ``unit_budget`` the call is
+    refused (BudgetExceeded) when the worst case does not fit. Turn it into an error
+    to refuse such calls outright:
+    ``warnings.simplefilter("error", UnboundedCostWarning)``.
+    """
+
+    def __init__(self, message: str, *, worst_case: int | None = None) -> None:
+        super().__init__(message)
+        self.worst_case = worst_case

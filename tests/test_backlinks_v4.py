@@ -329,6 +329,7 @@ async def test_historical_on_v4(sandbox: SemrushSandbox) -> None:
     assert all(r.date is not None and r.date.day == 1 for r in b)
 
 
+@pytest.mark.filterwarnings("ignore::semrush_async.UnboundedCostWarning")
 async def test_tld_and_geo_are_grouped_from_ref_domains(sandbox: SemrushSandbox) -> None:
     async with sandbox.client(backlinks_api="v4") as c:
         tld = await c.backlinks.tld("medium.example")

@@ -79,6 +79,15 @@ class BacklinksResource(AnalyticsEngine):
             types = types * len(targets)
         if not targets or any(not t or not t.strip() for t in targets):
             details.append(ErrorDetail(field="target", message="a non-empty target is required"))
+        twice = sorted({t for t in targets if targets.count(t) > 1})
+        if spec.multi_target and twice:
+            # A matrix names its per-target columns after the targets.
+            details.append(
+                ErrorDetail(
+                    field="targets",
+                    message=f"each target once; given more than once: {', '.join(twice)}",
+                )
+            )
         if len(targets) > spec.max_targets:
             details.append(
                 ErrorDetail(
