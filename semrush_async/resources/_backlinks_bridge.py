@@ -229,8 +229,6 @@ def _mapped(inner: Pager[Any], convert: Convert) -> Pager[Any]:
                 pager.pages = inner.pages
                 yield [convert(r) for r in batch]
         pager.pages = inner.pages
-        # A v4 page cut by the unit balance is flagged on the bridged pager too.
-        pager.units_exhausted = inner.units_exhausted
 
     return Pager(source)
 
