@@ -323,12 +323,17 @@ async def _write_harvest(
         f"({harvest.replayed_pages} replayed from the checkpoint); "
         f"{client.units.spent:,} API units spent"
     )
+    if harvest.failed:
+        # Each failure was printed once as it happened (progress.log above).
+        summary += f"; {len(harvest.failed)} targets failed (listed above)"
     print(summary, file=sys.stderr)
-    for target, err in harvest.failed.items():
-        print(f"failed: {target}: {err}", file=sys.stderr)
     if harvest.budget_exceeded is not None:
+        pending = harvest.pending
+        names = ", ".join(pending[:_MAX_NAMES])
+        if len(pending) > _MAX_NAMES:
+            names += f" and {len(pending) - _MAX_NAMES} more"
         print(
-            f"stopped by --budget; not finished: {', '.join(harvest.pending)}"
+            f"stopped by --budget: {harvest.tally()}: {names}"
             + (
                 "; rerun with the same --checkpoint and a new --budget to continue"
                 if args.checkpoint
@@ -338,6 +343,10 @@ async def _write_harvest(
         )
         return EXIT_ERROR
     return EXIT_ERROR if harvest.failed else 0
+
+
+#: Targets named in the "not finished" line (the rest are counted).
+_MAX_NAMES: Final = 20
 
 
 async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] | None) -> int:

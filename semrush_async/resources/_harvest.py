@@ -15,6 +15,16 @@ A harvest owns its checkpoint while it runs (a second one gets ``CheckpointInUse
 A failure that is not one target's (the checkpoint failed, a bug) stops the workers
 after their current page, which still reaches the consumer, then raises a
 ``HarvestError`` whose ``unsaved`` holds the paid pages that could not be stored.
+
+A refused credential or account (:data:`ACCOUNT_WIDE`) would fail every target
+alike: the first one stops the harvest. The first request goes out alone, so a
+wrong key costs one request; later, workers still waiting for a permit are
+cancelled (a stop flag alone would let them send). The error is raised once,
+after the pages already received; the targets not finished stay ``pending``.
+
+On a client made with ``backlinks_api="v4"``, a Backlinks report is fetched
+through the Backlinks v3->v4 bridge (the same v3 row classes); a checkpoint is
+refused there for now (nothing is sent).
 """
 
 from __future__ import annotations
@@ -22,17 +32,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from ..checkpoint import Checkpoint, ReceivedPage, TargetProgress, job_key
 from ..errors import (
+    AuthenticationError,
     BudgetExceeded,
     ErrorDetail,
     HarvestError,
+    PermissionDenied,
     SemrushError,
+    UnitsExhausted,
     ValidationError,
 )
 
@@ -40,11 +53,17 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ..analytics._query import ReportQuery
+    from ..pagination import Pager
     from ._engine import AnalyticsEngine
 
-__all__ = ["Harvest", "HarvestItem"]
+__all__ = ["ACCOUNT_WIDE", "Harvest", "HarvestItem"]
 
 logger: Final = logging.getLogger("semrush_async")
+
+#: Failures of the credential or the account, not of a target (a refused or missing
+#: key or token, no access to the API, database or report, a zero unit balance):
+#: every target would fail alike, so the first one stops the harvest.
+ACCOUNT_WIDE: Final = (AuthenticationError, PermissionDenied, UnitsExhausted)
 
 
 @attrs.frozen(slots=True)
@@ -70,6 +89,8 @@ class Harvest:
     Use ``async with client.backlinks.harvest(...) as h: async for item in h:`` so
     that leaving the loop by ``break`` counts the item in hand as processed while an
     exception (Ctrl-C, a failed write) leaves it to be replayed on resume.
+
+    Every target is in exactly one of ``completed``, ``failed`` and ``pending``.
     """
 
     def __init__(
@@ -98,10 +119,24 @@ class Harvest:
         if limit_per_target is not None and limit_per_target < 1:
             raise ValidationError("limit_per_target must be >= 1 or None")
         resource._check_paging(self._template.spec, None, 0, page_size)
+        client = resource._client
+        #: True when the pages come from Backlinks API v4 (``backlinks_api="v4"``).
+        self.on_v4 = template.spec.family == "backlinks" and client.backlinks_api == "v4"
+        if self.on_v4:
+            if checkpoint is not None:
+                raise ValidationError(
+                    f"{template.spec.type}: a harvest with a checkpoint runs on Backlinks "
+                    "API v3 only for now; drop checkpoint= (a v4 harvest restarts from the "
+                    "beginning) or make the client with backlinks_api='v3'"
+                )
+            # Each target's pager is built now: a report, column, sort, filter or
+            # target v4 cannot serve fails here, before anything is sent.
+            for t in self.targets:
+                self._v4_pager(template.retarget(t), limit_per_target, page_size)
         self.report = template.spec.type
         self.limit_per_target = limit_per_target
         self.page_size = page_size
-        limit = resource._client.governance_limit("account")
+        limit = client.governance_limit("account")
         self.workers = workers or 2 * (limit.concurrency or limit.rate)
         self._job = job_key(**template.job_params(), limit=limit_per_target)
         self._checkpoint_path = checkpoint
@@ -116,7 +151,9 @@ class Harvest:
         #: Set when the unit_budget stopped the harvest; ``pending`` lists the targets
         #: not finished, which a resume with the same checkpoint continues.
         self.budget_exceeded: BudgetExceeded | None = None
-        self.pending: list[str] = []
+        #: The credential or account failure (:data:`ACCOUNT_WIDE`) that stopped the
+        #: harvest; it is also raised, once, after the pages received before it.
+        self.stopped_by: SemrushError | None = None
         #: Rows and pages processed in this run (replayed ones included).
         self.rows = 0
         self.pages = 0
@@ -132,6 +169,28 @@ class Harvest:
         self._unsaved: list[HarvestItem] = []
         #: Notes committed by an earlier run (read when the harvest starts).
         self.resumed_notes: dict[str, str] = {}
+        # Set when workers must stop taking pages (budget, credential, crash).
+        self._stop = asyncio.Event()
+        # Set once the first request was answered (or the run stops): until then
+        # one worker runs alone.
+        self._gate = asyncio.Event()
+        # Workers waiting for a permit or an answer: cancelled when the account stops.
+        self._fetching: set[asyncio.Task[Any]] = set()
+
+    @property
+    def pending(self) -> list[str]:
+        """Targets neither completed nor failed (a resume with the same checkpoint
+        continues them), in the order given."""
+        done = {*self.completed, *self.failed}
+        return [t for t in self.targets if t not in done]
+
+    def tally(self) -> str:
+        """``"3 of 30 targets complete, 1 failed, 26 not finished"``: the numbers the
+        harvest's warning and the command line's summary both give."""
+        return (
+            f"{len(self.completed)} of {len(self.targets)} targets complete, "
+            f"{len(self.failed)} failed, {len(self.pending)} not finished"
+        )
 
     # --- protocol -------------------------------------------------------------------------
 
@@ -170,6 +229,10 @@ class Harvest:
     def _query(self, target: str) -> ReportQuery:
         return self._template.retarget(target)
 
+    def _v4_pager(self, query: ReportQuery, limit: int | None, page_size: int) -> Pager[Any]:
+        # Through client.backlinks.pager: the one place that routes to the v4 bridge.
+        return self._resource._client.backlinks.pager(query, limit=limit, page_size=page_size)
+
     async def _run(self) -> AsyncGenerator[HarvestItem, None]:
         ckpt = self._ckpt = (
             Checkpoint(self._checkpoint_path, self._job) if self._checkpoint_path else None
@@ -193,37 +256,51 @@ class Harvest:
             else:
                 todo.put_nowait(t)
         out: asyncio.Queue[HarvestItem | None] = asyncio.Queue(maxsize=self.workers)
-        stop = asyncio.Event()
+        stop, gate = self._stop, self._gate
+        fetch = self._target_v4 if self.on_v4 else self._target
+        crash: list[Exception] = []
 
         async def worker() -> None:
-            while not stop.is_set():
-                try:
-                    target = todo.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                try:
-                    await self._target(target, resume_at[target], out, stop)
-                except BudgetExceeded as e:
-                    self.budget_exceeded = self.budget_exceeded or e
-                    self.pending.append(target)
-                    stop.set()
-                except HarvestError as e:  # the checkpoint failed: not one target's
-                    crash.append(e)
-                    stop.set()
-                except SemrushError as e:
-                    await out.put(HarvestItem(target, [], resume_at[target], True, e))
-                except Exception as e:  # a bug, not an API error: stop, lose no page
-                    crash.append(e)
-                    stop.set()
-
-        crash: list[Exception] = []
+            try:
+                while not stop.is_set():
+                    try:
+                        target = todo.get_nowait()
+                    except asyncio.QueueEmpty:
+                        return
+                    try:
+                        await fetch(target, resume_at[target], out)
+                    except BudgetExceeded as e:
+                        self.budget_exceeded = self.budget_exceeded or e
+                        stop.set()
+                    except ACCOUNT_WIDE as e:
+                        self._stop_for_account(e)
+                    except HarvestError as e:  # the checkpoint failed: not one target's
+                        crash.append(e)
+                        stop.set()
+                    except SemrushError as e:
+                        gate.set()  # answered, and not refused: the credential works
+                        await out.put(HarvestItem(target, [], resume_at[target], True, e))
+                    except Exception as e:  # a bug, not an API error: stop, lose no page
+                        crash.append(e)
+                        stop.set()
+            finally:
+                gate.set()
 
         async def run_workers() -> None:
             # Workers catch every Exception themselves, so one that fails stops the
             # others after their current page, which still reaches the consumer.
+            # A worker cancelled by _stop_for_account ends as cancelled, which a
+            # TaskGroup does not treat as a failure.
+            n = min(self.workers, max(1, todo.qsize()))
             async with asyncio.TaskGroup() as tg:
-                for _ in range(min(self.workers, max(1, todo.qsize()))):
-                    tg.create_task(worker())
+                tg.create_task(worker())
+                if n > 1:
+                    # The first request goes alone: a refused key costs one request,
+                    # not one per worker.
+                    await gate.wait()
+                    if not stop.is_set():
+                        for _ in range(n - 1):
+                            tg.create_task(worker())
             # Not in a finally: when cancelled (consumer gone) nobody reads the queue.
             await out.put(None)
 
@@ -241,8 +318,6 @@ class Harvest:
                 # The consumer came back for more: it has processed the item.
                 self._processed(item)
             await runner
-            while not todo.empty():
-                self.pending.append(todo.get_nowait())
             if crash:
                 first = crash[0]
                 if isinstance(first, HarvestError):
@@ -250,18 +325,15 @@ class Harvest:
                 raise HarvestError(
                     f"harvest stopped by an unexpected error: {type(first).__name__}: {first}"
                 ) from first
+            if self.stopped_by is not None:
+                raise self.stopped_by
             if self.budget_exceeded is not None:
-                logger.warning(
-                    "harvest stopped by the unit_budget: %d targets complete, %d pending",
-                    len(self.completed),
-                    len(self.pending),
-                )
+                logger.warning("harvest stopped by the unit_budget: %s", self.tally())
         except HarvestError as e:
             # The same list: pages that fail to land while closing below join it.
             e.unsaved = self._unsaved
             e.completed = list(self.completed)
-            done = set(self.completed) | set(self.failed)
-            e.pending = [t for t in self.targets if t not in done]
+            e.pending = self.pending
             if self._unsaved:
                 e.message += (
                     "; pages received and paid for that could not be saved are on error.unsaved"
@@ -280,6 +352,38 @@ class Harvest:
             if ckpt is not None:
                 ckpt.close()
                 self._ckpt = None
+
+    def _stop_for_account(self, error: SemrushError) -> None:
+        """The credential or account was refused: stop taking pages, and cancel the
+        workers still waiting for a permit or an answer (they would be refused too)."""
+        if self.stopped_by is None:
+            self.stopped_by = error
+            logger.debug("harvest stopped: %s", error.message)
+        self._stop.set()
+        self._gate.set()
+        me = asyncio.current_task()
+        for task in list(self._fetching):
+            if task is not me:
+                task.cancel()
+
+    @contextlib.contextmanager
+    def _requesting(self) -> Iterator[None]:
+        """Mark this worker as waiting for a permit or an answer (see _stop_for_account)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._fetching.add(task)
+        try:
+            yield
+        finally:
+            self._fetching.discard(task)
+
+    def _answered(self) -> None:
+        # The answer has started arriving: the credential was accepted, and the page
+        # (already sent, maybe paid for) is let finish.
+        task = asyncio.current_task()
+        if task is not None:
+            self._fetching.discard(task)
+        self._gate.set()
 
     async def _let_downloads_land(
         self, runner: asyncio.Task[None], out: asyncio.Queue[HarvestItem | None]
@@ -347,26 +451,26 @@ class Harvest:
             raise
 
     async def _target(
-        self,
-        target: str,
-        offset: int,
-        out: asyncio.Queue[HarvestItem | None],
-        stop: asyncio.Event,
+        self, target: str, offset: int, out: asyncio.Queue[HarvestItem | None]
     ) -> None:
+        """One target's pages on Analytics v3 (raw rows, stored in the checkpoint)."""
         res = self._resource
         query = self._query(target)
         spec = query.spec
         limit = self.limit_per_target
         remaining = None if limit is None else limit - offset
-        while not stop.is_set() and (remaining is None or remaining > 0):
+        while not self._stop.is_set() and (remaining is None or remaining > 0):
             n = self.page_size if remaining is None else min(self.page_size, remaining)
-            n, shrunk = await res._fit_budget(query, n, offset)
             header: tuple[str, ...] = ()
             rows: list[list[str]] = []
-            async with contextlib.aclosing(res.raw_page(query, offset, n)) as stream:
-                async for page_header, batch in stream:
-                    header = page_header
-                    rows.extend(batch)
+            with self._requesting():
+                n, shrunk = await res._fit_budget(query, n, offset)
+                async with contextlib.aclosing(res.raw_page(query, offset, n)) as stream:
+                    async for page_header, batch in stream:
+                        self._answered()
+                        header = page_header
+                        rows.extend(batch)
+            self._answered()
             short = len(rows) < n
             done = (
                 not spec.paged
@@ -393,6 +497,39 @@ class Harvest:
             offset += len(rows)
             if remaining is not None:
                 remaining -= len(rows)
+
+    async def _target_v4(
+        self, target: str, offset: int, out: asyncio.Queue[HarvestItem | None]
+    ) -> None:
+        """One target's pages through the Backlinks v3->v4 bridge (v3 row classes).
+
+        A page is yielded when the next one has arrived (or the pager ended), so the
+        last one carries ``done``.
+        """
+        pager = self._v4_pager(self._query(target), self.limit_per_target, self.page_size)
+        held: list[Any] = []
+        ended = False
+        try:
+            async with contextlib.aclosing(pager.batches()) as batches:
+                while not self._stop.is_set():
+                    with self._requesting():
+                        batch = await anext(batches, None)
+                    self._answered()
+                    if batch is None:
+                        ended = True
+                        break
+                    if held:
+                        await out.put(HarvestItem(target, held, offset, False))
+                        offset += len(held)
+                    held = batch
+        except SemrushError:
+            # The page in hand was received (and paid for): it reaches the consumer.
+            if held:
+                await out.put(HarvestItem(target, held, offset, False))
+            raise
+        if ended or held:
+            exhausted = ended and pager.units_exhausted
+            await out.put(HarvestItem(target, held, offset, ended, units_exhausted=exhausted))
 
 
 def check_targets(targets: list[str]) -> None:

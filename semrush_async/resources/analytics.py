@@ -97,6 +97,22 @@ class AnalyticsResource(AnalyticsEngine):
             options=options,
         )
 
+    def pager(
+        self,
+        query: ReportQuery,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Pager[Any]:
+        """Rows of ``query``; a Backlinks report goes through ``client.backlinks``
+        (on Backlinks API v4 when the client was made with ``backlinks_api="v4"``)."""
+        if query.spec.family == "backlinks":
+            return self._client.backlinks.pager(
+                query, limit=limit, offset=offset, page_size=page_size
+            )
+        return super().pager(query, limit=limit, offset=offset, page_size=page_size)
+
     def report(
         self,
         type: str,
