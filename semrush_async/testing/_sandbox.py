@@ -305,9 +305,13 @@ class SemrushSandbox:
         self._setup_new_families(trends_delimiter, trends_quota, audit_seconds)
 
     def _setup_new_families(self, delimiter: str, quota: int, audit_seconds: float) -> None:
+        from ._position_tracking import setup_position_tracking
+        from ._site_audit import setup_site_audit
         from ._trends import setup_trends
 
         setup_trends(self.app, self.state, quota, delimiter)
+        setup_position_tracking(self.app, self.state)
+        setup_site_audit(self.app, self.state, audit_seconds)
 
     def _setup_extensions(
         self, token_lifetime: float, refresh_lifetime: float, locations: int
@@ -422,7 +426,7 @@ class SemrushSandbox:
         their start)."""
         self.state.reset()
 
-    # --- Trends quota -------------------------------------------------------------------
+    # --- Trends quota and the Site Audit clock -------------------------------------------
 
     def trends_spent(self, key: str | None = None) -> int:
         """Trends quota units ``key`` spent (apart from the Standard units)."""
@@ -435,3 +439,7 @@ class SemrushSandbox:
     def set_trends_quota(self, units: int, key: str | None = None) -> None:
         """Set ``key``'s monthly Trends quota (``monthly_limit``)."""
         self.state.extensions["trends"].quotas[key or self.api_key] = units
+
+    def advance_audits(self, seconds: float) -> None:
+        """Move the Site Audit clock on: running audits crawl, then finish."""
+        self.state.extensions["site_audit"].advance(seconds)
