@@ -1,4 +1,4 @@
-"""The Position Tracking v3 and Site Audit v3 sandboxes over
+"""The Position Tracking v3, Site Audit v3 and Map Rank Tracker (v4 key) sandboxes over
 real HTTP with plain aiohttp: every call, the documented refusals as HTTP 400
 ``{"code", "message"}``, the prices charged to the Standard units, paging, the
 advanceable audit clock and fault injection."""
@@ -754,3 +754,41 @@ async def test_account_limit_covers_both_families(
     assert [d for s, d in results if s == 429] == [{"code": 429, "message": "rate limit exceeded"}]
     assert sandbox.counters("account").rejected == 1
     assert sandbox.units_spent() == 10 * 100
+
+
+# --- Map Rank Tracker with the v4 key ------------------------------------------------------------
+
+
+async def test_map_rank_accepts_the_v4_key(
+    sandbox: SemrushSandbox, http: aiohttp.ClientSession
+) -> None:
+    base = sandbox.url + "/apis/v4/map-rank-tracker/v0"
+
+    def auth(value: str) -> dict[str, str]:
+        return {"Authorization": value}
+
+    rw, ro = f"Apikey {sandbox.v4_api_key}", f"Apikey {sandbox.read_only_v4_key}"
+    async with http.get(base + "/limits", headers=auth(rw)) as r:
+        assert r.status == 200
+        assert (await r.json())["data"]["credits"]["total"] == 10_000
+    async with http.get(base + "/campaigns", headers=auth(ro), params={"size": 5}) as r:
+        assert r.status == 200
+        campaigns = (await r.json())["data"]["content"]
+    body = {"placeId": "ChIJv4key", "keywords": ["pizza"]}
+    async with http.post(base + "/campaigns", headers=auth(ro), json=body) as r:
+        assert r.status == 403  # a read-only key only reads
+    async with http.put(base + f"/campaigns/{campaigns[0]['id']}/collect", headers=auth(ro)) as r:
+        assert r.status == 403
+    async with http.post(base + "/campaigns", headers=auth(rw), json=body) as r:
+        assert r.status == 200
+        made = (await r.json())["data"]
+    async with http.delete(base + f"/campaigns/{made['id']}", headers=auth(rw)) as r:
+        assert r.status == 200
+    for bad in ("Apikey nope", f"Apikey {sandbox.api_key}", ""):
+        async with http.get(base + "/limits", headers=auth(bad) if bad else {}) as r:
+            assert r.status == 401
+    token = sandbox.state.extensions["oauth"].issue_static_token()
+    async with http.get(base + "/limits", headers=auth(f"Bearer {token}")) as r:
+        assert r.status == 200  # OAuth still works (deprecated for new integrations)
+    assert sandbox.counters("map_rank.limits").accepted == 2
+    assert sandbox.counters("account").accepted == 5  # refusals are not admitted
