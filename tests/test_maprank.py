@@ -709,7 +709,7 @@ async def test_the_sandbox_states_the_rules_itself(sandbox: SemrushSandbox) -> N
         async with s.get(
             base + "/limits", headers={"Authorization": f"Apikey {sandbox.v4_api_key}"}
         ) as r:
-            assert r.status == 401  # Bearer only
+            assert r.status == 200  # a v4 key works too since 2026-08-19 (coverage §6)
 
 
 # --- auth and governance ------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Sandbox Map Rank Tracker (``/apis/v4/map-rank-tracker/v0``, OAuth Bearer only).
+"""Sandbox Map Rank Tracker (``/apis/v4/map-rank-tracker/v0``): an API v4 key in
+``Authorization: Apikey`` (since 2026-08-19, [OFF-RN3]) or an OAuth Bearer token
+(deprecated for new integrations). A read-only v4 key may only read (writes: 403).
 
 The rules are stated here from the facts file (§3, [AUR] preferred, §3.15), not taken
 from the client. Where the docs are silent the sandbox decides (INFERENCE):
@@ -533,7 +535,7 @@ def _now_ms() -> dt.datetime:
 
 
 def setup_maprank(app: web.Application, state: SandboxState, count: int = CAMPAIGNS) -> None:
-    """Register the 11 Map Rank Tracker methods (Bearer only, account-wide limit)."""
+    """Register the 11 Map Rank Tracker methods (v4 key or Bearer, account-wide limit)."""
     mrt = MapRankServer(state.seed, count)
     state.extensions["map_rank"] = mrt
 
@@ -547,7 +549,9 @@ def setup_maprank(app: web.Application, state: SandboxState, count: int = CAMPAI
                 except _Bad as e:
                     return e.response()
 
-            return await serve_v4(request, state, f"map_rank.{name}", handle, auth="bearer")
+            return await serve_v4(
+                request, state, f"map_rank.{name}", handle, auth="apikey_or_bearer"
+            )
 
         return serve
 

@@ -183,6 +183,11 @@ class SandboxState:
         self.units_spent.clear()
         self.limits.reset()
         self.faults.reset()
+        for extension in self.extensions.values():
+            # Extensions with a meter of their own (the Trends quota) forget it too.
+            hook = getattr(extension, "on_sandbox_reset", None)
+            if hook is not None:
+                hook()
 
 
 def _too_many(dialect: Dialect, headers: Mapping[str, str]) -> web.Response:
@@ -281,6 +286,9 @@ class SemrushSandbox:
         enforce_limits: bool = True,
         v4_max_page: int | None = None,
         v4_total: bool = True,
+        trends_delimiter: str = ";",
+        trends_quota: int = 10_000,
+        audit_seconds: float = 60.0,
     ) -> None:
         faults = Faults(fault_rate, fault_seed, *(() if fault_kinds is None else (fault_kinds,)))
         # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
@@ -309,6 +317,16 @@ class SemrushSandbox:
         self.app.router.add_get("/users/countapiunits.html", balance_handler)
         self.app.router.add_get("/", root_handler)  # the 46 root Analytics v3 reports
         self._setup_extensions(token_lifetime, refresh_lifetime, locations)
+        self._setup_new_families(trends_delimiter, trends_quota, audit_seconds)
+
+    def _setup_new_families(self, delimiter: str, quota: int, audit_seconds: float) -> None:
+        from ._position_tracking import setup_position_tracking
+        from ._site_audit import setup_site_audit
+        from ._trends import setup_trends
+
+        setup_trends(self.app, self.state, quota, delimiter)
+        setup_position_tracking(self.app, self.state)
+        setup_site_audit(self.app, self.state, audit_seconds)
 
     def _setup_extensions(
         self, token_lifetime: float, refresh_lifetime: float, locations: int
@@ -419,5 +437,24 @@ class SemrushSandbox:
         return self.state.units_spent.get(key or self.api_key, 0)
 
     def reset(self) -> None:
-        """Forget counters, faults, spent units (balances back to their start)."""
+        """Forget counters, faults, spent units and Trends quota use (balances back to
+        their start)."""
         self.state.reset()
+
+    # --- Trends quota and the Site Audit clock -------------------------------------------
+
+    def trends_spent(self, key: str | None = None) -> int:
+        """Trends quota units ``key`` spent (apart from the Standard units)."""
+        return int(self.state.extensions["trends"].used.get(key or self.api_key, 0))
+
+    def trends_remaining(self, key: str | None = None) -> int:
+        """What is left of ``key``'s monthly Trends quota."""
+        return int(self.state.extensions["trends"].remaining(key or self.api_key))
+
+    def set_trends_quota(self, units: int, key: str | None = None) -> None:
+        """Set ``key``'s monthly Trends quota (``monthly_limit``)."""
+        self.state.extensions["trends"].quotas[key or self.api_key] = units
+
+    def advance_audits(self, seconds: float) -> None:
+        """Move the Site Audit clock on: running audits crawl, then finish."""
+        self.state.extensions["site_audit"].advance(seconds)

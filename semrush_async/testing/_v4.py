@@ -12,7 +12,9 @@ from ._sandbox import SandboxState, v4_error_response, v4_response
 
 __all__ = ["bad_request", "not_found", "serve_v4", "v4_error_response", "v4_response"]
 
-V4Auth = Literal["apikey", "bearer"]
+#: "apikey_or_bearer": a v4 key in ``Authorization: Apikey`` or an OAuth Bearer token
+#: (Map Rank Tracker since 2026-08-19).
+V4Auth = Literal["apikey", "bearer", "apikey_or_bearer"]
 Handler = Callable[[str], Awaitable[web.StreamResponse]]
 
 
@@ -53,6 +55,9 @@ async def serve_v4(
     """Check the credential (before any rate admission, as the real API answers
     unauthorised requests), then admit against ``endpoint`` and the account limit,
     then run ``handle(account)``."""
+    if auth == "apikey_or_bearer":
+        bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+        auth = "bearer" if bearer else "apikey"
     who = _apikey(request, state) if auth == "apikey" else _bearer(request, state)
     if isinstance(who, web.Response):
         return who
