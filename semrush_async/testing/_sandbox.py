@@ -360,10 +360,16 @@ class SemrushSandbox:
         return READ_ONLY_V4_KEY
 
     def client(self, **kwargs: Any) -> SemrushClient:
-        """A client pointed at this sandbox (its key, URLs and limits unless overridden)."""
+        """A client pointed at this sandbox (its key, URLs and limits unless overridden).
+
+        It never touches the user's credentials: ``api_key=None`` / ``v4_api_key=None``
+        mean "no key" (not the ``SEMRUSH_*`` environment variables), and tokens live in
+        a memory store unless ``token_store=`` says otherwise.
+        """
         kwargs = {**self.client_options, **kwargs}
-        kwargs.setdefault("api_key", self.api_key)
-        kwargs.setdefault("v4_api_key", self.v4_api_key)
+        for name, default in (("api_key", self.api_key), ("v4_api_key", self.v4_api_key)):
+            # "" is "no key" to the client; None would fall back to the environment.
+            kwargs[name] = default if name not in kwargs else kwargs[name] or ""
         kwargs.setdefault("base_url", self.url)
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
