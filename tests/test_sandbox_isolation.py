@@ -22,9 +22,11 @@ CLI = [sys.executable, "-m", "semrush_async.cli"]
 
 #: What a real user's token file holds (a valid token set: a command that read it
 #: would report it as logged in).
+ACCESS = "REAL-USER-ACCESS-TOKEN-do-not-touch-0001"
+REFRESH = "REAL-USER-REFRESH-TOKEN-do-not-touch-0001"
 SENTINEL = {
-    "access_token": "REAL-USER-ACCESS-TOKEN-do-not-touch-0001",
-    "refresh_token": "REAL-USER-REFRESH-TOKEN-do-not-touch-0001",
+    "access_token": ACCESS,
+    "refresh_token": REFRESH,
     "expires_at": 4_102_444_800.0,
     "refresh_expires_at": 4_102_444_800.0,
     "token_type": "Bearer",
@@ -127,7 +129,7 @@ def test_sandbox_auth_never_touches_a_token_file(user: Home, where: str) -> None
     assert snapshot(*roots) == before
     assert not absent.parent.parent.exists()
     for out in (login, status, logout):
-        for secret in (SENTINEL["access_token"], SENTINEL["refresh_token"], *ENV_KEYS.values()):
+        for secret in (ACCESS, REFRESH, *ENV_KEYS.values()):
             assert secret not in out.stdout + out.stderr
 
 
@@ -173,7 +175,7 @@ def test_every_sandbox_command_leaves_credentials_alone(user: Home) -> None:
     codes = json.loads(p.stdout.rsplit("CODES ", 1)[1])
     assert codes == [0] * len(commands), p.stderr
     assert snapshot(*roots) == before
-    for secret in (SENTINEL["access_token"], SENTINEL["refresh_token"], *ENV_KEYS.values()):
+    for secret in (ACCESS, REFRESH, *ENV_KEYS.values()):
         assert secret not in p.stdout + p.stderr
         for f in work.iterdir():
             assert secret.encode() not in f.read_bytes()

@@ -16,16 +16,20 @@ from aiohttp import web
 from ..client import SemrushClient
 from ..governance import Limit
 from ._analytics import OrderCache, analytics_handler, balance_handler
+from ._echo import credentials_of, echo_response, send_garbage
 from ._keys import STATE
 from ._root_reports import root_handler
 from ._state import (
     CURRENT_FAULT,
+    PUBLISHED_LIMITS,
     EndpointCounters,
     Fault,
     FaultKind,
     Faults,
     StrictLimits,
-    default_limits,
+    check_fault_kind,
+    endpoint_name,
+    endpoint_names,
 )
 
 __all__ = [
@@ -50,6 +54,8 @@ OAUTH_ACCOUNT: Final = "sandbox-account"
 #: "analytics": ``ERROR nn ::`` text; "v4": Listing Management's bare JSON;
 #: "v4json": the ``meta`` + ``error`` envelope of current v4 products.
 Dialect = Literal["analytics", "v4", "v4json"]
+BalanceErrors = Literal["text", "json"]
+RefreshRefusal = Literal["invalid_grant", "invalid_request"]
 
 
 @attrs.frozen
@@ -90,6 +96,16 @@ class SandboxState:
         }
         #: How many requests carried a v4 key in the URL (the client never should).
         self.v4_key_in_url = 0
+        #: Every endpoint name the handlers count under (``limits=``, ``latency=``,
+        #: ``inject`` and ``counters`` accept these and nothing else).
+        self.endpoints: set[str] = {"account", "units"}
+        #: "json": an unknown key on the balance endpoint gets the JSON ``errors`` body
+        #: seen live, instead of the documented-style ``ERROR 120``.
+        self.balance_errors: BalanceErrors = "text"
+
+    def declare(self, *names: str) -> None:
+        """Name the endpoints a product's handlers count under (at setup)."""
+        self.endpoints.update(names)
 
     def account_of(self, credential: str) -> str:
         """The account a credential belongs to: the account-wide limit counts per
@@ -120,6 +136,8 @@ class SandboxState:
         ``account_wide``: the request also counts against the ``account`` limit of
         the credential's account (every v4 method does, besides its own limit).
         """
+        # A name no one declared could be neither limited nor inspected.
+        assert endpoint in self.endpoints, f"undeclared sandbox endpoint {endpoint!r}"
         also = ("account", self.account_of(credential)) if account_wide else None
         wait = self.limits.admit(credential, endpoint, also=also)
         if wait is not None:
@@ -134,6 +152,11 @@ class SandboxState:
                     await asyncio.sleep(fault.seconds)
                 elif fault.kind == "429":
                     return _too_many(dialect, {"Retry-After": f"{fault.seconds:g}"})
+                elif fault.kind == "echo":
+                    found = await credentials_of(request)
+                    return echo_response(endpoint, dialect, found, fault.status)
+                elif fault.kind == "garbage":
+                    return send_garbage(request)
                 elif fault.kind != "drop":
                     status = int(fault.kind)
                     hdrs = {"Retry-After": fault.retry_after} if fault.retry_after else {}
@@ -271,18 +294,28 @@ class SemrushSandbox:
         locations: int = 60,
         client_options: Mapping[str, Any] | None = None,
         enforce_limits: bool = True,
+        balance_errors: BalanceErrors = "text",
+        refresh_refusal: RefreshRefusal = "invalid_grant",
     ) -> None:
-        faults = Faults(fault_rate, fault_seed, *(() if fault_kinds is None else (fault_kinds,)))
-        # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
-        self.limits = default_limits(limits) if enforce_limits else {}
+        faults = Faults(fault_rate, fault_seed)
+        if fault_kinds is not None:
+            faults.kinds = tuple(check_fault_kind(k) for k in fault_kinds)
+        if balance_errors not in ("text", "json"):
+            raise ValueError(f"balance_errors must be 'text' or 'json', not {balance_errors!r}")
         self.state = SandboxState(
             seed=seed,
             balances=keys if keys is not None else {DEFAULT_KEY: DEFAULT_BALANCE},
-            limits=self.limits,
-            latency=latency,
+            limits={},
+            latency=0.0,
             faults=faults,
             retry_after=retry_after,
         )
+        self.state.balance_errors = balance_errors
+        if refresh_refusal not in ("invalid_grant", "invalid_request"):
+            raise ValueError(
+                "refresh_refusal must be 'invalid_grant' or 'invalid_request', "
+                f"not {refresh_refusal!r}"
+            )
         self._port = port
         #: Defaults for every :meth:`client` (e.g. a retry policy or safety margin).
         self.client_options = dict(client_options or {})
@@ -294,6 +327,16 @@ class SemrushSandbox:
         self.app.router.add_get("/users/countapiunits.html", balance_handler)
         self.app.router.add_get("/", root_handler)  # the 46 root Analytics v3 reports
         self._setup_extensions(token_lifetime, refresh_lifetime, locations)
+        self.state.extensions["oauth"].refusal = refresh_refusal
+        # Names are checked once every product has declared its endpoints.
+        known = self.state.endpoints
+        overrides = endpoint_names(limits or {}, known, what="limits", stacklevel=2)
+        # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
+        self.limits = {**PUBLISHED_LIMITS, **overrides} if enforce_limits else {}
+        self.state.limits = StrictLimits(self.limits, retry_after=retry_after)
+        if isinstance(latency, Mapping):
+            latency = endpoint_names(latency, known, what="latency", stacklevel=2)
+        self.state.latency = latency
 
     def _setup_extensions(
         self, token_lifetime: float, refresh_lifetime: float, locations: int
@@ -374,14 +417,27 @@ class SemrushSandbox:
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
         if "governance" not in kwargs and self.limits:
-            kwargs.setdefault("limits", self.limits)
+            from ..governance import DEFAULT_LIMITS
+
+            # Only the limits the client has a governor for (it governs the others
+            # through "account"); a server-only limit just answers 429s.
+            own = {k: v for k, v in self.limits.items() if k in DEFAULT_LIMITS}
+            kwargs.setdefault("limits", own)
         if "token" not in kwargs and "oauth" in self.state.extensions:
             kwargs["token"] = self.state.extensions["oauth"].issue_static_token()
         return SemrushClient(**kwargs)
 
+    @property
+    def endpoints(self) -> frozenset[str]:
+        """The endpoint names ``limits=``, ``latency=``, :meth:`inject` and
+        :meth:`counters` accept."""
+        return frozenset(self.state.endpoints)
+
     def counters(self, endpoint: str) -> EndpointCounters:
-        """What the server saw on one endpoint (accepted, rejected, starts ...)."""
-        return self.state.limits.counters[endpoint]
+        """What the server saw on one endpoint (accepted, rejected, starts ...); an
+        unknown name is a ValueError naming the known ones."""
+        name = endpoint_name(endpoint, self.state.endpoints, what="counters", stacklevel=2)
+        return self.state.limits.counters[name]
 
     def inject(
         self,
@@ -391,10 +447,14 @@ class SemrushSandbox:
         times: int = 1,
         seconds: float = 1.0,
         retry_after: str | None = None,
+        status: int | None = None,
     ) -> None:
         """Make the next ``times`` requests to ``endpoint`` fail with ``kind``
-        (``retry_after``: a Retry-After header sent with a 5xx)."""
-        self.state.faults.queue(endpoint, Fault(kind, seconds, retry_after), times)
+        (``retry_after``: a Retry-After header sent with a 5xx; ``status``: the HTTP
+        status of an ``echo``)."""
+        name = endpoint_name(endpoint, self.state.endpoints, what="inject", stacklevel=2)
+        fault = Fault(check_fault_kind(kind), seconds, retry_after, status)
+        self.state.faults.queue(name, fault, times)
 
     @property
     def faults_injected(self) -> list[tuple[str, FaultKind]]:
