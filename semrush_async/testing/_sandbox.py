@@ -275,6 +275,11 @@ class SemrushSandbox:
     ``async with SemrushSandbox() as sandbox:`` starts it on a free port;
     ``sandbox.client()`` returns a :class:`~semrush_async.SemrushClient` pointed at it
     with the sandbox's key and limits. See ``docs/sandbox.md`` for what it emulates.
+
+    Endpoint names in ``limits=`` and ``latency=`` are checked (see :attr:`endpoints`).
+    ``balance_errors="json"`` answers an unknown key on the balance endpoint with the
+    JSON body seen live; ``refresh_refusal="invalid_request"`` refuses a dead refresh
+    token as Semrush does.
     """
 
     def __init__(
@@ -302,6 +307,11 @@ class SemrushSandbox:
             faults.kinds = tuple(check_fault_kind(k) for k in fault_kinds)
         if balance_errors not in ("text", "json"):
             raise ValueError(f"balance_errors must be 'text' or 'json', not {balance_errors!r}")
+        if refresh_refusal not in ("invalid_grant", "invalid_request"):
+            raise ValueError(
+                "refresh_refusal must be 'invalid_grant' or 'invalid_request', "
+                f"not {refresh_refusal!r}"
+            )
         self.state = SandboxState(
             seed=seed,
             balances=keys if keys is not None else {DEFAULT_KEY: DEFAULT_BALANCE},
@@ -311,11 +321,6 @@ class SemrushSandbox:
             retry_after=retry_after,
         )
         self.state.balance_errors = balance_errors
-        if refresh_refusal not in ("invalid_grant", "invalid_request"):
-            raise ValueError(
-                "refresh_refusal must be 'invalid_grant' or 'invalid_request', "
-                f"not {refresh_refusal!r}"
-            )
         self._port = port
         #: Defaults for every :meth:`client` (e.g. a retry policy or safety margin).
         self.client_options = dict(client_options or {})
@@ -333,6 +338,9 @@ class SemrushSandbox:
         overrides = endpoint_names(limits or {}, known, what="limits", stacklevel=2)
         # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
         self.limits = {**PUBLISHED_LIMITS, **overrides} if enforce_limits else {}
+        #: What :meth:`client` hands the client: the overrides only (the client has
+        #: the published limits itself, which the server then checks).
+        self._overrides = overrides if enforce_limits else {}
         self.state.limits = StrictLimits(self.limits, retry_after=retry_after)
         if isinstance(latency, Mapping):
             latency = endpoint_names(latency, known, what="latency", stacklevel=2)
@@ -416,12 +424,12 @@ class SemrushSandbox:
         kwargs.setdefault("base_url", self.url)
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
-        if "governance" not in kwargs and self.limits:
+        if "governance" not in kwargs and self._overrides:
             from ..governance import DEFAULT_LIMITS
 
             # Only the limits the client has a governor for (it governs the others
             # through "account"); a server-only limit just answers 429s.
-            own = {k: v for k, v in self.limits.items() if k in DEFAULT_LIMITS}
+            own = {k: v for k, v in self._overrides.items() if k in DEFAULT_LIMITS}
             kwargs.setdefault("limits", own)
         if "token" not in kwargs and "oauth" in self.state.extensions:
             kwargs["token"] = self.state.extensions["oauth"].issue_static_token()

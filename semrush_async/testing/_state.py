@@ -12,7 +12,7 @@ from typing import Final, Literal, TypeVar
 
 import attrs
 
-from ..governance import Limit
+from ..governance import Limit, Strategy
 
 __all__ = ["CURRENT_FAULT", "EndpointCounters", "Fault", "FaultKind", "Faults", "StrictLimits"]
 
@@ -193,17 +193,19 @@ class Faults:
 #: UpdateLocations "one such request at a time, making up to 5 requests per minute";
 #: Local API: 10/s per location method, Create Location one at a time, Get Categories
 #: 10 per minute ([OFF-LIM] + [AE]). OAuth and the balance endpoint publish none.
+#: The server applies one rule to all (a sliding log); ``strategy`` only tells a client
+#: handed ``sandbox.limits`` how to pace (bursts where the window is a minute).
 PUBLISHED_LIMITS: Final[Mapping[str, Limit]] = {
     "account": Limit(10, 1.0, concurrency=10),
     "listings.get_locations": Limit(20, 1.0),
     "listings.get_location": Limit(20, 1.0),
     "listings.update_location": Limit(5, 1.0),
-    "listings.update_locations": Limit(5, 60.0, concurrency=1),
+    "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
     "local.locations": Limit(10, 1.0),
     "local.get_location": Limit(10, 1.0),
     "local.create_location": Limit(10, 1.0, concurrency=1),
     "local.update_location": Limit(10, 1.0),
-    "local.categories": Limit(10, 60.0),
+    "local.categories": Limit(10, 60.0, strategy=Strategy.SLIDING_WINDOW),
 }
 
 #: Endpoint names that were renamed: old -> new (a DeprecationWarning, then the new).
