@@ -370,10 +370,14 @@ class RequestPath:
         return request
 
     def _decode_error(self, call: Call, response: Response) -> errors.APIError | None:
-        err = decode_error(response, v4=call.dialect in (Dialect.V4, Dialect.OAUTH))
+        # Redacted as it is decoded: every text from the body is masked before the
+        # error exists, so no attribute, args entry, detail or pickle holds a secret
+        # the server echoed; what is built from it below inherits the masked texts.
+        err = decode_error(
+            response, v4=call.dialect in (Dialect.V4, Dialect.OAUTH), scrub=self.redactor
+        )
         if err is None:
             return None
-        err.message = self.redactor(err.message)
         code = _int_code(err.code)
         rule = call.codes.get(code) if code is not None else None
         if rule is not None and not isinstance(err, errors.RateLimited):
@@ -412,8 +416,6 @@ class RequestPath:
         self, call: Call, exc: Exception, state: _Attempts, gov: GovernorProtocol
     ) -> float:
         """Return how long to sleep before the next attempt, or re-raise ``exc``."""
-        if isinstance(exc, errors.TransportError):
-            exc.message = self.redactor(exc.message)
         if (
             isinstance(exc, errors.AuthenticationError)
             and exc.status == 401

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 
@@ -45,7 +46,8 @@ class Redactor:
     def add(self, secret: str | None) -> None:
         # Very short values would mask ordinary words; real keys/tokens are long.
         if secret and len(secret) >= 6:
-            self._secrets.add(secret)
+            # As sent in a URL or form too: a server may echo the encoded form.
+            self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
 
     def __call__(self, text: str) -> str:
         return redact(text, self._secrets)

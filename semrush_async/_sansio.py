@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -42,6 +42,12 @@ NOTHING_FOUND: Final = 50
 MAX_ERROR_BODY: Final = 4096
 
 Params = tuple[tuple[str, str], ...]
+#: Masks secrets in a text taken from a response. Every decoder below passes each such
+#: text through one before an error is built from it, so that no attribute, ``args``
+#: entry, detail, pickle or traceback of the error can hold a secret the server echoed.
+#: The request path passes the client's redactor (which knows the literal key and
+#: tokens); the default masks secret-looking parameters and Bearer values only.
+Scrub = Callable[[str], str]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -125,7 +131,7 @@ _PERMISSION_CODES: Final = frozenset({130, 133, 135})
 _LIMIT_CODES: Final = frozenset({30, 131, 134, 136})
 
 
-def analytics_error(status: int, body: bytes) -> errors.APIError | None:
+def analytics_error(status: int, body: bytes, scrub: Scrub = redact) -> errors.APIError | None:
     """Decode ``ERROR <code> :: <MESSAGE>`` (any HTTP status) into a typed error.
 
     Returns None when the body is not an error. ``ERROR 50 :: NOTHING FOUND`` decodes
@@ -138,7 +144,7 @@ def analytics_error(status: int, body: bytes) -> errors.APIError | None:
     if m is None:
         return None
     code = int(m[1])
-    message = m[2].decode("utf-8", "replace")
+    message = scrub(m[2].decode("utf-8", "replace"))
     kw: dict[str, Any] = {"status": status, "code": code}
     cls: type[errors.APIError]
     if code in _AUTH_CODES:
@@ -166,7 +172,10 @@ def parse_units_balance(body: bytes) -> int:
         raise err
     digits = text.replace(",", "").replace(" ", "")
     if not digits.lstrip("-").isdigit():
-        raise errors.APIError(f"unexpected unit balance body {text[:40]!r}")
+        # Not quoted: an unexpected body may echo the key.
+        raise errors.APIError(
+            f"unexpected unit balance body ({len(body)} bytes, not a number like 1,000)"
+        )
     return int(digits)
 
 
@@ -191,25 +200,25 @@ _V4_CODE_ERRORS: Final[Mapping[str, type[errors.APIError]]] = {
 }
 
 
-def request_id_of(doc: Mapping[str, Any]) -> str | None:
+def request_id_of(doc: Mapping[str, Any], scrub: Scrub = redact) -> str | None:
     """The request id wherever v4 put it: ``meta.request_id``, ``requestId``, ``requested``."""
     meta = doc.get("meta")
     if isinstance(meta, Mapping) and meta.get("request_id"):
-        return str(meta["request_id"])
+        return scrub(str(meta["request_id"]))
     for key in ("requestId", "requested", "request_id"):
         if doc.get(key):
-            return str(doc[key])
+            return scrub(str(doc[key]))
     return None
 
 
-def details_of(raw: Any) -> tuple[errors.ErrorDetail, ...]:
+def details_of(raw: Any, scrub: Scrub = redact) -> tuple[errors.ErrorDetail, ...]:
     """Normalise v4 ``details`` (Listing Management entries or ``field_violations``)."""
     if not isinstance(raw, list):
         return ()
     out: list[errors.ErrorDetail] = []
     for item in raw:
         if not isinstance(item, Mapping):
-            out.append(errors.ErrorDetail(message=str(item)))
+            out.append(errors.ErrorDetail(message=scrub(str(item))))
             continue
         msg = item.get("message")
         if isinstance(msg, Mapping) and isinstance(msg.get("field_violations"), list):
@@ -217,8 +226,8 @@ def details_of(raw: Any) -> tuple[errors.ErrorDetail, ...]:
                 if isinstance(fv, Mapping):
                     out.append(
                         errors.ErrorDetail(
-                            field=_str_or_none(fv.get("field")),
-                            message=_str_or_none(fv.get("description")),
+                            field=_text(fv.get("field"), scrub),
+                            message=_text(fv.get("description"), scrub),
                         )
                     )
             continue
@@ -227,20 +236,60 @@ def details_of(raw: Any) -> tuple[errors.ErrorDetail, ...]:
         code = item["code"] if "code" in item else item.get("error_status")
         out.append(
             errors.ErrorDetail(
-                code=_str_or_none(code),
-                message=None if msg is None else str(msg),
-                field=_str_or_none(item.get("field")),
+                code=_text(code, scrub),
+                message=_text(msg, scrub),
+                field=_text(item.get("field"), scrub),
                 index=int(index) if isinstance(index, int | str) and str(index).isdigit() else None,
             )
         )
     return tuple(out)
 
 
-def _str_or_none(v: Any) -> str | None:
-    return None if v is None else str(v)
+def _text(v: Any, scrub: Scrub) -> str | None:
+    return None if v is None else scrub(str(v))
 
 
-def v4_error(status: int, body: bytes, doc: Any = None) -> errors.APIError | None:
+def _code(v: Any, scrub: Scrub) -> int | str | None:
+    if isinstance(v, str):
+        return scrub(v)
+    return v if isinstance(v, int) else None
+
+
+def _key_refused(doc: Mapping[str, Any]) -> bool:
+    """A body of the form ``{"errors": [{"field": ..., "message": ...}, ...]}``, with
+    no data: the balance endpoint's answer to an unknown key (observed live, with
+    ``"field": "key"``; semrush-coverage-2026-12-06 §11)."""
+    items = doc.get("errors")
+    return (
+        isinstance(items, list)
+        and bool(items)
+        and all(isinstance(i, Mapping) for i in items)
+        and "data" not in doc
+    )
+
+
+def _errors_list_error(status: int, doc: Mapping[str, Any], scrub: Scrub) -> errors.APIError:
+    items: list[Mapping[str, Any]] = doc["errors"]
+    details = tuple(
+        errors.ErrorDetail(
+            code=_text(i.get("code"), scrub),
+            message=_text(i.get("message"), scrub),
+            field=_text(i.get("field"), scrub),
+        )
+        for i in items
+    )
+    fields = {str(i.get("field", "")).lower() for i in items}
+    if status == 401 or fields & {"key", "api_key", "apikey", "token", "access_token"}:
+        return errors.AuthenticationError(
+            "the API key was rejected", status=status, details=details
+        )
+    cls = _by_status(status) if status >= 400 else errors.BadRequest
+    return cls("request refused", status=status, details=details)
+
+
+def v4_error(
+    status: int, body: bytes, doc: Any = None, scrub: Scrub = redact
+) -> errors.APIError | None:
     """Decode any documented v4 error body; None if the response is a success."""
     if doc is None:
         try:
@@ -250,11 +299,11 @@ def v4_error(status: int, body: bytes, doc: Any = None) -> errors.APIError | Non
     if not isinstance(doc, Mapping):
         if 200 <= status < 300 and doc is not None:
             return None
-        text = body[:200].decode("utf-8", "replace").strip()
+        text = scrub(body[:200].decode("utf-8", "replace").strip())
         if 200 <= status < 300:
             return errors.APIError(f"response is not JSON: {text!r}", status=status)
         return _by_status(status)(text or f"HTTP {status}", status=status)
-    rid = request_id_of(doc)
+    rid = request_id_of(doc, scrub)
     err = doc.get("error")
     meta = doc.get("meta")
     failed = isinstance(meta, Mapping) and meta.get("success") is False
@@ -269,10 +318,10 @@ def v4_error(status: int, body: bytes, doc: Any = None) -> errors.APIError | Non
         if cls is None:
             cls = _by_status(status)
         out = cls(
-            str(body_err.get("message") or f"request failed (HTTP {status})"),
+            scrub(str(body_err.get("message") or f"request failed (HTTP {status})")),
             status=status,
-            code=code if isinstance(code, int | str) else None,
-            details=details_of(body_err.get("details")),
+            code=_code(code, scrub),
+            details=details_of(body_err.get("details"), scrub),
             request_id=rid,
         )
         retryable = body_err.get("retryable")
@@ -280,32 +329,34 @@ def v4_error(status: int, body: bytes, doc: Any = None) -> errors.APIError | Non
             out.retryable = retryable
         return out
     if isinstance(err, str):
-        return oauth_error(status, doc)
+        return oauth_error(status, doc, scrub)
+    if _key_refused(doc):
+        return _errors_list_error(status, doc, scrub)
     if status >= 400:
         # Bare {"code": 401, "message": "Unauthorized"} and anything else unrecognised.
-        code = doc.get("code")
-        message = str(doc.get("message") or f"HTTP {status}")
+        message = scrub(str(doc.get("message") or f"HTTP {status}"))
         return _by_status(status)(
             message,
             status=status,
-            code=code if isinstance(code, int | str) else None,
+            code=_code(doc.get("code"), scrub),
             request_id=rid,
         )
     return None
 
 
-def decode_error(response: Response, *, v4: bool) -> errors.APIError | None:
+def decode_error(response: Response, *, v4: bool, scrub: Scrub = redact) -> errors.APIError | None:
     """The error a response carries, in any documented format and whatever its HTTP
     status (None for a success); a 429 is always RateLimited, and 429/5xx errors
-    carry the Retry-After the server sent."""
+    carry the Retry-After the server sent. Every text taken from the response passes
+    through ``scrub`` before the error is built."""
     status = response.status
     err: errors.APIError | None
     if v4:
-        err = v4_error(status, response.body)
+        err = v4_error(status, response.body, scrub=scrub)
     else:
-        err = analytics_error(status, response.body)
+        err = analytics_error(status, response.body, scrub) or _json_errors(response, scrub)
         if err is None and status >= 400:
-            text = response.body[:200].decode("utf-8", "replace").strip()
+            text = scrub(response.body[:200].decode("utf-8", "replace").strip())
             err = _by_status(status)(text or f"HTTP {status}", status=status)
     if err is None:
         return None
@@ -320,6 +371,20 @@ def decode_error(response: Response, *, v4: bool) -> errors.APIError | None:
     if isinstance(err, errors.RateLimited) or is_retryable_status(status):
         err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
     return err
+
+
+def _json_errors(response: Response, scrub: Scrub) -> errors.APIError | None:
+    """A v3 endpoint's JSON ``errors`` body (the balance endpoint's answer to an
+    unknown key), whatever the HTTP status."""
+    if response.body.lstrip()[:1] != b"{" or len(response.body) > MAX_ERROR_BODY:
+        return None
+    try:
+        doc = response.json()
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, Mapping) or not _key_refused(doc):
+        return None
+    return _errors_list_error(response.status, doc, scrub)
 
 
 def _by_status(status: int) -> type[errors.APIError]:
@@ -406,8 +471,9 @@ _OAUTH_ERRORS: Final[Mapping[str, type[errors.OAuthError]]] = {
 }
 
 
-def oauth_error(status: int, doc: Mapping[str, Any]) -> errors.OAuthError:
+def oauth_error(status: int, doc: Mapping[str, Any], scrub: Scrub = redact) -> errors.OAuthError:
     code = str(doc.get("error"))
+    cls = _OAUTH_ERRORS.get(code, errors.OAuthError)
     description = doc.get("error_description")
-    message = f"OAuth error {code}" + (f": {description}" if description else "")
-    return _OAUTH_ERRORS.get(code, errors.OAuthError)(message, status=status, code=code)
+    message = scrub(f"OAuth error {code}" + (f": {description}" if description else ""))
+    return cls(message, status=status, code=scrub(code))

@@ -33,7 +33,7 @@ from ._reports import REPORTS
 from .client import DEFAULT_BASE_URL, DEFAULT_OAUTH_URL, DEFAULT_WWW_URL, SemrushClient
 from .errors import BudgetExceeded, NotAvailableInV4, SemrushError, ValidationError
 from .models.listings import Location
-from .oauth import FileTokenStore
+from .oauth import FileTokenStore, MemoryTokenStore
 from .resources._harvest import Harvest
 from .resources.auth import DevicePrompt
 from .units import PRICES
@@ -166,16 +166,21 @@ def build_parser() -> argparse.ArgumentParser:
 async def _session(
     args: argparse.Namespace, **kwargs: Any
 ) -> AsyncIterator[tuple[SemrushClient, SemrushSandbox | None]]:
-    """A client for the command, and the in-process sandbox behind it (``--sandbox``)."""
+    """A client for the command, and the in-process sandbox behind it (``--sandbox``).
+
+    ``--sandbox`` never reads, writes or deletes a credential file: its tokens live in
+    memory and die with the process (``--token-file``, ``SEMRUSH_TOKEN_FILE`` and the
+    default file are not opened), and no key from the environment is used.
+    """
     if args.sandbox:
         from .testing import SemrushSandbox
 
         async with SemrushSandbox() as sandbox:
             sandbox.state.extensions["oauth"].interval = 1
-            async with sandbox.client(**kwargs) as client:
+            async with sandbox.client(**kwargs, token_store=MemoryTokenStore()) as client:
                 yield client, sandbox
         return
-    kwargs.setdefault("token_store", FileTokenStore(args.token_file))
+    kwargs["token_store"] = FileTokenStore(args.token_file)
     async with SemrushClient(
         api_key=args.api_key,
         v4_api_key=args.v4_api_key,
@@ -197,8 +202,8 @@ async def _client(args: argparse.Namespace, **kwargs: Any) -> AsyncIterator[Semr
 
 
 async def cmd_auth(args: argparse.Namespace) -> int:
-    store = FileTokenStore(args.token_file)
-    async with _session(args, token=None, token_store=store) as (client, sandbox):
+    # token=None: the command works on the stored tokens (the sandbox's in memory).
+    async with _session(args, token=None) as (client, sandbox):
         if args.action == "login":
 
             def prompt(p: DevicePrompt) -> None:
@@ -208,11 +213,17 @@ async def cmd_auth(args: argparse.Namespace) -> int:
                     sandbox.state.extensions["oauth"].approve(p.user_code)
 
             new = await client.auth.device_login(args.scope, on_prompt=prompt)
-            print(f"logged in; token stored in {args.token_file} (expires {_when(new.expires_at)})")
+            where = (
+                "kept in memory only (--sandbox: no token file is read or written)"
+                if sandbox is not None
+                else f"stored in {args.token_file}"
+            )
+            print(f"logged in; token {where} (expires {_when(new.expires_at)})")
         elif args.action == "status":
             tokens = await client.auth.status()
             if tokens is None:
-                print("not logged in")
+                note = " (--sandbox starts with no tokens and never reads a token file)"
+                print("not logged in" + (note if sandbox is not None else ""))
                 return EXIT_ERROR
             print(
                 f"logged in ({tokens.grant}); access token expires "
@@ -221,7 +232,7 @@ async def cmd_auth(args: argparse.Namespace) -> int:
             )
         else:
             await client.auth.logout()
-            print("logged out")
+            print("logged out" + (" (--sandbox: no token file touched)" if sandbox else ""))
     return 0
 
 

@@ -375,7 +375,12 @@ class OAuthConfig:
 
 Refresher = Callable[[TokenSet], Awaitable[TokenSet]]
 
-_REFUSED: Final = ("invalid_grant", "invalid_client", "unauthorized_client")
+#: Answers to a refresh that mean "this refresh token will never work": RFC 6749's,
+#: and ``invalid_request``, which Semrush sends for a dead refresh token (Semrush
+#: support, quoted in Yoast/wordpress-seo#22399; a client that retried it made
+#: 814,000 failing refresh calls a day). One refusal, one LoginRequired, and that
+#: refresh token is never sent again.
+_REFUSED: Final = ("invalid_grant", "invalid_request", "invalid_client", "unauthorized_client")
 
 
 class OAuthTokenProvider:
@@ -410,8 +415,9 @@ class OAuthTokenProvider:
         #: Refresh attempts finished, and how the last one failed (None: it did not).
         self._attempts = 0
         self._failure: SemrushError | None = None
-        #: A refresh token the server refused: never sent again.
+        #: A refresh token the server refused (and how): never sent again.
         self._refused: str | None = None
+        self._refused_code: str | int | None = None
         #: Refresh requests sent by this provider.
         self.refreshes = 0
 
@@ -548,8 +554,8 @@ class OAuthTokenProvider:
             raise LoginRequired("the API v4 token was rejected or expired and cannot be refreshed")
         if tokens.refresh_token == self._refused:
             raise LoginRequired(
-                "the refresh was refused (invalid_grant): the refresh token is no longer valid",
-                code="invalid_grant",
+                "the refresh token was refused before and is not sent again; nothing was sent",
+                code=self._refused_code,
             )
         self.refreshes += 1
         try:
@@ -562,7 +568,7 @@ class OAuthTokenProvider:
             again = await self._reload()
             if again is not None and again.refresh_token != tokens.refresh_token:
                 return again, True
-            self._refused = tokens.refresh_token
+            self._refused, self._refused_code = tokens.refresh_token, e.code
             raise LoginRequired(
                 f"the refresh was refused ({e.code}): the refresh token is no longer valid",
                 status=e.status,

@@ -3,7 +3,10 @@ the Hypothesis profiles; no test may skip."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Generator
 from datetime import timedelta
 
@@ -13,6 +16,15 @@ from hypothesis import settings
 
 from semrush_async import Limit, RetryPolicy, Strategy
 from semrush_async.testing import SemrushSandbox
+
+# No test may reach the developer's real credentials: the session (and every process
+# it starts) sees no key variable, and a token file in a fresh temp directory instead
+# of ~/.config/semrush-async/tokens.json. Tests that need either set their own.
+for _name in ("SEMRUSH_API_KEY", "SEMRUSH_V4_API_KEY"):
+    os.environ.pop(_name, None)
+_NO_CREDENTIALS = tempfile.mkdtemp(prefix="semrush-async-tests-")
+atexit.register(shutil.rmtree, _NO_CREDENTIALS, True)
+os.environ["SEMRUSH_TOKEN_FILE"] = os.path.join(_NO_CREDENTIALS, "no-such-dir", "tokens.json")
 
 #: Published limits with windows shrunk 4x (same N, same concurrency).
 FAST_LIMITS = {

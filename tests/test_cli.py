@@ -271,17 +271,6 @@ def test_locations_commands(tmp_path: Path) -> None:
     assert "updated" in p.stderr
 
 
-def test_auth_login_status_logout(tmp_path: Path) -> None:
-    tokens = tmp_path / "cfg" / "tokens.json"
-    env = {"SEMRUSH_TOKEN_FILE": str(tokens)}
-    p = run("--sandbox", "auth", "login", env=env, check=True)
-    assert "open http://127.0.0.1" in p.stderr
-    assert oct(tokens.stat().st_mode & 0o777) == "0o600"
-    assert "logged in" in run("--sandbox", "auth", "status", env=env, check=True).stdout
-    run("--sandbox", "auth", "logout", env=env, check=True)
-    assert run("--sandbox", "auth", "status", env=env).returncode == 1
-
-
 def test_units_and_overview() -> None:
     assert "1,000,000,000" in run("--sandbox", "units", check=True).stdout
     p = run("--sandbox", "backlinks", "overview", "small.example", check=True)

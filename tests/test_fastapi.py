@@ -55,7 +55,7 @@ async def test_fastapi_app_under_uvicorn_200_concurrent() -> None:
                 "-c",
                 "import uvicorn; from semrush_async import Limit; "
                 "from docs.examples.fastapi_app import create_app; "
-                "app = create_app(limits={'analytics': Limit(10, 0.5, concurrency=10)}, "
+                "app = create_app(limits={'account': Limit(10, 0.5, concurrency=10)}, "
                 "safety_margin=0.1); "
                 f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')",
             ],

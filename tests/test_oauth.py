@@ -618,14 +618,18 @@ async def test_token_file_of_the_wrong_shape(tmp_path: Path, content: str, reaso
 
 
 def test_cli_reports_a_bad_token_file_in_one_line(tmp_path: Path) -> None:
-    """L8: ``auth status`` on a token file of the wrong shape: one line, no traceback."""
+    """L8: ``auth status`` on a token file of the wrong shape: one line, no traceback.
+    (Without ``--sandbox``, which never reads a token file; status sends nothing, and
+    every URL points at a closed local port anyway.)"""
     path = tmp_path / "tokens.json"
-    env = {**os.environ, "SEMRUSH_TOKEN_FILE": str(path)}
+    nowhere = "http://127.0.0.1:9"
+    env = {**os.environ, "SEMRUSH_TOKEN_FILE": str(path), "SEMRUSH_OAUTH_URL": nowhere}
+    env.update(SEMRUSH_BASE_URL=nowhere, SEMRUSH_WWW_URL=nowhere)
     env.pop("SEMRUSH_API_KEY", None)
     for content in ('["SECRET-ACCESS-1"]', '{"refresh_token": "SECRET-REFRESH-1"}'):
         path.write_text(content)
         p = subprocess.run(
-            [sys.executable, "-m", "semrush_async.cli", "--sandbox", "auth", "status"],
+            [sys.executable, "-m", "semrush_async.cli", "auth", "status"],
             capture_output=True,
             text=True,
             timeout=120,
@@ -683,3 +687,61 @@ async def test_file_lock_waits_without_blocking_the_loop(tmp_path: Path) -> None
         await later
     assert order == ["later"]
     assert (tmp_path / "tokens.json.lock").stat().st_size == 0
+
+
+# --- issue 21 C3: Semrush refuses a dead refresh token with invalid_request ------------
+
+
+@pytest.mark.sandbox(refresh_refusal="invalid_request")
+async def test_dead_refresh_token_answered_invalid_request_is_refused_once(
+    sandbox: SemrushSandbox,
+) -> None:
+    """``invalid_request`` on a refresh is a refusal, like ``invalid_grant``: one refresh
+    request, LoginRequired for every caller, and later calls send no refresh at all
+    (a client that retried it made 814,000 failing refresh calls a day)."""
+    async with sandbox.client(token=None) as c:
+        await c.auth.provider.set(
+            token_set(sandbox, refresh_token="dead-refresh-token-222", expires_at=time.time())
+        )
+        lid = some_location(sandbox)
+        outcomes = await asyncio.gather(
+            *(c.listings.get_location(lid) for _ in range(20)), return_exceptions=True
+        )
+        assert all(isinstance(o, LoginRequired) for o in outcomes), outcomes
+        assert "refused (invalid_request)" in str(outcomes[-1])
+        assert "semrush_async" not in str(outcomes[-1])
+        for _ in range(5):
+            with pytest.raises(LoginRequired, match="not sent again; nothing was sent"):
+                await c.listings.get_location(lid)
+    assert oauth(sandbox).refresh_requests == 1
+    assert c.auth.provider.refreshes == 1
+    assert sandbox.counters("listings.get_location").accepted == 0
+
+
+@pytest.mark.sandbox(refresh_refusal="invalid_request")
+async def test_401_then_invalid_request_logs_in_again_without_a_refresh_loop(
+    sandbox: SemrushSandbox,
+) -> None:
+    """A rejected (revoked) access token: one refresh, refused; every later 401 on the
+    same token ends in LoginRequired with no second refresh request."""
+    async with sandbox.client(token=None) as c:
+        await c.auth.provider.set(token_set(sandbox, refresh_token="dead-refresh-token-333"))
+        oauth(sandbox).revoke_all()
+        lid = some_location(sandbox)
+        for _ in range(3):
+            with pytest.raises(LoginRequired):
+                await c.listings.get_location(lid)
+    assert oauth(sandbox).refresh_requests == 1
+
+
+async def test_sandbox_refuses_a_dead_refresh_token_as_configured() -> None:
+    for refusal in ("invalid_grant", "invalid_request"):
+        async with SemrushSandbox(refresh_refusal=refusal) as sb:
+            form = {"grant_type": "refresh_token", "refresh_token": "never-issued-000"}
+            async with (
+                aiohttp.ClientSession() as s,
+                s.post(f"{sb.url}/oauth2/access_token", data=form) as r,
+            ):
+                assert (r.status, (await r.json())["error"]) == (400, refusal)
+    with pytest.raises(ValueError, match="refresh_refusal must be"):
+        SemrushSandbox(refresh_refusal="invalid_client")  # type: ignore[arg-type]

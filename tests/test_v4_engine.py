@@ -13,7 +13,7 @@ import pytest_asyncio
 from aiohttp import web
 from multidict import CIMultiDict
 
-from semrush_async import errors
+from semrush_async import SemrushClient, errors
 from semrush_async._http import Auth
 from semrush_async._sansio import Envelope, Response, path_segment, v4_envelope
 from semrush_async.governance import GovernorChain, Limit, LocalGovernance, Strategy
@@ -270,6 +270,8 @@ async def v4_sandbox() -> AsyncIterator[SemrushSandbox]:
         },
         client_options={"safety_margin": 0.05, "retry_policy": FAST_RETRY},
     )
+    # Routes of our own: their endpoint names are declared like the sandbox's.
+    sb.state.declare("test.echo", "test.write", "test.paged")
     sb.app.router.add_get("/apis/v4/test/v1/echo/{item_id}", _echo)
     sb.app.router.add_post("/apis/v4/test/v1/items", _write)
     sb.app.router.add_get("/apis/v4/test/v1/limited", _limited)
@@ -301,7 +303,9 @@ async def test_v4_key_from_the_environment_is_redacted(
     v4_sandbox: SemrushSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SEMRUSH_V4_API_KEY", v4_sandbox.v4_api_key)
-    async with v4_sandbox.client(v4_api_key=None) as c:
+    # A client of our own: sandbox.client(v4_api_key=None) means "no key", never the
+    # environment's (the sandbox does not touch a user's credentials).
+    async with SemrushClient(base_url=v4_sandbox.url, retry_policy=FAST_RETRY) as c:
         assert c.has_v4_key
         assert v4_sandbox.v4_api_key not in repr(c)
         await V4Engine(c).send(ECHO, path={"item_id": "1"})

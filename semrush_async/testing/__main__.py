@@ -17,6 +17,9 @@ async def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--no-limits", action="store_true", help="reject nothing (benchmarks)")
+    parser.add_argument(
+        "--oauth-interval", type=int, default=5, help="device-flow polling interval (seconds)"
+    )
     args = parser.parse_args(argv)
     async with SemrushSandbox(
         port=args.port,
@@ -25,6 +28,7 @@ async def _main(argv: list[str] | None = None) -> None:
         fault_rate=args.fault_rate,
         enforce_limits=not args.no_limits,
     ) as sandbox:
+        sandbox.state.extensions["oauth"].interval = args.oauth_interval
         print(sandbox.port, flush=True)
         print(
             f"Semrush sandbox on {sandbox.url} (api key {sandbox.api_key}); Ctrl-C stops it",

@@ -20,6 +20,7 @@ from . import _data
 if TYPE_CHECKING:
     from ._sandbox import SandboxState
 
+from ._echo import balance_key_error
 from ._keys import STATE
 from ._state import CURRENT_FAULT
 
@@ -68,14 +69,22 @@ def check_key(state: SandboxState, key: str | None) -> str:
     return key
 
 
-async def balance_handler(request: web.Request) -> web.Response:
+async def balance_handler(request: web.Request) -> web.StreamResponse:
     """``/users/countapiunits.html?key=``: the balance with thousands separators."""
     state: SandboxState = request.app[STATE]
+    key = request.query.get("key")
     try:
-        key = check_key(state, request.query.get("key"))
+        key = check_key(state, key)
     except _Err as e:
+        if state.balance_errors == "json":
+            return balance_key_error(key or "")
         return e.response()
-    return web.Response(text=f"{state.balances[key]:,}", content_type="text/html")
+
+    async def handle() -> web.StreamResponse:
+        return web.Response(text=f"{state.balances[key]:,}", content_type="text/html")
+
+    # No published limit: counted (and open to injected faults) under "units".
+    return await state.governed(request, key, "units", handle)
 
 
 async def analytics_handler(request: web.Request) -> web.StreamResponse:

@@ -323,9 +323,11 @@ def setup_backlinks_v4(app: web.Application, state: SandboxState) -> None:
     """Register ``/apis/v4/backlinks/v1/*`` and ``/apis/v4/keywords/v1/metrics``."""
 
     def handler(path: str) -> Callable[[web.Request], Any]:
+        name = f"backlinks_v4.{path.replace('-', '_')}"
+        state.declare(name)
+
         async def serve(request: web.Request) -> web.StreamResponse:
             st = request.app[STATE]
-            name = f"backlinks_v4.{path.replace('-', '_')}"
             return await serve_v4(
                 request, st, name, lambda account: _backlinks(request, st, path, account)
             )
@@ -341,6 +343,7 @@ def setup_backlinks_v4(app: web.Application, state: SandboxState) -> None:
                               lambda account: _metrics(request, st, account))  # fmt: skip
 
     app.router.add_get("/apis/v4/keywords/v1/metrics", metrics)
+    state.declare("keywords_v4.metrics")
 
 
 def _int(q: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int | str:

@@ -263,6 +263,12 @@ def _overlap(times: list[Mapping[str, str]]) -> bool:
 def setup_listings(app: web.Application, state: SandboxState, count: int) -> None:
     store = make_locations(state.seed, count)
     state.extensions["locations"] = store
+    state.declare(
+        "listings.get_locations",
+        "listings.get_location",
+        "listings.update_location",
+        "listings.update_locations",
+    )
     oauth: OAuthServer = state.extensions["oauth"]
 
     def out(loc: Mapping[str, Any], website_key: str = "websiteUrl") -> dict[str, Any]:

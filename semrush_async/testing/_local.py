@@ -438,6 +438,14 @@ def setup_local(app: web.Application, state: SandboxState, count: int = 137) -> 
     """Register the Local API routes; the server object is ``extensions["local"]``."""
     server = LocalServer(state.seed, count)
     state.extensions["local"] = server
+    state.declare(
+        "local.locations",
+        "local.get_location",
+        "local.create_location",
+        "local.update_location",
+        "local.delete_location",
+        "local.categories",
+    )
 
     def not_found() -> web.Response:
         return v4_error_response(404, 404, "Not Found")

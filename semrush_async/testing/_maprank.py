@@ -542,6 +542,8 @@ def setup_maprank(app: web.Application, state: SandboxState, count: int = CAMPAI
     Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
     def route(name: str, handler: Handler) -> Handler:
+        state.declare(f"map_rank.{name}")
+
         async def serve(request: web.Request) -> web.StreamResponse:
             async def handle(account: str) -> web.StreamResponse:
                 try:

@@ -75,6 +75,12 @@ class OAuthServer:
         self.refresh_tokens: dict[str, _Token] = {}
         self.refresh_count = 0
         self.token_requests = 0
+        #: What a dead (unknown, rotated or expired) refresh token is answered with:
+        #: RFC 6749's ``invalid_grant``, or ``invalid_request``, which Semrush sends
+        #: (Semrush support, quoted in Yoast/wordpress-seo#22399).
+        self.refusal = "invalid_grant"
+        #: Refresh requests received (refused ones included).
+        self.refresh_requests = 0
 
     def now(self) -> float:
         return time.time() + self.offset
@@ -142,6 +148,7 @@ def setup_oauth(
 ) -> OAuthServer:
     server = OAuthServer(token_lifetime, refresh_lifetime)
     state.extensions["oauth"] = server
+    state.declare("oauth")
 
     def base(request: web.Request) -> str:
         return f"{request.scheme}://{request.host}"
@@ -242,9 +249,10 @@ def setup_oauth(
                     return _err("invalid_grant", "the code is invalid or was already used")
                 return web.json_response(server._body(server._issue("code-account", CLIENT_ID)))
             if grant == "refresh_token":
+                server.refresh_requests += 1
                 old = server.refresh_tokens.get(str(form.get("refresh_token", "")))
                 if old is None or old.refresh_expires_at <= server.now():
-                    return _err("invalid_grant", "the refresh token is invalid or expired")
+                    return _err(server.refusal, "the refresh token is invalid or expired")
                 if old.client_id is not None and not confidential:
                     return _err("invalid_client", "bad client credentials", 401)
                 # Rotation: the old pair stops working.

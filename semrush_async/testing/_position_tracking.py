@@ -228,6 +228,14 @@ def setup_position_tracking(app: web.Application, state: SandboxState) -> Positi
     Handler = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 
     def route(name: str | Callable[[web.Request], str], handler: Handler) -> Any:
+        state.declare(
+            *(
+                [f"position_tracking.{name}"]
+                if isinstance(name, str)
+                else [*ENDPOINTS.values(), "position_tracking.reports"]
+            )
+        )
+
         async def serve(request: web.Request) -> web.StreamResponse:
             endpoint = name if isinstance(name, str) else name(request)
             return await serve_v3(

@@ -249,6 +249,8 @@ def _int_param(request: web.Request, name: str, default: int, lo: int, hi: int) 
 def setup_projects(app: web.Application, state: SandboxState) -> None:
     store = ProjectsServer(state.seed)
     state.extensions["projects"] = store
+    for version in ("projects", "projects_v0"):
+        state.declare(*(f"{version}.{m}" for m in ("list", "create", "get", "rename", "delete")))
 
     def find(pid: int) -> SandboxProject | web.Response:
         return store.projects.get(pid) or _not_found(pid)

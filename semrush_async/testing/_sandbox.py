@@ -16,16 +16,20 @@ from aiohttp import web
 from ..client import SemrushClient
 from ..governance import Limit
 from ._analytics import OrderCache, analytics_handler, balance_handler
+from ._echo import credentials_of, echo_response, send_garbage
 from ._keys import STATE
 from ._root_reports import root_handler
 from ._state import (
     CURRENT_FAULT,
+    PUBLISHED_LIMITS,
     EndpointCounters,
     Fault,
     FaultKind,
     Faults,
     StrictLimits,
-    default_limits,
+    check_fault_kind,
+    endpoint_name,
+    endpoint_names,
 )
 
 __all__ = [
@@ -50,6 +54,8 @@ OAUTH_ACCOUNT: Final = "sandbox-account"
 #: "analytics": ``ERROR nn ::`` text; "v4": Listing Management's bare JSON;
 #: "v4json": the ``meta`` + ``error`` envelope of current v4 products.
 Dialect = Literal["analytics", "v4", "v4json"]
+BalanceErrors = Literal["text", "json"]
+RefreshRefusal = Literal["invalid_grant", "invalid_request"]
 
 
 @attrs.frozen
@@ -94,6 +100,16 @@ class SandboxState:
         #: (None: ``limit``), and whether ``meta.total`` is sent (see SemrushSandbox).
         self.v4_max_page: int | None = None
         self.v4_total = True
+        #: Every endpoint name the handlers count under (``limits=``, ``latency=``,
+        #: ``inject`` and ``counters`` accept these and nothing else).
+        self.endpoints: set[str] = {"account", "units"}
+        #: "json": an unknown key on the balance endpoint gets the JSON ``errors`` body
+        #: seen live, instead of the documented-style ``ERROR 120``.
+        self.balance_errors: BalanceErrors = "text"
+
+    def declare(self, *names: str) -> None:
+        """Name the endpoints a product's handlers count under (at setup)."""
+        self.endpoints.update(names)
 
     def account_of(self, credential: str) -> str:
         """The account a credential belongs to: the account-wide limit counts per
@@ -124,6 +140,8 @@ class SandboxState:
         ``account_wide``: the request also counts against the ``account`` limit of
         the credential's account (every v4 method does, besides its own limit).
         """
+        # A name no one declared could be neither limited nor inspected.
+        assert endpoint in self.endpoints, f"undeclared sandbox endpoint {endpoint!r}"
         also = ("account", self.account_of(credential)) if account_wide else None
         wait = self.limits.admit(credential, endpoint, also=also)
         if wait is not None:
@@ -138,6 +156,11 @@ class SandboxState:
                     await asyncio.sleep(fault.seconds)
                 elif fault.kind == "429":
                     return _too_many(dialect, {"Retry-After": f"{fault.seconds:g}"})
+                elif fault.kind == "echo":
+                    found = await credentials_of(request)
+                    return echo_response(endpoint, dialect, found, fault.status)
+                elif fault.kind == "garbage":
+                    return send_garbage(request)
                 elif fault.kind != "drop":
                     status = int(fault.kind)
                     hdrs = {"Retry-After": fault.retry_after} if fault.retry_after else {}
@@ -265,6 +288,10 @@ class SemrushSandbox:
     ``v4_max_page``: Backlinks v4 list pages hold at most this many rows, whatever
     ``limit`` asks (``meta.limit`` says how many were served). ``v4_total=False``:
     they carry no ``meta.total``.
+    Endpoint names in ``limits=`` and ``latency=`` are checked (see :attr:`endpoints`).
+    ``balance_errors="json"`` answers an unknown key on the balance endpoint with the
+    JSON body seen live; ``refresh_refusal="invalid_request"`` refuses a dead refresh
+    token as Semrush does.
     """
 
     def __init__(
@@ -289,15 +316,24 @@ class SemrushSandbox:
         trends_delimiter: str = ";",
         trends_quota: int = 10_000,
         audit_seconds: float = 60.0,
+        balance_errors: BalanceErrors = "text",
+        refresh_refusal: RefreshRefusal = "invalid_grant",
     ) -> None:
-        faults = Faults(fault_rate, fault_seed, *(() if fault_kinds is None else (fault_kinds,)))
-        # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
-        self.limits = default_limits(limits) if enforce_limits else {}
+        faults = Faults(fault_rate, fault_seed)
+        if fault_kinds is not None:
+            faults.kinds = tuple(check_fault_kind(k) for k in fault_kinds)
+        if balance_errors not in ("text", "json"):
+            raise ValueError(f"balance_errors must be 'text' or 'json', not {balance_errors!r}")
+        if refresh_refusal not in ("invalid_grant", "invalid_request"):
+            raise ValueError(
+                "refresh_refusal must be 'invalid_grant' or 'invalid_request', "
+                f"not {refresh_refusal!r}"
+            )
         self.state = SandboxState(
             seed=seed,
             balances=keys if keys is not None else {DEFAULT_KEY: DEFAULT_BALANCE},
-            limits=self.limits,
-            latency=latency,
+            limits={},
+            latency=0.0,
             faults=faults,
             retry_after=retry_after,
         )
@@ -306,6 +342,7 @@ class SemrushSandbox:
         # than asked for, or sends no total.
         self.state.v4_max_page = v4_max_page
         self.state.v4_total = v4_total
+        self.state.balance_errors = balance_errors
         self._port = port
         #: Defaults for every :meth:`client` (e.g. a retry policy or safety margin).
         self.client_options = dict(client_options or {})
@@ -318,6 +355,19 @@ class SemrushSandbox:
         self.app.router.add_get("/", root_handler)  # the 46 root Analytics v3 reports
         self._setup_extensions(token_lifetime, refresh_lifetime, locations)
         self._setup_new_families(trends_delimiter, trends_quota, audit_seconds)
+        self.state.extensions["oauth"].refusal = refresh_refusal
+        # Names are checked once every product has declared its endpoints.
+        known = self.state.endpoints
+        overrides = endpoint_names(limits or {}, known, what="limits", stacklevel=2)
+        # enforce_limits=False: count everything, reject nothing (overhead benchmarks).
+        self.limits = {**PUBLISHED_LIMITS, **overrides} if enforce_limits else {}
+        #: What :meth:`client` hands the client: the overrides only (the client has
+        #: the published limits itself, which the server then checks).
+        self._overrides = overrides if enforce_limits else {}
+        self.state.limits = StrictLimits(self.limits, retry_after=retry_after)
+        if isinstance(latency, Mapping):
+            latency = endpoint_names(latency, known, what="latency", stacklevel=2)
+        self.state.latency = latency
 
     def _setup_new_families(self, delimiter: str, quota: int, audit_seconds: float) -> None:
         from ._position_tracking import setup_position_tracking
@@ -393,22 +443,41 @@ class SemrushSandbox:
         return READ_ONLY_V4_KEY
 
     def client(self, **kwargs: Any) -> SemrushClient:
-        """A client pointed at this sandbox (its key, URLs and limits unless overridden)."""
+        """A client pointed at this sandbox (its key, URLs and limits unless overridden).
+
+        It never touches the user's credentials: ``api_key=None`` / ``v4_api_key=None``
+        mean "no key" (not the ``SEMRUSH_*`` environment variables), and tokens live in
+        a memory store unless ``token_store=`` says otherwise.
+        """
         kwargs = {**self.client_options, **kwargs}
-        kwargs.setdefault("api_key", self.api_key)
-        kwargs.setdefault("v4_api_key", self.v4_api_key)
+        for name, default in (("api_key", self.api_key), ("v4_api_key", self.v4_api_key)):
+            # "" is "no key" to the client; None would fall back to the environment.
+            kwargs[name] = default if name not in kwargs else kwargs[name] or ""
         kwargs.setdefault("base_url", self.url)
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
-        if "governance" not in kwargs and self.limits:
-            kwargs.setdefault("limits", self.limits)
+        if "governance" not in kwargs and self._overrides:
+            from ..governance import DEFAULT_LIMITS
+
+            # Only the limits the client has a governor for (it governs the others
+            # through "account"); a server-only limit just answers 429s.
+            own = {k: v for k, v in self._overrides.items() if k in DEFAULT_LIMITS}
+            kwargs.setdefault("limits", own)
         if "token" not in kwargs and "oauth" in self.state.extensions:
             kwargs["token"] = self.state.extensions["oauth"].issue_static_token()
         return SemrushClient(**kwargs)
 
+    @property
+    def endpoints(self) -> frozenset[str]:
+        """The endpoint names ``limits=``, ``latency=``, :meth:`inject` and
+        :meth:`counters` accept."""
+        return frozenset(self.state.endpoints)
+
     def counters(self, endpoint: str) -> EndpointCounters:
-        """What the server saw on one endpoint (accepted, rejected, starts ...)."""
-        return self.state.limits.counters[endpoint]
+        """What the server saw on one endpoint (accepted, rejected, starts ...); an
+        unknown name is a ValueError naming the known ones."""
+        name = endpoint_name(endpoint, self.state.endpoints, what="counters", stacklevel=2)
+        return self.state.limits.counters[name]
 
     def inject(
         self,
@@ -418,10 +487,14 @@ class SemrushSandbox:
         times: int = 1,
         seconds: float = 1.0,
         retry_after: str | None = None,
+        status: int | None = None,
     ) -> None:
         """Make the next ``times`` requests to ``endpoint`` fail with ``kind``
-        (``retry_after``: a Retry-After header sent with a 5xx)."""
-        self.state.faults.queue(endpoint, Fault(kind, seconds, retry_after), times)
+        (``retry_after``: a Retry-After header sent with a 5xx; ``status``: the HTTP
+        status of an ``echo``)."""
+        name = endpoint_name(endpoint, self.state.endpoints, what="inject", stacklevel=2)
+        fault = Fault(check_fault_kind(kind), seconds, retry_after, status)
+        self.state.faults.queue(name, fault, times)
 
     @property
     def faults_injected(self) -> list[tuple[str, FaultKind]]:

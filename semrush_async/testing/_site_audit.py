@@ -311,6 +311,8 @@ def setup_site_audit(
     Handler = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 
     def route(name: str, handler: Handler) -> Any:
+        state.declare(f"site_audit.{name}")
+
         async def serve(request: web.Request) -> web.StreamResponse:
             return await serve_v3(
                 request, state, f"site_audit.{name}", lambda key: handler(request, key)

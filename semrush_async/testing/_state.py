@@ -6,17 +6,33 @@ import asyncio
 import collections
 import contextvars
 import random
-from collections.abc import Mapping
-from typing import Final, Literal
+import warnings
+from collections.abc import Collection, Mapping
+from typing import Final, Literal, TypeVar
 
 import attrs
 
-from ..governance import DEFAULT_LIMITS, Limit
+from ..governance import Limit, Strategy
 
 __all__ = ["CURRENT_FAULT", "EndpointCounters", "Fault", "FaultKind", "Faults", "StrictLimits"]
 
-FaultKind = Literal["502", "550", "553", "554", "429", "drop", "stall"]
-FAULT_KINDS: Final[tuple[FaultKind, ...]] = ("502", "550", "553", "554", "429", "drop", "stall")
+FaultKind = Literal["502", "550", "553", "554", "429", "drop", "stall", "echo", "garbage"]
+FAULT_KINDS: Final[tuple[FaultKind, ...]] = (
+    "502",
+    "550",
+    "553",
+    "554",
+    "429",
+    "drop",
+    "stall",
+    "echo",
+    "garbage",
+)
+#: What ``fault_rate`` picks from by default (``echo`` and ``garbage`` test secrecy,
+#: not resilience: only when asked for).
+RANDOM_KINDS: Final[tuple[FaultKind, ...]] = ("502", "550", "553", "554", "429", "drop", "stall")
+
+_V = TypeVar("_V")
 
 
 @attrs.define
@@ -121,6 +137,8 @@ class Fault:
     seconds: float = 1.0
     #: For a 5xx: a Retry-After header to send with it (seconds or an HTTP date).
     retry_after: str | None = None
+    #: For ``echo``: the HTTP status (None: the endpoint format's usual one).
+    status: int | None = None
 
 
 #: The fault chosen for the request being handled (handlers run in its task).
@@ -136,7 +154,7 @@ class Faults:
         self,
         rate: float = 0.0,
         seed: int = 0,
-        kinds: tuple[FaultKind, ...] = FAULT_KINDS,
+        kinds: tuple[FaultKind, ...] = RANDOM_KINDS,
         stall_seconds: float = 2.0,
     ) -> None:
         self.rate = rate
@@ -169,7 +187,69 @@ class Faults:
         self.injected.clear()
 
 
-def default_limits(overrides: Mapping[str, Limit] | None) -> dict[str, Limit]:
-    """The client's published defaults (minus unpublished ones), with overrides."""
-    published = {k: v for k, v in DEFAULT_LIMITS.items() if k not in ("oauth", "units")}
-    return {**published, **(overrides or {})}
+#: The published limits, stated here (the sandbox is an oracle: it never reads the
+#: client's table). "10 requests per second and 10 simultaneous requests per account"
+#: [OFF-LIM]; Listing Management: GetLocations/GetLocation 20/s, UpdateLocation 5/s,
+#: UpdateLocations "one such request at a time, making up to 5 requests per minute";
+#: Local API: 10/s per location method, Create Location one at a time, Get Categories
+#: 10 per minute ([OFF-LIM] + [AE]). OAuth and the balance endpoint publish none.
+#: The server applies one rule to all (a sliding log); ``strategy`` only tells a client
+#: handed ``sandbox.limits`` how to pace (bursts where the window is a minute).
+PUBLISHED_LIMITS: Final[Mapping[str, Limit]] = {
+    "account": Limit(10, 1.0, concurrency=10),
+    "listings.get_locations": Limit(20, 1.0),
+    "listings.get_location": Limit(20, 1.0),
+    "listings.update_location": Limit(5, 1.0),
+    "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+    "local.locations": Limit(10, 1.0),
+    "local.get_location": Limit(10, 1.0),
+    "local.create_location": Limit(10, 1.0, concurrency=1),
+    "local.update_location": Limit(10, 1.0),
+    "local.categories": Limit(10, 60.0, strategy=Strategy.SLIDING_WINDOW),
+}
+
+#: Endpoint names that were renamed: old -> new (a DeprecationWarning, then the new).
+RENAMED: Final[Mapping[str, str]] = {"analytics": "account"}
+
+
+def endpoint_name(name: object, known: Collection[str], *, what: str, stacklevel: int) -> str:
+    """``name`` as the sandbox calls it: an old name maps to its new one with a
+    DeprecationWarning; anything unknown is a ValueError naming every known name
+    (an ignored name would make "no 429" assertions pass vacuously)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what}: an endpoint name must be a str, not {type(name).__name__}")
+    if name in RENAMED and name not in known:
+        new = RENAMED[name]
+        warnings.warn(
+            f"{what}: the endpoint {name!r} is now called {new!r} (every Analytics v3 "
+            f"report and every v4 method counts against the account-wide limit)",
+            DeprecationWarning,
+            stacklevel=stacklevel + 1,
+        )
+        name = new
+    if name not in known:
+        raise ValueError(
+            f"{what}: unknown endpoint {name!r}; the sandbox's endpoints are "
+            f"{', '.join(sorted(known))}"
+        )
+    return name
+
+
+def endpoint_names(
+    given: Mapping[str, _V], known: Collection[str], *, what: str, stacklevel: int
+) -> dict[str, _V]:
+    """Every key of ``given`` through :func:`endpoint_name`; an old and a new name
+    for one endpoint together is an error (which one would win is a guess)."""
+    out: dict[str, _V] = {}
+    for key, value in given.items():
+        name = endpoint_name(key, known, what=what, stacklevel=stacklevel + 1)
+        if name in out:
+            raise ValueError(f"{what}: {name!r} is given twice (once by its old name)")
+        out[name] = value
+    return out
+
+
+def check_fault_kind(kind: object) -> FaultKind:
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}; allowed: {', '.join(FAULT_KINDS)}")
+    return kind

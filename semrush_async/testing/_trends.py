@@ -362,6 +362,7 @@ def setup_trends(
 
         return await state.governed(request, key, "trends.limits", handle, account_wide=True)
 
+    state.declare("trends", "trends.limits")
     app.router.add_get(BASE + "{report}", report)
     app.router.add_get(LIMITS + "{key}", limits)
     app.router.add_get(LIMITS, limits)
