@@ -18,6 +18,7 @@ import pytest_asyncio
 
 from semrush_async import (
     Coordinates,
+    LocalLocation,
     Location,
     SemrushClient,
     ServiceAreaPlace,
@@ -232,6 +233,11 @@ async def test_local_typed_and_plain_input_still_work(sb: SemrushSandbox) -> Non
     assert local_store(sb)[lid]["category_ids"] == ["c8124a0c01554493a645a58bb1fd9247"]
 
 
+def test_from_listing_refuses_a_string_for_category_ids() -> None:
+    with pytest.raises(errors.ValidationError, match="category_ids must be a list"):
+        LocalLocation.from_listing(Location(location_name="Cafe"), category_ids="gcid:bar")
+
+
 def test_cli_local_update_refuses_a_string_for_a_list(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -424,6 +430,22 @@ async def test_harvest_counts_are_ints(
     assert "must be an integer" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["backlinks", "export", "backlinks", "a.example", "--limit", "2.5e3"],
+        ["backlinks", "export", "backlinks", "a.example", "--page-size", "100.0"],
+        ["domains", "organic", "a.example", "--database", "us", "--limit", "1.5"],
+        ["projects", "list", "--page-size", "10.5"],
+    ],
+)
+def test_cli_counts_are_ints(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--sandbox", *argv])
+    assert info.value.code == 2
+    assert "invalid int value" in capsys.readouterr().err
+
+
 # --- L1: NaN and Infinity never go out -------------------------------------------------------
 
 NAN = float("nan")
@@ -490,6 +512,15 @@ async def test_nan_infinity_and_off_the_map_are_refused(
     sb: SemrushSandbox, case: str, call: Callable[[SemrushClient], Any], field: str, says: str
 ) -> None:
     await refused(sb, call, field, says)
+
+
+def test_cli_map_rank_refuses_an_infinite_distance(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--sandbox", "map-rank", "create", "ChIJx", "pizza", "--grid", "5x5"]
+    assert main([*argv, "--distance", "inf"]) == 2
+    err = capsys.readouterr().err
+    assert "grid.distance" in err
+    assert "finite" in err
+    assert "Traceback" not in err
 
 
 async def test_valid_coordinates_go_out_as_numbers(sb: SemrushSandbox) -> None:

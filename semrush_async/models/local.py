@@ -267,6 +267,12 @@ class LocalLocation:
                 for h in location.holiday_hours
                 if str(h.type) != HolidayType.REGULAR
             )
+        if isinstance(category_ids, str):
+            # A string is iterable too: "gcid:bar" would become ("g", "c", ...).
+            raise ValidationError(
+                f"category_ids must be a list of category ids, got str {category_ids!r}",
+                details=[ErrorDetail(field="category_ids", message="a list of strings")],
+            )
         ids = tuple(category_ids)
         return cls(
             business_name=location.location_name,
