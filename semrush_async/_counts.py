@@ -53,7 +53,9 @@ def count_problem(
         return None
     allowed = _allowed(minimum, maximum, optional)
     got = repr(value) if is_count(value) else f"{type(value).__name__} {value!r}"
-    return ErrorDetail(code="INVALID_COUNT", field=field, message=f"must be {allowed}, got {got}")
+    return ErrorDetail(
+        code="INVALID_COUNT", field=field, message=f"{field} must be {allowed}, got {got}"
+    )
 
 
 def check_counts(what: str, problems: Iterable[ErrorDetail | None]) -> None:
