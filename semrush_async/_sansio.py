@@ -430,7 +430,16 @@ def v4_request(
     headers: tuple[tuple[str, str], ...] = (("Accept", "application/json"),)
     data = None
     if body is not None:
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            # allow_nan=False: NaN and Infinity are not JSON; a server would refuse
+            # them or read them as something else.
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise errors.ValidationError(
+                f"the request body is not valid JSON ({e}): numbers must be finite and "
+                "values JSON types"
+            ) from None
+        data = text.encode()
         headers += (("Content-Type", "application/json"),)
     return Request(method, url, tuple(params), headers, data)
 

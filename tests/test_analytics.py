@@ -16,12 +16,12 @@ import semrush_async
 from semrush_async import (
     COLUMNS,
     DATABASES,
+    BadRequest,
     BudgetExceeded,
     Filter,
     FilterOp,
     GapDomain,
     IntentCode,
-    PermissionDenied,
     SerpFeatureCode,
     UnitsExhausted,
     ValidationError,
@@ -451,8 +451,8 @@ BAD_PAGING: list[tuple[str, dict[str, Any], str]] = [
         {"domain": "a.com", "database": "us", "limit": 1_000_001},
         "at most 1,000,000",
     ),
-    ("domain_organic", {"domain": "a.com", "database": "us", "page_size": 100_001}, "1..100000"),
-    ("domain_organic", {"domain": "a.com", "database": "us", "limit": 0}, "limit must be >= 1"),
+    ("domain_organic", {"domain": "a.com", "database": "us", "page_size": 100_001}, "to 100000"),
+    ("domain_organic", {"domain": "a.com", "database": "us", "limit": 0}, "limit must be an int"),
 ]
 
 
@@ -479,9 +479,11 @@ async def test_unknown_database_passes_through_with_a_warning(
         assert ("database", "xx-new") in q.extra
         assert "not in the documented list" in caplog.text
         # The sandbox (like Semrush for a database it lacks) refuses it: it was sent.
-        with pytest.raises(PermissionDenied) as info:
+        # The advice is about the code, not the subscription (issue 21 A7).
+        with pytest.raises(BadRequest) as info:
             await c.analytics.report("domain_organic", domain="a.com", database="xx-new")
         assert info.value.code == 133
+        assert "'xx-new' is not a known Semrush database" in str(info.value)
     assert sandbox.counters("account").accepted == 1
 
 

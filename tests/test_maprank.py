@@ -267,7 +267,7 @@ async def test_unknown_values_and_fields_do_not_break_decoding(sandbox: SemrushS
 async def test_unknown_campaign_is_not_found(sandbox: SemrushSandbox) -> None:
     async with sandbox.client() as c:
         with pytest.raises(NotFound, match="Campaign not found"):
-            await c.map_rank.get_campaign("no-such-campaign")
+            await c.map_rank.get_campaign("00000000-0000-4000-8000-000000000000")
 
 
 async def test_create_default_grid_and_cost(sandbox: SemrushSandbox) -> None:
@@ -494,7 +494,7 @@ async def test_heatmap_of_another_date_and_of_no_report(sandbox: SemrushSandbox)
             stored["id"], kw, cid=cid, report_date="2020-01-01T00:00:00Z"
         )
         with pytest.raises(NotFound, match="Keyword not found"):
-            await c.map_rank.heatmap(stored["id"], "no-such-keyword", cid=cid)
+            await c.map_rank.heatmap(stored["id"], "00000000-0000-4000-8000-00000000000a", cid=cid)
     assert newest.positions != older.positions
     assert [p.diff for p in oldest.positions] == [0] * len(oldest.positions)  # first report
     newest_by_point = {p.point.id: p for p in newest.positions}
@@ -520,7 +520,9 @@ async def test_metrics_history(sandbox: SemrushSandbox) -> None:
     async with sandbox.client() as c:
         camp = await c.map_rank.get_campaign(stored["id"])
         m = await c.map_rank.metrics(camp.id, kw, cid=stored["business"]["cid"])
-        unknown = await c.map_rank.metrics(camp.id, "not-a-keyword", place_ids=["ChIJx"])
+        unknown = await c.map_rank.metrics(
+            camp.id, "00000000-0000-4000-8000-00000000000b", place_ids=["ChIJx"]
+        )
         heat = await c.map_rank.heatmap(camp.id, kw, cid=stored["business"]["cid"])
     # Metric keys drop trailing zeros ("...10.66Z"); they are the same instants.
     assert list(m.average_positions) == sorted(camp.report_dates)
@@ -576,13 +578,15 @@ async def test_limits(sandbox: SemrushSandbox) -> None:
 # --- validation: a clear error, zero requests ---------------------------------------------
 
 D = "2024-07-05T12:39:22.611Z"
+C = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+K = "319563ed-b433-4135-82cb-4146253d2311"
 BAD_CALLS: list[tuple[str, Callable[[MapRankResource], Any], str]] = [
     ("no keywords", lambda m: m.create_campaign("p", []), "1 to 100"),
     ("101 keywords", lambda m: m.create_campaign("p", [f"k{i}" for i in range(101)]), "1 to 100"),
     ("long keyword", lambda m: m.create_campaign("p", ["x" * 256]), "at most 255"),
     ("empty keyword", lambda m: m.create_campaign("p", [""]), "non-empty"),
     ("keywords str", lambda m: m.create_campaign("p", "pizza"), "list of strings"),
-    ("update keywords", lambda m: m.update_campaign("c", keywords=["x" * 256]), "at most 255"),
+    ("update keywords", lambda m: m.update_campaign(C, keywords=["x" * 256]), "at most 255"),
     (
         "grid and points",
         lambda m: m.create_campaign(
@@ -592,11 +596,11 @@ BAD_CALLS: list[tuple[str, Callable[[MapRankResource], Any], str]] = [
     ),
     (
         "update grid and points",
-        lambda m: m.update_campaign("c", grid=GridSettings(), points=[Point(Coordinates(1, 1))]),
+        lambda m: m.update_campaign(C, grid=GridSettings(), points=[Point(Coordinates(1, 1))]),
         "not both",
     ),
     ("grid template", lambda m: m.create_campaign("p", ["k"], grid=GridSettings("big")), "5x5"),
-    ("grid None", lambda m: m.update_campaign("c", grid=None), "leave grid out"),  # type: ignore[arg-type]
+    ("grid None", lambda m: m.update_campaign(C, grid=None), "leave grid out"),  # type: ignore[arg-type]
     (
         "off the map",
         lambda m: m.create_campaign("p", ["k"], points=[Point(Coordinates(95, 0))]),
@@ -609,46 +613,46 @@ BAD_CALLS: list[tuple[str, Callable[[MapRankResource], Any], str]] = [
         ),
         "HH:mm",
     ),
-    ("empty update", lambda m: m.update_campaign("c"), "at least one"),
+    ("empty update", lambda m: m.update_campaign(C), "at least one"),
     (
         "both businesses",
-        lambda m: m.heatmap("c", "k", cid="1", place_ids=["p"], report_date=D),
+        lambda m: m.heatmap(C, K, cid="1", place_ids=["p"], report_date=D),
         "exactly one",
     ),
-    ("no business", lambda m: m.heatmap("c", "k", report_date=D), "exactly one"),
-    ("metrics no business", lambda m: m.metrics("c", "k"), "exactly one"),
-    ("metrics both", lambda m: m.metrics("c", "k", cid="1", place_ids="p"), "exactly one"),
+    ("no business", lambda m: m.heatmap(C, K, report_date=D), "exactly one"),
+    ("metrics no business", lambda m: m.metrics(C, K), "exactly one"),
+    ("metrics both", lambda m: m.metrics(C, K, cid="1", place_ids="p"), "exactly one"),
     (
         "date only",
-        lambda m: m.heatmap("c", "k", cid="1", report_date="2024-07-05"),
+        lambda m: m.heatmap(C, K, cid="1", report_date="2024-07-05"),
         "full timestamp",
     ),
-    ("no zone", lambda m: m.collect("c", "2024-07-05T12:39:22"), "full timestamp"),
-    ("minutes only", lambda m: m.keyword_statuses("c", "2024-07-05T12:39Z"), "full timestamp"),
-    ("date object", lambda m: m.collect("c", dt.date(2024, 7, 5)), "full timestamp"),  # type: ignore[arg-type]
-    ("naive datetime", lambda m: m.collect("c", dt.datetime(2024, 7, 5, 12)), "timezone-aware"),
-    ("competitors date", lambda m: m.top_competitors("c", "k", "yesterday"), "full timestamp"),
+    ("no zone", lambda m: m.collect(C, "2024-07-05T12:39:22"), "full timestamp"),
+    ("minutes only", lambda m: m.keyword_statuses(C, "2024-07-05T12:39Z"), "full timestamp"),
+    ("date object", lambda m: m.collect(C, dt.date(2024, 7, 5)), "full timestamp"),  # type: ignore[arg-type]
+    ("naive datetime", lambda m: m.collect(C, dt.datetime(2024, 7, 5, 12)), "timezone-aware"),
+    ("competitors date", lambda m: m.top_competitors(C, K, "yesterday"), "full timestamp"),
     ("long query", lambda m: m.campaigns("q" * 256), "at most 255"),
     ("bad sort", lambda m: m.campaigns(sort="name,DESC"), "createdAt, businessName"),
     ("bad direction", lambda m: m.campaigns(sort="createdAt,desc"), "ASC, DESC"),
     (
         "competitor sort",
-        lambda m: m.top_competitors("c", "k", D, sort="createdAt,ASC"),
+        lambda m: m.top_competitors(C, K, D, sort="createdAt,ASC"),
         "shareOfVoice",
     ),
     ("page size", lambda m: m.campaigns(page_size=0), "page_size"),
-    ("empty id", lambda m: m.get_campaign(""), "not a valid id"),
-    ("slash id", lambda m: m.delete_campaign("a/b"), "not a valid id"),
-    ("dots id", lambda m: m.collect(".."), "not a valid id"),
-    ("dots in id", lambda m: m.collection_cost("a..b"), "not a valid id"),
-    ("keyword id", lambda m: m.heatmap("c", "../k", cid="1", report_date=D), "not a valid id"),
-    ("empty keyword id", lambda m: m.metrics("c", "", cid="1"), "not a valid id"),
-    ("cid", lambda m: m.metrics("c", "k", cid="1/2"), "not a valid id"),
-    ("place id comma", lambda m: m.metrics("c", "k", place_ids=["a,b"]), "','"),
-    ("place id empty", lambda m: m.metrics("c", "k", place_ids=[]), "at least one"),
+    ("empty id", lambda m: m.get_campaign(""), "UUID"),
+    ("slash id", lambda m: m.delete_campaign("a/b"), "UUID"),
+    ("dots id", lambda m: m.collect(".."), "UUID"),
+    ("dots in id", lambda m: m.collection_cost("a..b"), "UUID"),
+    ("keyword id", lambda m: m.heatmap(C, "../k", cid="1", report_date=D), "UUID"),
+    ("empty keyword id", lambda m: m.metrics(C, "", cid="1"), "UUID"),
+    ("cid", lambda m: m.metrics(C, K, cid="1/2"), "numeric"),
+    ("place id comma", lambda m: m.metrics(C, K, place_ids=["a,b"]), "','"),
+    ("place id empty", lambda m: m.metrics(C, K, place_ids=[]), "at least one"),
     ("place id in body", lambda m: m.create_campaign("a/../b", ["k"]), "not a valid id"),
-    ("campaign id type", lambda m: m.get_campaign(5), "string id"),  # type: ignore[arg-type]
-    ("competitors id", lambda m: m.top_competitors("", "k", D), "not a valid id"),
+    ("campaign id type", lambda m: m.get_campaign(5), "UUID"),  # type: ignore[arg-type]
+    ("competitors id", lambda m: m.top_competitors("", K, D), "UUID"),
 ]
 
 

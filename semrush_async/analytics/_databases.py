@@ -7,13 +7,14 @@ the client (landscape §4 #10).
 
 from __future__ import annotations
 
+import difflib
 import enum
 from collections.abc import Mapping
 from typing import Final
 
 import attrs
 
-__all__ = ["DATABASES", "Database", "DatabaseKind"]
+__all__ = ["DATABASES", "Database", "DatabaseKind", "nearest_databases"]
 
 
 class DatabaseKind(enum.StrEnum):
@@ -196,3 +197,30 @@ DATABASES: Final[Mapping[str, Database]] = {
     **{f"mobile-{c}": Database(f"mobile-{c}", DatabaseKind.MOBILE) for c in _MOBILE},
     **{c: Database(c, DatabaseKind.EXTENDED, pla=c in ("tr-ext", "ch-ext")) for c in _EXT},
 }
+
+
+def nearest_databases(code: str, *, keyword_reports: bool = False, n: int = 3) -> list[str]:
+    """The ``n`` known codes most like ``code`` (for "did you mean"), closest first.
+
+    Candidates are of the kind the code looks like (``mobile-``, ``-ext``, else
+    desktop; desktop only for keyword reports). ``difflib`` similarity first, then a
+    shared first letter (``xx`` is as unlike
+    every code as the next, so a hint still names real codes), then the code.
+    """
+    code = code.strip().lower()
+    kind = (
+        DatabaseKind.MOBILE
+        if code.startswith("mobile-")
+        else DatabaseKind.EXTENDED
+        if code.endswith("-ext")
+        else DatabaseKind.DESKTOP
+    )
+    if keyword_reports:
+        kind = DatabaseKind.DESKTOP
+    codes = [c for c, d in DATABASES.items() if d.kind is kind]
+
+    def key(candidate: str) -> tuple[float, int, str]:
+        ratio = difflib.SequenceMatcher(None, code, candidate).ratio()
+        return (-ratio, 0 if candidate[:1] == code[:1] else 1, candidate)
+
+    return sorted(codes, key=key)[:n]

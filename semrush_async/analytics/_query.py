@@ -7,6 +7,7 @@ request, rate budget or unit is spent on bad input.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -14,12 +15,13 @@ from typing import Any, Final
 
 import attrs
 
-from .._http import Auth, Call, Dialect
+from .. import errors
+from .._http import Auth, Call, CodeTable, Dialect
 from .._price import Price
 from .._sansio import analytics_request
 from ..errors import ErrorDetail, ValidationError
 from ..filters import Filter, encode_filters
-from ._databases import DATABASES
+from ._databases import DATABASES, nearest_databases
 from ._gap import GapDomain, encode_gap
 from ._spec import DbRule, ReportSpec
 
@@ -92,7 +94,14 @@ class ReportQuery:
             report=self.spec.type,
             lines=lines,
             price=self.price,
+            codes=self._codes(),
         )
+
+    def _codes(self) -> CodeTable:
+        code = dict(self.extra).get("database")
+        if code is None or code in DATABASES:
+            return {}
+        return _unknown_database_codes(code, self.spec.keyword_db)
 
     def retarget(self, target: str) -> ReportQuery:
         """The same request for another target (harvest)."""
@@ -115,6 +124,20 @@ class ReportQuery:
         if self.extra:
             params["extra"] = self.extra
         return params
+
+
+@functools.lru_cache(maxsize=64)
+def _unknown_database_codes(code: str, keyword_reports: bool) -> CodeTable:
+    # Semrush answers a database it does not have like one the plan lacks (ERROR 133
+    # "DB ACCESS DENIED"); for a code missing from the documented list the likelier
+    # cause is a typo, so say that instead of "check the subscription".
+    near = ", ".join(nearest_databases(code, keyword_reports=keyword_reports))
+    hint = (
+        f"{code!r} is not a known Semrush database; the nearest known codes are {near} "
+        "(all: semrush_async.DATABASES). If Semrush added it recently, the plan may not "
+        "include it"
+    )
+    return {133: (errors.BadRequest, hint)}
 
 
 def _problem(details: list[ErrorDetail], field: str, message: str) -> None:
@@ -160,7 +183,12 @@ def _database(spec: ReportSpec, database: str | None, details: list[ErrorDetail]
     db = DATABASES.get(code)
     if db is None:
         # Semrush may add databases: warn and pass the code through (landscape §4 #10).
-        logger.warning("database %r is not in the documented list; sending it as given", code)
+        logger.warning(
+            "database %r is not in the documented list (nearest known codes: %s); "
+            "sending it as given",
+            code,
+            ", ".join(nearest_databases(code, keyword_reports=spec.keyword_db)),
+        )
     elif spec.keyword_db and not db.keyword_reports:
         allowed = [c for c, d in DATABASES.items() if d.keyword_reports]
         _problem(

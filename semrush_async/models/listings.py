@@ -20,6 +20,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ..errors import ErrorDetail, ValidationError
+from ..v4._convert import make_converter, structure_input
 
 __all__ = [
     "DAYS",
@@ -129,7 +130,7 @@ class Location:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Location:
         """Parse a location from JSON; malformed values raise ValidationError."""
-        return structure_location(data)
+        return location_input(data)
 
 
 @attrs.frozen(slots=True)
@@ -208,6 +209,34 @@ def structure_location(data: Mapping[str, Any]) -> Location:
             "invalid location data",
             details=[ErrorDetail(message=m) for m in msgs],
         ) from None
+
+
+def _make_input_converter() -> cattrs.Converter:
+    return make_converter(
+        camel_case=(TimeRange, BusinessHours, HolidayHours, Location, LocationIssue),
+        strict=True,
+        # from_dict has always ignored unknown keys (a GetLocations object fed back).
+        forbid_extra_keys=False,
+    )
+
+
+#: Strict structuring of user input (typed or plain JSON): see ``v4._convert``.
+input_converter: Final = _make_input_converter()
+
+
+def location_input(location: Location | Mapping[str, Any], what: str = "location") -> Location:
+    """A typed or plain-JSON location given by the user, every field checked against
+    its type: a number is not taken for a string, nor a string for a list."""
+    if isinstance(location, Mapping):
+        doc = dict(location)
+        if "websiteUrl" not in doc and "website" in doc:
+            doc["websiteUrl"] = doc.pop("website")
+        location = doc
+    elif not isinstance(location, Location):
+        raise ValidationError(f"{what} must be a Location or a JSON object, got {location!r}")
+    root = "" if what == "location" else what
+    loc: Location = structure_input(input_converter, location, Location, what, root=root)
+    return loc
 
 
 def location_body(loc: Location, *, with_id: bool) -> dict[str, Any]:

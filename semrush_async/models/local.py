@@ -12,6 +12,7 @@ not guess one and returns a *naive* datetime (see ``parse_submit_date``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -20,7 +21,13 @@ import attrs
 import cattrs
 
 from ..errors import ErrorDetail, ValidationError
-from ..v4._convert import OpenStrEnum, make_converter, parse_timestamp
+from ..v4._convert import (
+    InputRefused,
+    OpenStrEnum,
+    make_converter,
+    parse_timestamp,
+    structure_input,
+)
 
 # The deprecated API's time range ({from, to} in HH:mm), its HH:mm rule and its
 # same-day overlap check are the Local API's too: reused, not copied.
@@ -43,6 +50,7 @@ __all__ = [
     "SpecialHours",
     "SpecialHoursType",
     "TimeRange",
+    "check_id",
     "converter",
     "parse_submit_date",
     "validate_changes",
@@ -112,6 +120,9 @@ OUTPUT_ONLY: Final = ("location_id", "location_status", "submit_date", "errors")
 MAX_DAY_RANGES: Final = 2
 MAX_SPECIAL_HOURS: Final = 30
 MAX_CATEGORIES: Final = 10
+#: Local API ids (``location_id``, category ``id``, ``listing_id``, ``image_id``) are
+#: 32 lower-case hex characters [AUR], [AE data-model].
+ID_PATTERN: Final = re.compile(r"^[0-9a-f]{32}$")
 DAY_FIELDS: Final = tuple(f"{d}_hours" for d in DAYS)
 
 
@@ -256,6 +267,12 @@ class LocalLocation:
                 for h in location.holiday_hours
                 if str(h.type) != HolidayType.REGULAR
             )
+        if isinstance(category_ids, str):
+            # A string is iterable too: "gcid:bar" would become ("g", "c", ...).
+            raise ValidationError(
+                f"category_ids must be a list of category ids, got str {category_ids!r}",
+                details=[ErrorDetail(field="category_ids", message="a list of strings")],
+            )
         ids = tuple(category_ids)
         return cls(
             business_name=location.location_name,
@@ -318,6 +335,34 @@ def _make_converter() -> cattrs.Converter:
 converter: Final = _make_converter()
 
 
+def _input_submit_date(value: Any, _: Any) -> dt.datetime:
+    try:
+        return parse_submit_date(value)
+    except (TypeError, ValueError):
+        raise InputRefused(f"expected a datetime or YYYY-MM-DD[Thh:mm:ss], got {value!r}") from None
+
+
+def _make_input_converter() -> cattrs.Converter:
+    c = make_converter(renames={TimeRange: {"from_": "from"}}, strict=True)
+    c.register_structure_hook(dt.datetime, _input_submit_date)
+    return c
+
+
+#: Strict structuring of user input (typed or plain JSON): see ``v4._convert``.
+input_converter: Final = _make_input_converter()
+
+
+def check_id(value: Any, what: str = "location_id") -> str:
+    """A Local API id (32 lower-case hex characters), or a ValidationError."""
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise ValidationError(
+            f"{what} must be a Local API id: 32 lower-case hex characters such as "
+            f"'b326158fb2a24777a76575b1883923e6', got {value!r}",
+            details=[ErrorDetail(code="INVALID_ID", field=what, message="32 lower-case hex")],
+        )
+    return value
+
+
 def _drop_none(value: Any) -> Any:
     # The wire never needs a null: an update clears a field by naming it in the
     # mask and leaving it out of the body.
@@ -341,14 +386,16 @@ def wire_value(value: Any) -> Any:
     return _drop_none(converter.unstructure(value))
 
 
-def _structure_input(data: Any, cls: Any, what: str) -> Any:
-    try:
-        return converter.structure(converter.unstructure(data), cls)
-    except Exception as e:
-        msgs = cattrs.transform_error(e) if isinstance(e, cattrs.BaseValidationError) else [str(e)]
-        raise ValidationError(
-            f"invalid {what}", details=[ErrorDetail(message=m, field=what) for m in msgs]
-        ) from None
+def _structure_input(data: Any, cls: Any, what: str, root: str = "") -> Any:
+    return structure_input(input_converter, data, cls, what, root=root)
+
+
+def location_input(location: LocalLocation | Mapping[str, Any]) -> LocalLocation:
+    """A typed or plain-JSON location, every field checked against its type."""
+    if isinstance(location, LocalLocation):
+        loc: LocalLocation = _structure_input(location, LocalLocation, "location")
+        return loc
+    return LocalLocation.from_dict(location)
 
 
 _FIELD_TYPES: Final = {a.name: a.type for a in attrs.fields(LocalLocation)}
@@ -358,7 +405,7 @@ def structure_change(name: str, value: Any) -> Any:
     """One update value (typed or plain JSON) as the attribute's type; None stays None."""
     if value is None:
         return None
-    return _structure_input(value, _FIELD_TYPES[name], name)
+    return _structure_input(value, _FIELD_TYPES[name], name, root=name)
 
 
 # --- validation (before any request) ----------------------------------------------------
@@ -420,6 +467,18 @@ def _check_field(f: _Findings, name: str, value: Any, today: dt.date) -> None:
         for i, cid in enumerate(value):
             if _blank(cid):
                 f.add(f"{name}[{i}]", "EMPTY_CATEGORY", "a category id cannot be empty")
+            elif not ID_PATTERN.match(cid):
+                f.add(
+                    f"{name}[{i}]",
+                    "INVALID_CATEGORY_ID",
+                    f"{cid!r} is not a category id (32 lower-case hex characters, from "
+                    "client.local.categories)",
+                )
+    elif name == "coordinates":
+        for key, top in (("latitude", 90), ("longitude", 180)):
+            v = getattr(value, key)
+            if not (math.isfinite(v) and -top <= v <= top):
+                f.add(f"{name}.{key}", "INVALID_COORDINATES", f"must be in -{top}..{top}, got {v}")
     elif name == "business_hours":
         for day in DAY_FIELDS:
             ranges = getattr(value, day)

@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 
+from .._counts import check_counts, count_problem
 from ..analytics._query import ReportQuery
 from ..analytics._rows import RowsDecoder, v3_decoder
 from ..analytics._spec import ReportSpec
@@ -57,11 +58,16 @@ class AnalyticsEngine:
 
     @staticmethod
     def _check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: int) -> None:
+        top = min(spec.max_page, MAX_LIMIT)
+        check_counts(
+            f"paging for {spec.type}",
+            (
+                count_problem("limit", limit, minimum=1, optional=True),
+                count_problem("offset", offset),
+                count_problem("page_size", page_size, minimum=1, maximum=top),
+            ),
+        )
         details = []
-        if limit is not None and limit < 1:
-            details.append(ErrorDetail(field="limit", message="limit must be >= 1 or None"))
-        if offset < 0:
-            details.append(ErrorDetail(field="offset", message="offset must be >= 0"))
         if offset and not spec.offset:
             details.append(ErrorDetail(field="offset", message=f"{spec.type} takes no offset"))
         if not spec.paged and spec.family != "backlinks" and (limit is not None or offset):
@@ -72,9 +78,6 @@ class AnalyticsEngine:
                     "display_limit or display_offset",
                 )
             )
-        top = min(spec.max_page, MAX_LIMIT)
-        if not 1 <= page_size <= top:
-            details.append(ErrorDetail(field="page_size", message=f"page_size must be in 1..{top}"))
         if spec.paged and limit is not None and offset + limit > spec.max_end:
             details.append(
                 ErrorDetail(

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from .._counts import check_counts, count_problem
 from ..checkpoint import Checkpoint, ReceivedPage, TargetProgress, job_key
 from ..errors import (
     AuthenticationError,
@@ -109,15 +110,16 @@ class Harvest:
         # nothing is sent (or paid for) on bad input.
         check_targets(targets)
         self.targets = list(dict.fromkeys(targets))
-        if workers is not None and (isinstance(workers, bool) or workers < 1):
-            raise ValidationError(
-                f"workers must be an integer >= 1 or None (the default), got {workers!r}"
-            )
+        check_counts(
+            "harvest",
+            (
+                count_problem("workers", workers, minimum=1, optional=True),
+                count_problem("limit_per_target", limit_per_target, minimum=1, optional=True),
+            ),
+        )
         # ``template`` was validated by the caller (any report's query): each target
         # only swaps its target in.
         self._template = template
-        if limit_per_target is not None and limit_per_target < 1:
-            raise ValidationError("limit_per_target must be >= 1 or None")
         resource._check_paging(self._template.spec, None, 0, page_size)
         client = resource._client
         #: True when the pages come from Backlinks API v4 (``backlinks_api="v4"``).

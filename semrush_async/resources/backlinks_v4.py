@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from .._counts import check_count, check_counts, count_problem
 from ..errors import ErrorDetail, ValidationError
 from ..pagination import Pager
 from ..v4 import LimitOffset, OnePage, V4Engine, structure
@@ -195,15 +196,14 @@ class BacklinksV4Resource:
             extra: Params = (("limit", str(limit)),) if spec.dates and limit else ()
             return engine.pager(spec.endpoint, OnePage(params=extra), decode, params=params,
                                 lines=lines)  # fmt: skip
-        problems = []
-        if limit is not None and limit < 1:
-            problems.append(ErrorDetail(field="limit", message="at least 1, or None for all"))
-        if offset < 0:
-            problems.append(ErrorDetail(field="offset", message="0 or more"))
-        if not 1 <= page_size <= MAX_PAGE:
-            problems.append(ErrorDetail(field="page_size", message=f"1 to {MAX_PAGE}"))
-        if problems:
-            raise ValidationError(f"invalid backlinks_v4.{method} request", details=problems)
+        check_counts(
+            f"backlinks_v4.{method} request",
+            (
+                count_problem("limit", limit, minimum=1, optional=True),
+                count_problem("offset", offset),
+                count_problem("page_size", page_size, minimum=1, maximum=MAX_PAGE),
+            ),
+        )
         paging = LimitOffset(page_size, total=_meta_total, start=offset, cap=limit)
         return engine.pager(spec.endpoint, paging, decode, params=params)
 
@@ -229,8 +229,7 @@ class BacklinksV4Resource:
         date_to: str | None = None,
     ) -> Pager[V4SummaryRow]:
         """``/summary``: monthly history, at most ``limit`` months (40 units per line)."""
-        if limit < 1:
-            raise ValidationError("limit must be at least 1")
+        check_count("limit", limit, minimum=1)
         return self._list("summary", url=url, scope=scope, fields=fields, limit=limit, offset=0,
                           page_size=limit, date_from=date_from, date_to=date_to)  # fmt: skip
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from .._counts import check_counts, count_problem
 from .._http import Auth, Call, Dialect
 from .._sansio import details_of, path_segment, v4_data, v4_request
 from ..errors import APIError, ErrorDetail, ValidationError
@@ -18,6 +19,7 @@ from ..models.listings import (
     LocationUpdateResult,
     UpdateState,
     location_body,
+    location_input,
     structure_location,
     validate_location,
     validate_locations,
@@ -84,8 +86,10 @@ class ListingsResource:
 
     async def get_locations_page(self, page: int = 1, size: int = 20) -> LocationsPage:
         """One GetLocations page (1-based)."""
-        if page < 1 or size < 1:
-            raise ValidationError("page and size must be >= 1")
+        check_counts(
+            "listings page",
+            (count_problem("page", page, minimum=1), count_problem("size", size, minimum=1)),
+        )
         data = await self._send(
             self._call(
                 "listings.get_locations",
@@ -103,8 +107,13 @@ class ListingsResource:
         pages are requested at once, so iteration runs at the 20/s governor's pace
         rather than one round trip per page.
         """
-        if page_size < 1 or read_ahead < 0:
-            raise ValidationError("page_size must be >= 1 and read_ahead >= 0")
+        check_counts(
+            "listings.locations",
+            (
+                count_problem("page_size", page_size, minimum=1),
+                count_problem("read_ahead", read_ahead),
+            ),
+        )
 
         async def source(pager: Pager[Location]) -> AsyncGenerator[list[Location], None]:
             first = await self.get_locations_page(1, page_size)
@@ -131,7 +140,8 @@ class ListingsResource:
 
     async def update_location(self, location: Location, location_id: str | None = None) -> Location:
         """UpdateLocation (5/s): PUT on the location; absent fields keep their values."""
-        lid = location_id or location.id
+        location = location_input(location)
+        lid = location.id if location_id is None else location_id
         if not lid:
             raise ValidationError(
                 "update_location needs location.id or location_id",
@@ -165,7 +175,7 @@ class ListingsResource:
         batches before it were applied (their results are on ``error.partial``).
         ``progress(done, total)`` is called after every batch.
         """
-        locs = list(locations)
+        locs = [location_input(loc, f"locations[{i}]") for i, loc in enumerate(locations)]
         validate_locations(locs)
         results: list[LocationUpdateResult] = []
         total = len(locs)
@@ -222,5 +232,8 @@ def _update_result(item: Mapping[str, Any]) -> LocationUpdateResult:
     )
 
 
-def _check_id(location_id: str) -> None:
+def _check_id(location_id: object) -> None:
+    # Documented as a string only (no format): a number is refused, not stringified.
+    if not isinstance(location_id, str):
+        raise ValidationError(f"location id must be a string, got {location_id!r}")
     path_segment(location_id, "location id")

@@ -17,8 +17,10 @@ from ..models.local import (
     Category,
     LocalLocation,
     LocationStatus,
+    check_id,
     converter,
     location_body,
+    location_input,
     raise_if,
     structure_change,
     validate_changes,
@@ -45,7 +47,9 @@ if TYPE_CHECKING:
 __all__ = ["LocalResource"]
 
 
-def _flag(value: bool) -> str:
+def _flag(value: object, what: str = "validate_only") -> str:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{what} must be True or False, got {value!r}")
     return "true" if value else "false"
 
 
@@ -75,8 +79,13 @@ class LocalResource:
         """Every location (optionally only those in ``statuses``), 50 a page."""
         params: list[tuple[str, str]] = []
         if statuses is not None:
-            wanted = [statuses] if isinstance(statuses, str) else [str(s) for s in statuses]
-            bad = [s for s in wanted if not LocationStatus(s).known]
+            if not isinstance(statuses, str) and not isinstance(statuses, Iterable):
+                raise ValidationError(
+                    f"statuses must be a status or a list of them, got {statuses!r}; allowed: "
+                    f"{', '.join(LocationStatus.__members__)}"
+                )
+            wanted = [statuses] if isinstance(statuses, str) else list(statuses)
+            bad = [s for s in wanted if not isinstance(s, str) or not LocationStatus(s).known]
             if bad or not wanted:
                 raise ValidationError(
                     f"unknown location status(es) {bad}; allowed: "
@@ -90,7 +99,7 @@ class LocalResource:
 
     async def get_location(self, location_id: str) -> LocalLocation:
         """One location by its Local API id."""
-        env = await self._engine.send(GET_LOCATION, path={"location_id": location_id})
+        env = await self._engine.send(GET_LOCATION, path={"location_id": check_id(location_id)})
         return _location(env.data)
 
     async def create_location(
@@ -102,11 +111,12 @@ class LocalResource:
         Every documented rule is checked first; all violations are raised together.
         Not retried after a 5xx or a dropped connection (it may have been created).
         """
-        loc = location if isinstance(location, LocalLocation) else LocalLocation.from_dict(location)
+        flag = _flag(validate_only)
+        loc = location_input(location)
         raise_if(validate_location(loc, today=self.today), "location")
         env = await self._engine.send(
             CREATE_LOCATION,
-            params=[("validate_only", _flag(validate_only))],
+            params=[("validate_only", flag)],
             body=location_body(loc),
         )
         return _location(env.data)
@@ -127,6 +137,10 @@ class LocalResource:
         cleared; fields not named stay as they are. ``country`` cannot be updated.
         Values may be typed (``LocalBusinessHours(...)``) or plain JSON.
         """
+        lid = check_id(location_id)
+        flag = _flag(validate_only)
+        if changes is not None and not isinstance(changes, Mapping):
+            raise ValidationError(f"changes must be a mapping of field names, got {changes!r}")
         twice = sorted(set(changes or {}) & set(fields))
         if twice:
             raise ValidationError(f"field(s) {twice} given both in changes and as keywords")
@@ -149,8 +163,8 @@ class LocalResource:
         body = {k: wire_value(v) for k, v in typed.items() if v is not None}
         env = await self._engine.send(
             UPDATE_LOCATION,
-            path={"location_id": location_id},
-            params=[("update_mask", ",".join(typed)), ("validate_only", _flag(validate_only))],
+            path={"location_id": lid},
+            params=[("update_mask", ",".join(typed)), ("validate_only", flag)],
             body=body,
         )
         return _location(env.data)
@@ -158,10 +172,11 @@ class LocalResource:
     async def delete_location(self, location_id: str) -> None:
         """Delete a location (e.g. a ``FAILED`` one before creating it again).
 
-        Retried after a 5xx or a dropped connection; a retry of a delete the server
-        already applied answers 404 (:class:`~semrush_async.errors.NotFound`).
+        Retried after a 5xx or a dropped connection; when the retry finds the location
+        gone, the lost attempt deleted it and the call succeeds. A location that did
+        not exist at the first attempt raises :class:`~semrush_async.errors.NotFound`.
         """
-        await self._engine.send(DELETE_LOCATION, path={"location_id": location_id})
+        await self._engine.send(DELETE_LOCATION, path={"location_id": check_id(location_id)})
 
     def categories(self, country: str) -> Pager[Category]:
         """The business categories of ``country`` (upper-case code), 1000 a page.

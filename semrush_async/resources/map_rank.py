@@ -18,6 +18,7 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 
 from .. import errors
+from .._counts import check_count
 from .._sansio import Envelope, path_segment
 from ..pagination import Pager
 from ..v4 import Nested, SpringPages, V4Engine, parse_timestamp
@@ -37,6 +38,8 @@ from ..v4.map_rank import (
     MapRankWire,
     Metrics,
     Point,
+    check_id,
+    coordinate_problems,
     decode_campaign,
     decode_heatmap,
     decode_keyword_statuses,
@@ -44,6 +47,7 @@ from ..v4.map_rank import (
     decode_metrics,
     decode_standing,
     format_report_date,
+    model_input,
     to_wire,
 )
 
@@ -144,6 +148,11 @@ class MapRankResource:
                 )
             params.append((self.wire.search_param, query))
         if only_marked_for_removal is not None:
+            if not isinstance(only_marked_for_removal, bool):
+                raise errors.ValidationError(
+                    "only_marked_for_removal must be True, False or None, got "
+                    f"{only_marked_for_removal!r}"
+                )
             params.append(("onlyMarkedForRemoval", "true" if only_marked_for_removal else "false"))
         paging = SpringPages(_page_size(page_size), size_param=self.wire.size_param)
         return self._engine.pager(ENDPOINTS["campaigns"], paging, decode_campaign, params=params)
@@ -396,10 +405,9 @@ class MapRankResource:
 
 
 def _id(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise errors.ValidationError(f"{what} must be a string id, got {type(value).__name__}")
-    path_segment(value, what)  # the same rule for ids in paths, queries and bodies
-    return value
+    out = check_id(value, what)  # the documented type and format
+    path_segment(out, what)  # the same rule for ids in paths, queries and bodies
+    return out
 
 
 def _not_none(value: Any, what: str) -> Any:
@@ -441,23 +449,29 @@ def _area(grid: GridSettings | None, points: Sequence[Point] | None) -> dict[str
             "give grid or points, not both (a grid lays out its own points)"
         )
     if grid is not None:
-        if not isinstance(grid, GridSettings):
-            raise errors.ValidationError("grid must be a GridSettings")
+        grid = model_input(grid, GridSettings, "grid")
+        assert isinstance(grid, GridSettings)
         if not _TEMPLATE.match(grid.template):
             raise errors.ValidationError(
                 f"grid.template {grid.template!r} must look like '5x5' or '7x7'"
             )
         if not grid.distance > 0:
             raise errors.ValidationError("grid.distance must be > 0")
+        off = coordinate_problems(grid.base_point, "grid.base_point")
+        if off:
+            raise errors.ValidationError("grid.base_point is off the map", details=off)
         return {"gridSettings": to_wire(grid)}
     if points is not None:
-        pts = list(points)
-        if not pts or not all(isinstance(p, Point) for p in pts):
+        given: Any = points
+        if isinstance(given, str) or not isinstance(given, Sequence):
+            raise errors.ValidationError("points must be a non-empty list of Point")
+        pts: list[Point] = [model_input(p, Point, f"points[{i}]") for i, p in enumerate(given)]
+        if not pts:
             raise errors.ValidationError("points must be a non-empty list of Point")
         bad = [
             errors.ErrorDetail(field="points", index=i, message="lat in -90..90, lng in -180..180")
             for i, p in enumerate(pts)
-            if not (-90 <= p.coordinates.lat <= 90 and -180 <= p.coordinates.lng <= 180)
+            if coordinate_problems(p.coordinates, "coordinates")
         ]
         if bad:
             raise errors.ValidationError("points have coordinates off the map", details=bad)
@@ -472,8 +486,8 @@ def _area(grid: GridSettings | None, points: Sequence[Point] | None) -> dict[str
 
 
 def _frequency(f: Any) -> CollectingFrequency:
-    if not isinstance(f, CollectingFrequency):
-        raise errors.ValidationError("frequency must be a CollectingFrequency")
+    f = model_input(f, CollectingFrequency, "frequency")
+    assert isinstance(f, CollectingFrequency)
     if f.time is not None and not _HHMM.match(f.time):
         raise errors.ValidationError(f"frequency.time {f.time!r} must be HH:mm, e.g. '09:30'")
     if f.interval is not None and f.interval < 1:
@@ -523,6 +537,4 @@ def _sort(sort: Any, fields: Sequence[str]) -> str:
 
 
 def _page_size(size: Any) -> int:
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
-        raise errors.ValidationError(f"page_size must be 1 to {MAX_PAGE_SIZE}")
-    return size
+    return check_count("page_size", size, minimum=1, maximum=MAX_PAGE_SIZE)

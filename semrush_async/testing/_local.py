@@ -113,6 +113,10 @@ _PLACES: Final = (
 )
 
 
+#: Local ids (locations, categories, listings, images): 32 lower-case hex [AUR].
+_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+
+
 def _hex(*parts: object) -> str:
     return hashlib.md5(":".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest()
 
@@ -202,8 +206,8 @@ def check(loc: Mapping[str, Any], today: dt.date) -> list[dict[str, str]]:
     else:
         if len(cats) > 10:
             out.append(_detail("TOO_MANY_CATEGORIES", "category_ids: at most 10."))
-        if not all(isinstance(c, str) and c for c in cats):
-            out.append(_detail("INVALID_CATEGORY", "category_ids: must be non-empty strings."))
+        if not all(isinstance(c, str) and _ID.match(c) for c in cats):
+            out.append(_detail("INVALID_CATEGORY", "category_ids: must be category ids."))
     hours = loc.get("business_hours")
     if hours is not None:
         if not isinstance(hours, Mapping) or not set(hours) <= set(WEEK):

@@ -24,6 +24,12 @@ T = TypeVar("T")
 ACCOUNT = "account"
 
 
+def _is_delete(ep: Endpoint) -> bool:
+    # Every v4 DELETE alike: a retry that finds the resource gone means the attempt
+    # whose answer was lost deleted it, which is what was asked for.
+    return ep.method == "DELETE"
+
+
 def _default_idempotent(ep: Endpoint) -> bool:
     # POST creates something: repeating it after a 5xx or a dropped connection could
     # create it twice (v4 documents no idempotency keys). 429s are always retried:
@@ -51,8 +57,9 @@ class Endpoint:
     report: str | None = None
     #: The product's own error codes (``code -> (error class, hint)``).
     codes: CodeTable = attrs.field(factory=dict, hash=False)
-    #: A DELETE whose retry finds the resource gone succeeded (see ``Call``).
-    gone_ok_on_retry: bool = False
+    #: A retry that finds the resource gone succeeded (see ``Call``); default: for
+    #: every DELETE.
+    gone_ok_on_retry: bool = attrs.field(default=attrs.Factory(_is_delete, takes_self=True))
 
     def url(self, base_url: str, path_args: Mapping[str, str | int]) -> str:
         """The full URL, every path argument checked and percent-encoded."""

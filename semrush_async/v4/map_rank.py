@@ -17,7 +17,7 @@ import attrs
 
 from .. import errors
 from .._http import Auth
-from ._convert import OpenStrEnum, make_converter, parse_timestamp, structure
+from ._convert import OpenStrEnum, make_converter, parse_timestamp, structure, structure_input
 from ._endpoint import Endpoint
 
 __all__ = [
@@ -49,7 +49,9 @@ __all__ = [
     "Point",
     "ProjectMetrics",
     "SharingStatus",
+    "check_id",
     "format_report_date",
+    "model_input",
 ]
 
 BASE: Final = "/apis/v4/map-rank-tracker/v0"
@@ -391,6 +393,57 @@ _CAMEL: Final = (
     Credits,
 )
 CONVERTER: Final = make_converter(camel_case=_CAMEL)
+#: Strict structuring of user input (see ``v4._convert``).
+INPUT_CONVERTER: Final = make_converter(camel_case=_CAMEL, strict=True)
+
+
+# --- input checks ---------------------------------------------------------------------
+
+#: Documented id formats (§3.1): campaign, keyword and point ids are UUID strings;
+#: ``business.cid`` is a numeric string (it can exceed 2**63). Place ids are Google's
+#: and have no documented format: a string, checked only as a safe path/query value.
+_UUID: Final = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+ID_FORMATS: Final[Mapping[str, tuple[re.Pattern[str], str]]] = {
+    "campaign_id": (_UUID, "a UUID such as '3fa85f64-5717-4562-b3fc-2c963f66afa6'"),
+    "keyword_id": (_UUID, "a UUID such as '3fa85f64-5717-4562-b3fc-2c963f66afa6'"),
+    "cid": (re.compile(r"^[0-9]+$"), "a numeric string such as '17188786011085295626'"),
+}
+
+
+def check_id(value: Any, what: str) -> str:
+    """``value`` if it has the documented type and format of ``what``, else a
+    ValidationError (unknown kinds: any string)."""
+    rule = ID_FORMATS.get(what)
+    if not isinstance(value, str) or (rule is not None and not rule[0].match(value)):
+        allowed = rule[1] if rule is not None else "a string"
+        raise errors.ValidationError(
+            f"{what} must be {allowed}, got {value!r}",
+            details=[errors.ErrorDetail(code="INVALID_ID", field=what, message=allowed)],
+        )
+    return value
+
+
+def model_input(value: Any, cls: type[Any], what: str) -> Any:
+    """A model instance given by the user, every field checked against its type
+    (attrs does not check types): strings only where strings go, finite numbers."""
+    if not isinstance(value, cls):
+        raise errors.ValidationError(f"{what} must be a {cls.__name__}, got {value!r}")
+    return structure_input(INPUT_CONVERTER, value, cls, what, root=what)
+
+
+def coordinate_problems(c: Coordinates | None, field: str) -> list[errors.ErrorDetail]:
+    """Latitude in -90..90 and longitude in -180..180 (finite: checked by type)."""
+    if c is None:
+        return []
+    out = []
+    for key, value, top in (("lat", c.lat, 90), ("lng", c.lng, 180)):
+        if not -top <= value <= top:
+            out.append(
+                errors.ErrorDetail(
+                    code="OFF_THE_MAP", field=f"{field}.{key}", message=f"in -{top}..{top}"
+                )
+            )
+    return out
 
 
 def decode_campaign(data: Any) -> Campaign:

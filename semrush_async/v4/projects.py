@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 
 from .. import errors
+from .._counts import check_count
 from .._http import Auth, CodeTable
 from ._convert import OpenStrEnum, make_converter, structure
 from ._endpoint import Endpoint
@@ -184,8 +185,7 @@ _V0: Final = "/apis/v4/projects/v0"
 
 def _row(name: str, method: str, path: str, auth: Auth) -> Endpoint:
     # No published per-method limit: the account governor (10/s, 10 in flight).
-    # DELETE: a retry that finds the project gone means an earlier attempt worked.
-    return Endpoint(name, method, path, auth=auth, codes=CODES, gone_ok_on_retry=method == "DELETE")
+    return Endpoint(name, method, path, auth=auth, codes=CODES)
 
 
 #: Projects v1 (v4 API key).
@@ -273,12 +273,4 @@ def validate_scope(scope: object) -> ProjectScope:
 
 
 def validate_page_size(page_size: object) -> int:
-    if (
-        isinstance(page_size, bool)
-        or not isinstance(page_size, int)
-        or not 1 <= page_size <= MAX_PAGE_SIZE
-    ):
-        raise errors.ValidationError(
-            f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
-        )
-    return page_size
+    return check_count("page_size", page_size, minimum=1, maximum=MAX_PAGE_SIZE)
