@@ -223,7 +223,9 @@ class Governance(Protocol):
 
     def governor(self, name: str) -> GovernorProtocol: ...
 
-    def stats(self) -> dict[str, EndpointStats]: ...
+    def stats(self) -> dict[str, EndpointStats]:
+        """The counters of every endpoint in :attr:`limits` (zero until it is used)."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -603,7 +605,21 @@ class LocalGovernance:
         return gov
 
     def stats(self) -> dict[str, EndpointStats]:
-        return {name: gov.stats() for name, gov in self._governors.items()}
+        """Every endpoint's counters (zero for those not used yet), in limit order."""
+        return _all_stats(self.limits, self._governors)
 
     async def aclose(self) -> None:
         return None
+
+
+def _all_stats(
+    limits: Mapping[str, Limit], governors: Mapping[str, GovernorProtocol]
+) -> dict[str, EndpointStats]:
+    """Every endpoint of ``limits``: a governor's stats, or zeros if it was not used yet
+    (a caller can read ``stats()["account"]`` before the first request)."""
+    return {
+        name: gov.stats()
+        if (gov := governors.get(name)) is not None
+        else _Counters().snapshot(name, limit, 0.0)
+        for name, limit in limits.items()
+    }

@@ -60,6 +60,7 @@ from .governance import (
     Limit,
     Permit,
     Strategy,
+    _all_stats,
     _Counters,
     resolve_limits,
 )
@@ -553,7 +554,8 @@ class RedisGovernance:
         return gov
 
     def stats(self) -> dict[str, EndpointStats]:
-        return {name: gov.stats() for name, gov in self._governors.items()}
+        """This process's counters of every endpoint (zero for those not used yet)."""
+        return _all_stats(self._limits, self._governors)
 
     def unit_meter(
         self, budget: int | None, balance_fetcher: Callable[[], Awaitable[int]]
