@@ -213,6 +213,12 @@ class GovernorProtocol(Protocol):
     def stats(self) -> EndpointStats: ...
 
 
+#: What :class:`GovernorChain` passes to a method governor's ``acquire(inner=...)``:
+#: the account governor's acquire. The method governor runs it once it would admit a
+#: start now, and releases the permit it returns if it then fails or must wait again.
+_Inner = Callable[[], Awaitable[Permit]]
+
+
 class Governance(Protocol):
     """A source of governors, one per endpoint name (local or shared across processes)."""
 
@@ -377,11 +383,7 @@ class EndpointGovernor:
     #: :class:`GovernorChain` may pass ``inner`` to :meth:`acquire`.
     nests: Final = True
 
-    async def acquire(
-        self,
-        report_sent: bool = False,
-        inner: Callable[[], Awaitable[object]] | None = None,
-    ) -> _Permit:
+    async def acquire(self, report_sent: bool = False, inner: _Inner | None = None) -> _Permit:
         """Wait for a start slot (FIFO). The caller must ``release()`` the permit.
 
         With ``report_sent``, the caller promises ``permit.sent()`` when the request
@@ -393,6 +395,7 @@ class EndpointGovernor:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         self._counters.waiting += 1
+        taken: Permit | None = None
         try:
             async with self._turnstile:
                 if self._slots is not None:
@@ -405,8 +408,10 @@ class EndpointGovernor:
                         # Still holding the turnstile: a later caller of this endpoint
                         # cannot be admitted on a start recorded before the account
                         # governor let this one go.
-                        await inner()
+                        taken = await inner()
                 except BaseException:
+                    if taken is not None:
+                        taken.release()
                     if self._slots is not None:
                         self._slots.release()
                     raise
@@ -530,11 +535,20 @@ class GovernorChain:
         t0 = loop.time()
         held: list[Permit] = []
 
-        async def take_account() -> None:
-            held.append(await self.account.acquire(report_sent))
+        async def take_account() -> Permit:
+            # A nesting governor may call this again after releasing the last permit
+            # (another process took its start meanwhile): keep only the newest.
+            permit = await self.account.acquire(report_sent)
+            held[:] = [permit]
+            return permit
 
         if getattr(self.method, "nests", False):
-            first = await self.method.acquire(report_sent, inner=take_account)  # type: ignore[call-arg]
+            try:
+                first = await self.method.acquire(report_sent, inner=take_account)  # type: ignore[call-arg]
+            except BaseException:
+                for p in held:  # released by the method governor already; idempotent
+                    p.release()
+                raise
         else:
             first = await self.method.acquire(report_sent)
             try:
