@@ -637,18 +637,25 @@ class RedisGovernance:
         signal = self.key("lock", name, "released")
         token = uuid.uuid4().hex
         ttl_ms = max(1, math.ceil(ttl * 1000))
+        take: asyncio.Task[Any] | None = None
         try:
             while True:
-                if int(await self.call("lock_take", [key], [token, ttl_ms])):
+                take = self._tasks.spawn(self.call("lock_take", [key], [token, ttl_ms]))
+                # Shielded: a cancelled caller leaves the round trip running, and the
+                # release below waits for it (a release that overtook a take still on
+                # its way would leave the lock held by nobody for ``ttl``).
+                if int(await asyncio.shield(take)):
                     break
+                take = None
                 self.round_trips += 2
                 left = await self.redis.pttl(key)
                 wait = left / 1000 if left and left > 0 else 0.01
                 await self.redis.blpop([signal], timeout=max(0.01, min(wait, 1.0)))
         except BaseException as err:
-            # Cancelled or cut off while taking it: the script may have run. Give it
-            # back (only this token's lock is deleted).
-            self._tasks.spawn(self._release_lock(key, signal, token))
+            # Cancelled or cut off while taking it: the script may have run (or may
+            # still run). Give it back once it has landed (only this token's lock is
+            # deleted).
+            self._tasks.spawn(self._release_lock(key, signal, token, after=take))
             if isinstance(err, _REDIS_DOWN):
                 raise GovernanceUnavailable(
                     f"Redis is unreachable ({type(err).__name__}): the lock {name!r} "
@@ -668,7 +675,11 @@ class RedisGovernance:
             # Shielded: a cancelled holder still gives the lock back.
             await asyncio.shield(self._tasks.spawn(self._release_lock(key, signal, token)))
 
-    async def _release_lock(self, key: str, signal: str, token: str) -> None:
+    async def _release_lock(
+        self, key: str, signal: str, token: str, after: asyncio.Task[Any] | None = None
+    ) -> None:
+        if after is not None:
+            await asyncio.wait([after])
         with contextlib.suppress(*_REDIS_DOWN):
             await self.call("lock_release", [key, signal], [token])
 

@@ -228,6 +228,39 @@ async def test_lease_of_a_caller_cancelled_mid_round_trip_is_given_back(redis_ur
         await r.aclose()
 
 
+async def test_lock_taken_for_a_cancelled_caller_is_given_back(redis_url: str) -> None:
+    """The lock script is on its way when its caller is cancelled: the give-back used
+    to go out at once on another connection, overtake it and find nothing, so the
+    lock stayed taken by nobody for ``ttl``. Now it waits for the take to land."""
+    async with HoldingProxy(redis_url) as proxy:
+        slow = RedisGovernance(proxy.url, credential="acct")
+        other = RedisGovernance(redis_url, credential="acct")
+        async with slow.lock("refresh", ttl=120):  # scripts loaded, a connection open
+            pass
+        proxy.hold_next(b"EVALSHA")
+        passed = proxy.scripts_passed
+        taker = asyncio.ensure_future(_enter(slow.lock("refresh", ttl=120)))
+        await proxy.held.wait()
+        taker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await taker
+        # Give an early give-back time to go through (it did, before the fix).
+        with contextlib.suppress(TimeoutError):
+            await _until(lambda: proxy.scripts_passed > passed, 1.0)
+        proxy.let_go()
+        await proxy.answered.wait()  # Redis ran the lock script: the lock was taken
+        async with asyncio.timeout(10):
+            async with other.lock("refresh", ttl=120):
+                pass
+        await slow.aclose()
+        await other.aclose()
+
+
+async def _enter(cm: contextlib.AbstractAsyncContextManager[None]) -> None:
+    async with cm:
+        pass
+
+
 # --- a lease is renewed while its holder waits for its start slot -------------------------
 
 
