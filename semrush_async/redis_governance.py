@@ -12,10 +12,15 @@ How it works (Lua scripts, atomic, timed by the Redis server's ``TIME``):
   that leaves later than its slot (a busy event loop, a slow connect) moves its slot
   in the log to when it left, and the next start of the same process waits for that
   (send-time correction, as in the local governor).
+* **Chains** (a v4 method with its own limit, then ``account``): the method waits,
+  reserving nothing, until it would admit a start now, takes the account permit,
+  then records the start only if it is still admitted, as the local chain does.
 * **Concurrency**: leased slots in a sorted set scored by expiry; the holder renews
-  the lease (and the key's TTL) while the request runs, so a crashed or killed
-  worker's slot comes back on its own after ``lease_seconds``. A waiter blocks on a
-  release signal (BLPOP) instead of polling.
+  the lease (and the key's TTL) from the moment it is granted, so a crashed or
+  killed worker's slot comes back on its own after ``lease_seconds``. A waiter
+  blocks on a release signal (BLPOP) instead of polling. A lease (or lock) round
+  trip abandoned by a cancelled caller runs on, and what it grants is given back
+  once it lands.
 * **Pause**: a 429/Retry-After seen by any process pauses the endpoint for all.
 * **Units**: every reservation is tracked by id, owned by a worker whose liveness
   expires ``lease_seconds`` after its last contact (renewed by a heartbeat). A dead
