@@ -213,6 +213,12 @@ class GovernorProtocol(Protocol):
     def stats(self) -> EndpointStats: ...
 
 
+#: What :class:`GovernorChain` passes to a method governor's ``acquire(inner=...)``:
+#: the account governor's acquire. The method governor runs it once it would admit a
+#: start now, and releases the permit it returns if it then fails or must wait again.
+_Inner = Callable[[], Awaitable[Permit]]
+
+
 class Governance(Protocol):
     """A source of governors, one per endpoint name (local or shared across processes)."""
 
@@ -223,7 +229,9 @@ class Governance(Protocol):
 
     def governor(self, name: str) -> GovernorProtocol: ...
 
-    def stats(self) -> dict[str, EndpointStats]: ...
+    def stats(self) -> dict[str, EndpointStats]:
+        """The counters of every endpoint in :attr:`limits` (zero until it is used)."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -375,11 +383,7 @@ class EndpointGovernor:
     #: :class:`GovernorChain` may pass ``inner`` to :meth:`acquire`.
     nests: Final = True
 
-    async def acquire(
-        self,
-        report_sent: bool = False,
-        inner: Callable[[], Awaitable[object]] | None = None,
-    ) -> _Permit:
+    async def acquire(self, report_sent: bool = False, inner: _Inner | None = None) -> _Permit:
         """Wait for a start slot (FIFO). The caller must ``release()`` the permit.
 
         With ``report_sent``, the caller promises ``permit.sent()`` when the request
@@ -391,6 +395,7 @@ class EndpointGovernor:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         self._counters.waiting += 1
+        taken: Permit | None = None
         try:
             async with self._turnstile:
                 if self._slots is not None:
@@ -403,8 +408,10 @@ class EndpointGovernor:
                         # Still holding the turnstile: a later caller of this endpoint
                         # cannot be admitted on a start recorded before the account
                         # governor let this one go.
-                        await inner()
+                        taken = await inner()
                 except BaseException:
+                    if taken is not None:
+                        taken.release()
                     if self._slots is not None:
                         self._slots.release()
                     raise
@@ -528,11 +535,20 @@ class GovernorChain:
         t0 = loop.time()
         held: list[Permit] = []
 
-        async def take_account() -> None:
-            held.append(await self.account.acquire(report_sent))
+        async def take_account() -> Permit:
+            # A nesting governor may call this again after releasing the last permit
+            # (another process took its start meanwhile): keep only the newest.
+            permit = await self.account.acquire(report_sent)
+            held[:] = [permit]
+            return permit
 
         if getattr(self.method, "nests", False):
-            first = await self.method.acquire(report_sent, inner=take_account)  # type: ignore[call-arg]
+            try:
+                first = await self.method.acquire(report_sent, inner=take_account)  # type: ignore[call-arg]
+            except BaseException:
+                for p in held:  # released by the method governor already; idempotent
+                    p.release()
+                raise
         else:
             first = await self.method.acquire(report_sent)
             try:
@@ -603,7 +619,21 @@ class LocalGovernance:
         return gov
 
     def stats(self) -> dict[str, EndpointStats]:
-        return {name: gov.stats() for name, gov in self._governors.items()}
+        """Every endpoint's counters (zero for those not used yet), in limit order."""
+        return _all_stats(self.limits, self._governors)
 
     async def aclose(self) -> None:
         return None
+
+
+def _all_stats(
+    limits: Mapping[str, Limit], governors: Mapping[str, GovernorProtocol]
+) -> dict[str, EndpointStats]:
+    """Every endpoint of ``limits``: a governor's stats, or zeros if it was not used yet
+    (a caller can read ``stats()["account"]`` before the first request)."""
+    return {
+        name: gov.stats()
+        if (gov := governors.get(name)) is not None
+        else _Counters().snapshot(name, limit, 0.0)
+        for name, limit in limits.items()
+    }

@@ -12,10 +12,15 @@ How it works (Lua scripts, atomic, timed by the Redis server's ``TIME``):
   that leaves later than its slot (a busy event loop, a slow connect) moves its slot
   in the log to when it left, and the next start of the same process waits for that
   (send-time correction, as in the local governor).
+* **Chains** (a v4 method with its own limit, then ``account``): the method waits,
+  reserving nothing, until it would admit a start now, takes the account permit,
+  then records the start only if it is still admitted, as the local chain does.
 * **Concurrency**: leased slots in a sorted set scored by expiry; the holder renews
-  the lease (and the key's TTL) while the request runs, so a crashed or killed
-  worker's slot comes back on its own after ``lease_seconds``. A waiter blocks on a
-  release signal (BLPOP) instead of polling.
+  the lease (and the key's TTL) from the moment it is granted, so a crashed or
+  killed worker's slot comes back on its own after ``lease_seconds``. A waiter
+  blocks on a release signal (BLPOP) instead of polling. A lease (or lock) round
+  trip abandoned by a cancelled caller runs on, and what it grants is given back
+  once it lands.
 * **Pause**: a 429/Retry-After seen by any process pauses the endpoint for all.
 * **Units**: every reservation is tracked by id, owned by a worker whose liveness
   expires ``lease_seconds`` after its last contact (renewed by a heartbeat). A dead
@@ -60,7 +65,9 @@ from .governance import (
     Limit,
     Permit,
     Strategy,
+    _all_stats,
     _Counters,
+    _Inner,
     resolve_limits,
 )
 from .units import Reservation, UnitMeter
@@ -100,14 +107,18 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 """
 
-# KEYS: log, pause. ARGV: n, window. Returns {wait, recorded slot} as strings (Lua
-# numbers become integers in Redis replies). The earliest of the last n slots, not
-# the n-th latest: a slot moved by a late send may no longer be in order.
+# KEYS: log, pause. ARGV: n, window, mode. Returns {wait, recorded slot} as strings
+# (Lua numbers become integers in Redis replies). The earliest of the last n slots,
+# not the n-th latest: a slot moved by a late send may no longer be in order.
+# Modes: 'slot' reserves the next free slot, however far ahead; 'peek' records
+# nothing and returns the wait ('0' when a start would be admitted now); 'now'
+# records a start now if one is admitted now, else records nothing (recorded '').
 _RESERVE = (
     _NOW
     + """
 local n = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local mode = ARGV[3]
 local start = now
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 if pause > start then start = pause end
@@ -118,6 +129,10 @@ if redis.call('LLEN', KEYS[1]) >= n then
     if x < earliest then earliest = x end
   end
   if earliest + window > start then start = earliest + window end
+end
+if mode ~= 'slot' then
+  if start - now > 0.00001 then return {string.format('%.6f', start - now), ''} end
+  if mode == 'peek' then return {'0', ''} end
 end
 local recorded = string.format('%.6f', start)
 redis.call('RPUSH', KEYS[1], recorded)
@@ -553,7 +568,8 @@ class RedisGovernance:
         return gov
 
     def stats(self) -> dict[str, EndpointStats]:
-        return {name: gov.stats() for name, gov in self._governors.items()}
+        """This process's counters of every endpoint (zero for those not used yet)."""
+        return _all_stats(self._limits, self._governors)
 
     def unit_meter(
         self, budget: int | None, balance_fetcher: Callable[[], Awaitable[int]]
@@ -626,18 +642,25 @@ class RedisGovernance:
         signal = self.key("lock", name, "released")
         token = uuid.uuid4().hex
         ttl_ms = max(1, math.ceil(ttl * 1000))
+        take: asyncio.Task[Any] | None = None
         try:
             while True:
-                if int(await self.call("lock_take", [key], [token, ttl_ms])):
+                take = self._tasks.spawn(self.call("lock_take", [key], [token, ttl_ms]))
+                # Shielded: a cancelled caller leaves the round trip running, and the
+                # release below waits for it (a release that overtook a take still on
+                # its way would leave the lock held by nobody for ``ttl``).
+                if int(await asyncio.shield(take)):
                     break
+                take = None
                 self.round_trips += 2
                 left = await self.redis.pttl(key)
                 wait = left / 1000 if left and left > 0 else 0.01
                 await self.redis.blpop([signal], timeout=max(0.01, min(wait, 1.0)))
         except BaseException as err:
-            # Cancelled or cut off while taking it: the script may have run. Give it
-            # back (only this token's lock is deleted).
-            self._tasks.spawn(self._release_lock(key, signal, token))
+            # Cancelled or cut off while taking it: the script may have run (or may
+            # still run). Give it back once it has landed (only this token's lock is
+            # deleted).
+            self._tasks.spawn(self._release_lock(key, signal, token, after=take))
             if isinstance(err, _REDIS_DOWN):
                 raise GovernanceUnavailable(
                     f"Redis is unreachable ({type(err).__name__}): the lock {name!r} "
@@ -657,7 +680,11 @@ class RedisGovernance:
             # Shielded: a cancelled holder still gives the lock back.
             await asyncio.shield(self._tasks.spawn(self._release_lock(key, signal, token)))
 
-    async def _release_lock(self, key: str, signal: str, token: str) -> None:
+    async def _release_lock(
+        self, key: str, signal: str, token: str, after: asyncio.Task[Any] | None = None
+    ) -> None:
+        if after is not None:
+            await asyncio.wait([after])
         with contextlib.suppress(*_REDIS_DOWN):
             await self.call("lock_release", [key, signal], [token])
 
@@ -692,6 +719,51 @@ class RedisGovernance:
             await self.redis.aclose()
 
 
+class _Lease:
+    """One concurrency slot held in Redis by id.
+
+    The id exists before the first round trip, so a caller cancelled while the lease
+    script is on its way can still give back what it may grant. The holder renews it
+    from the moment it is granted, also while it waits for its start slot (a wait can
+    outlast ``lease_seconds``), and gives it back exactly once.
+    """
+
+    __slots__ = ("_gov", "_pending", "_released", "_renewer", "granted", "id")
+
+    def __init__(self, gov: RedisGovernor) -> None:
+        self._gov = gov
+        self.id = uuid.uuid4().hex
+        self.granted = False
+        self._released = False
+        #: A lease round trip whose outcome is unknown (in flight, failed, abandoned).
+        self._pending: asyncio.Future[Any] | None = None
+        self._renewer: asyncio.Task[None] | None = None
+
+    def grant(self) -> None:
+        self.granted = True
+        self._pending = None
+        self._renewer = asyncio.ensure_future(self._gov._renew(self))
+
+    def released(self) -> bool:
+        return self._released
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        if self._renewer is not None:
+            self._renewer.cancel()
+        if self.granted or self._pending is not None:
+            self._gov._tasks.spawn(self._give_back(self._pending))
+
+    async def _give_back(self, pending: asyncio.Future[Any] | None) -> None:
+        if pending is not None:
+            # A lease script still on its way may grant the lease after a release
+            # sent now: release once it has landed.
+            await asyncio.wait([pending])
+        await self._gov._release_lease(self.id)
+
+
 class _RedisPermit:
     __slots__ = (
         "_correcting",
@@ -700,7 +772,6 @@ class _RedisPermit:
         "_lease",
         "_left",
         "_recorded",
-        "_renewer",
         "_sent",
         "_slot",
         "waited",
@@ -710,20 +781,19 @@ class _RedisPermit:
         self,
         gov: RedisGovernor,
         waited: float,
-        lease: str | None,
+        lease: _Lease | None,
         slot: float,
         recorded: str,
         report_sent: bool,
     ) -> None:
         self._gov = gov
         self.waited = waited
-        self._lease = lease
+        self._lease = lease  # renewed since it was granted
         self._slot = slot  # loop time at which the reserved slot opened
         self._recorded = recorded  # the slot as the Redis log holds it
         self._done = False
         self._sent = False
         self._correcting = False
-        self._renewer = asyncio.ensure_future(gov._renew(self, lease)) if lease else None
         #: Set once the request left and any correction reached Redis (send barrier).
         self._left = asyncio.Event()
         if not report_sent:
@@ -742,9 +812,6 @@ class _RedisPermit:
         else:
             self._left.set()
 
-    def released(self) -> bool:
-        return self._done
-
     def release(self) -> None:
         if not self._correcting:
             self._left.set()
@@ -752,10 +819,8 @@ class _RedisPermit:
             return
         self._done = True
         self._gov._counters.in_flight -= 1
-        if self._renewer is not None:
-            self._renewer.cancel()
         if self._lease is not None:
-            self._gov._tasks.spawn(self._gov._release_lease(self._lease))
+            self._lease.release()
 
     async def __aenter__(self) -> _RedisPermit:
         return self
@@ -768,6 +833,9 @@ class _RedisPermit:
 
 class RedisGovernor:
     """One endpoint's shared governor (see the module docs)."""
+
+    #: :class:`~semrush_async.governance.GovernorChain` may pass ``inner``.
+    nests: Final = True
 
     def __init__(self, owner: RedisGovernance, name: str, limit: Limit) -> None:
         self.owner = owner
@@ -803,8 +871,8 @@ class RedisGovernor:
             )
         return self._fallback
 
-    async def _local(self, report_sent: bool) -> Permit:
-        permit = await self._fallback_governor().acquire(report_sent)
+    async def _local(self, report_sent: bool, inner: _Inner | None) -> Permit:
+        permit = await self._fallback_governor().acquire(report_sent, inner)
         self._local_starts.append(asyncio.get_running_loop().time())
         return permit
 
@@ -826,17 +894,24 @@ class RedisGovernor:
             self._local_starts.extendleft(reversed(starts))  # merged at the next probe
             raise
 
-    async def acquire(self, report_sent: bool = False) -> Permit:
+    async def acquire(self, report_sent: bool = False, inner: _Inner | None = None) -> Permit:
+        """Wait for a start slot (and a lease, if capped); release the permit.
+
+        ``inner`` (the account governor's acquire, from a chain) runs once this
+        endpoint would admit a start now, and the start is recorded only after it
+        returned, as the local governor does: a start waiting for the account cannot
+        hold a slot that another process's reservation may push out of the log.
+        """
         if self.owner._down:
-            return await self._local(report_sent)
+            return await self._local(report_sent, inner)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         self._counters.waiting += 1
         try:
-            lease, slot, recorded = await self._admit(loop)
+            lease, slot, recorded = await self._admit(loop, inner)
         except _REDIS_DOWN as err:
             self.owner._went_down(err, self.name)
-            return await self._local(report_sent)
+            return await self._local(report_sent, inner)
         finally:
             self._counters.waiting -= 1
         waited = loop.time() - t0
@@ -844,28 +919,52 @@ class RedisGovernor:
         permit = self._last = _RedisPermit(self, waited, lease, slot, recorded, report_sent)
         return permit
 
-    async def _admit(self, loop: asyncio.AbstractEventLoop) -> tuple[str | None, float, str]:
+    async def _admit(
+        self, loop: asyncio.AbstractEventLoop, inner: _Inner | None
+    ) -> tuple[_Lease | None, float, str]:
         """Take a lease (if capped) and a start slot, then wait for the slot."""
-        lease: str | None = None
+        lease: _Lease | None = None
+        taken: Permit | None = None  # inner's permit, given back if we fail
         async with self._turnstile:
             try:
                 if self.limit.concurrency:
-                    lease = await self._lease()
+                    lease = _Lease(self)
+                    await self._take(lease)
                 await self._barrier()
-                wait, recorded = await self.owner.call(
-                    "reserve",
-                    [self.owner.key(self.name, "log"), self.owner.key(self.name, "pause")],
-                    [self._n, f"{self._window:.6f}"],
-                )
-                delay = max(0.0, float(wait))
-                slot = loop.time() + delay
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                if inner is None:
+                    wait, recorded = await self._reserve("slot")
+                    delay = max(0.0, float(wait))
+                    slot = loop.time() + delay
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                else:
+                    recorded = ""
+                    while not recorded:
+                        while (delay := float(_text((await self._reserve("peek"))[0]))) > 0:
+                            await asyncio.sleep(delay)
+                        taken = await inner()
+                        recorded = _text((await self._reserve("now"))[1])
+                        if not recorded:
+                            # Another process started in between: the inner start is
+                            # wasted (it stays counted there, which errs on the safe
+                            # side); wait for the next slot.
+                            taken.release()
+                            taken = None
+                    slot = loop.time()
             except BaseException:
+                if taken is not None:
+                    taken.release()
                 if lease is not None:
-                    self._tasks.spawn(self._release_lease(lease))
+                    lease.release()
                 raise
         return lease, slot, _text(recorded)
+
+    async def _reserve(self, mode: str) -> Any:
+        return await self.owner.call(
+            "reserve",
+            [self.owner.key(self.name, "log"), self.owner.key(self.name, "pause")],
+            [self._n, f"{self._window:.6f}", mode],
+        )
 
     async def _barrier(self) -> None:
         # Send barrier: reserve the next slot only once the previous start has left
@@ -885,37 +984,42 @@ class RedisGovernor:
                 [f"{self._window:.6f}", recorded, f"{late:.6f}"],
             )
 
-    async def _lease(self) -> str:
-        lease = uuid.uuid4().hex
+    async def _take(self, lease: _Lease) -> None:
         leases = self.owner.key(self.name, "leases")
         signal = self.owner.key(self.name, "released")
         assert self.limit.concurrency
         while True:
-            wait = float(
-                await self.owner.call(
-                    "lease", [leases], [self.limit.concurrency, lease, self.owner.lease_seconds]
+            call = self._tasks.spawn(
+                self.owner.call(
+                    "lease", [leases], [self.limit.concurrency, lease.id, self.owner.lease_seconds]
                 )
             )
+            lease._pending = call
+            # Shielded: cancelling the caller must not cut the round trip (the script
+            # may run anyway); lease.release() gives back what it grants once landed.
+            wait = float(await asyncio.shield(call))
             if wait <= 0:
-                return lease
+                lease.grant()
+                return
+            lease._pending = None
             # Block until some holder releases (or the earliest lease would expire).
             self.owner.round_trips += 1
             await self.owner.redis.blpop([signal], timeout=max(0.01, min(wait, 1.0)))
 
-    async def _renew(self, permit: _RedisPermit, lease: str) -> None:
+    async def _renew(self, lease: _Lease) -> None:
         every = self.owner.lease_seconds / 3
         key = self.owner.key(self.name, "leases")
         # Until released (a renewal after the release finds no lease: ZADD XX).
-        while not permit.released():
+        while not lease.released():
             await asyncio.sleep(every)
-            if permit.released():
+            if lease.released():
                 return
             try:
-                held = await self.owner.call("renew", [key], [lease, self.owner.lease_seconds])
+                held = await self.owner.call("renew", [key], [lease.id, self.owner.lease_seconds])
             except _REDIS_DOWN:
                 continue  # try again next time: the lease lasts three renewals
-            if not int(held) and not permit.released():
-                logger.warning("%s: a concurrency lease expired while its request ran", self.name)
+            if not int(held) and not lease.released():
+                logger.warning("%s: a concurrency lease expired while it was held", self.name)
                 return
 
     async def _release_lease(self, lease: str) -> None:
