@@ -101,7 +101,7 @@ def _summary(r: R) -> list[str]:
     lines = [
         "## Summary",
         "",
-        "Issue 27's goals (`summary` in `latest.json`). Goals marked *today's* are the "
+        "Issue 27's goals (`summary` in `latest.json`). Goals marked (today's) are the "
         "figures of the run before issue 27 (2026-12-03), compared at the precision shown.",
         "",
         "| key | measure | value | goal | verdict | note |",
