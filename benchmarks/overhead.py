@@ -29,6 +29,7 @@ import gc
 import io
 import statistics
 import time
+import timeit
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -120,6 +121,21 @@ async def _timed(one: Callable[[], Awaitable[Any]], n: int) -> tuple[float, floa
     return time.perf_counter() - w0, time.process_time() - c0, got[0]
 
 
+async def _parse_only_us(url: str, number: int = 2_000) -> float:
+    """What ``raw_parse`` adds to ``raw_read``, timed alone on one body: the minimum of
+    5 loops of ``number`` calls (in the batches it is within the noise of a shared
+    machine)."""
+    async with (
+        aiohttp.ClientSession() as s,
+        s.get(url + "/analytics/v1/", params=_params()) as r,
+    ):
+        status, body = r.status, await r.read()
+    parse = _RawParse()
+    parse.rows(status, body)
+    loops = timeit.repeat(lambda: parse.rows(status, body), number=number, repeat=5)
+    return min(loops) / number * 1e6
+
+
 async def overhead(url: str, requests: int, concurrency: int, rounds: int) -> dict[str, Any]:
     """Per contender: median CPU µs and req/s; the client's per-round ratios to each raw."""
     # Warm-up (connections, imports, the decoder caches), and proof that the fair
@@ -136,6 +152,7 @@ async def overhead(url: str, requests: int, concurrency: int, rounds: int) -> di
             cpu[name].append(c / requests * 1e6)
             wall[name].append(w)
     out: dict[str, Any] = {"requests": requests, "concurrency": concurrency, "rounds": rounds}
+    out["parse_only_us"] = await _parse_only_us(url)
     for name in CONTENDERS:
         out[f"{name}_cpu_us"] = statistics.median(cpu[name])
         out[f"{name}_rps"] = requests / statistics.median(wall[name])
