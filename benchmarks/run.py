@@ -1,14 +1,16 @@
 """The benchmark suite: ratios measured side by side in one run (``nox -s bench``).
 
-Writes ``docs/benchmarks.md`` (a markdown table) and ``benchmarks/results/latest.json``
-(raw figures). ``--smoke`` runs tiny sizes (CI) and writes nothing to docs.
+A full run writes ``benchmarks/results/latest.json`` (raw figures and the ``summary``
+of issue 27's goals, :mod:`benchmarks.summary`) and regenerates ``docs/benchmarks.md``
+from it (:mod:`benchmarks.report`). ``--smoke`` runs tiny sizes (CI) and writes only
+``benchmarks/results/smoke.json``. ``--only NAME`` reruns one measure into latest.json.
 
-Measures, each as a median of ``--repeat`` runs:
+Measures (the doc states each one's method):
 
-1. governed utilization per endpoint vs a hand-rolled AsyncLimiter loop
-   (``saturation.py``);
-2. client overhead: requests/s through SemrushClient (governance relaxed) vs raw
-   aiohttp, same server, same concurrency; CPU microseconds per request;
+1. governed utilization per endpoint vs aiohttp + aiolimiter loops, without and
+   under 0 to 30 ms of arrival jitter (``saturation.py``, ``proxy.py``);
+2. CPU per request: the client vs raw aiohttp reading and parsing the same body into
+   the same typed row (``overhead.py``);
 3. parse throughput on one 250,000-row body: typed rows vs ``csv.reader`` lists vs
    python-semrush's ``parse_response``;
 4. memory: peak growth of the process's own high-water mark (``VmHWM``) streaming
@@ -20,8 +22,10 @@ Measures, each as a median of ``--repeat`` runs:
 7. scaling: overhead per request and memory from 1 to 1,000 concurrent callers, and
    harvest from 1 to 100 targets;
 8. Analytics root reports: ``domain_organic`` parse throughput vs python-semrush on
-   the same body, peak RSS streaming 150,000 rows, and (``--baseline DIR``, a checkout
-   of an earlier commit) Backlinks parse throughput of this tree vs that one.
+   the same body, peak RSS streaming 150,000 rows, and Backlinks parse throughput of
+   this tree vs the commit before the engine refactor (:data:`BASELINE_COMMIT`);
+9. Backlinks v4: JSON decoding vs the v3 CSV path on the same rows, memory streaming
+   (``v4_decode.py``).
 """
 
 from __future__ import annotations
@@ -37,18 +41,18 @@ import platform
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import saturation  # noqa: E402
+from benchmarks import overhead, report, saturation  # noqa: E402
+from benchmarks.summary import summarize  # noqa: E402
 from semrush_async import Limit, SemrushClient  # noqa: E402
 from semrush_async._csv import CsvFeed  # noqa: E402
 from semrush_async._reports import REPORTS  # noqa: E402
@@ -59,9 +63,6 @@ from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size  # no
 from semrush_async.testing import row as data_row  # noqa: E402
 from semrush_async.testing._root_reports import root_row, root_size  # noqa: E402
 from tests.local_servers import redis_server  # noqa: E402
-
-RELAXED = {"account": Limit(1_000_000, 1.0)}
-
 
 # --- a standalone sandbox process ---------------------------------------------------------
 
@@ -84,57 +85,6 @@ def sandbox_process(*flags: str) -> Iterator[str]:
 
 def client_for(url: str, **kw: Any) -> SemrushClient:
     return SemrushClient(api_key=DEFAULT_KEY, base_url=url, www_url=url, oauth_url=url, **kw)
-
-
-# --- 2. client overhead -------------------------------------------------------------------
-
-
-async def overhead(url: str, requests: int, concurrency: int) -> dict[str, float]:
-    params = {
-        "key": DEFAULT_KEY,
-        "type": "backlinks_overview",
-        "target": "small.example",
-        "target_type": "root_domain",
-        "export_columns": ",".join(REPORTS["backlinks_overview"].columns),
-    }
-
-    async def raw() -> tuple[float, float]:
-        conn = aiohttp.TCPConnector(limit=100)
-        async with aiohttp.ClientSession(connector=conn) as s:
-            sem = asyncio.Semaphore(concurrency)
-
-            async def one() -> None:
-                async with sem, s.get(url + "/analytics/v1/", params=params) as r:
-                    await r.read()
-
-            return await _timed(lambda: asyncio.gather(*(one() for _ in range(requests))))
-
-    async def ours() -> tuple[float, float]:
-        async with client_for(url, limits=RELAXED) as c:
-            sem = asyncio.Semaphore(concurrency)
-
-            async def one() -> None:
-                async with sem:
-                    await c.backlinks.overview("small.example")
-
-            return await _timed(lambda: asyncio.gather(*(one() for _ in range(requests))))
-
-    await raw()  # warm up both paths (connections, imports)
-    await ours()
-    (raw_wall, raw_cpu), (our_wall, our_cpu) = await raw(), await ours()
-    return {
-        "raw_rps": requests / raw_wall,
-        "client_rps": requests / our_wall,
-        "ratio": raw_wall / our_wall,
-        "raw_cpu_us": raw_cpu / requests * 1e6,
-        "client_cpu_us": our_cpu / requests * 1e6,
-    }
-
-
-async def _timed(make: Callable[[], Any]) -> tuple[float, float]:
-    w0, c0 = time.perf_counter(), time.process_time()
-    await make()
-    return time.perf_counter() - w0, time.process_time() - c0
 
 
 # --- 3. parse throughput ------------------------------------------------------------------
@@ -325,7 +275,7 @@ ORGANIC_PROBE = """
 import asyncio, resource, sys
 from semrush_async import Limit, SemrushClient
 from semrush_async.testing import DEFAULT_KEY
-url, mode = sys.argv[1], sys.argv[2]
+url, mode, target = sys.argv[1], sys.argv[2], sys.argv[3]
 def rss_mb():
     try:
         with open("/proc/self/status") as f:
@@ -340,7 +290,7 @@ async def main():
                              limits={"account": Limit(1000, 1.0)}) as c:
         await c.domains.organic("small.example", database="us")
         base = rss_mb()
-        pager = c.domains.organic("big.example", database="us", page_size=50_000)
+        pager = c.domains.organic(target, database="us", page_size=50_000)
         if mode == "stream":
             n = 0
             async for _ in pager:
@@ -352,11 +302,13 @@ asyncio.run(main())
 """
 
 
-def analytics_bench(rows: int, rounds: int, url: str, baseline: Path | None) -> dict[str, Any]:
+def analytics_bench(
+    rows: int, rounds: int, url: str, baseline: Path | None, target: str = "big.example"
+) -> dict[str, Any]:
     out: dict[str, Any] = {"rows": rows, "rounds": rounds}
     mem: dict[str, float] = {}
     for mode in ("stream", "load"):
-        n, growth = run_probe(ORGANIC_PROBE, url, mode).split()
+        n, growth = run_probe(ORGANIC_PROBE, url, mode, target).split()
         mem[f"{mode}_rows"] = int(n)
         mem[f"{mode}_mb"] = float(growth)
     out["memory"] = mem
@@ -585,58 +537,129 @@ async def distributed(calls_per_process: int = 50, processes: int = 4) -> dict[s
 
 # --- orchestration ------------------------------------------------------------------------
 
+#: The commit before the Analytics engine refactor (issue 17): measure 8c compares
+#: Backlinks parsing of this tree with it. The full run extracts it with ``git archive``.
+BASELINE_COMMIT = "b860aff"
 
-async def overhead_bench(url: str, smoke: bool, repeat: int) -> dict[str, Any]:
-    n = 200 if smoke else 3_000
-    runs = [await overhead(url, n, 32) for _ in range(repeat)]
-    # Each run's ratio pairs two timings made moments apart; rps figures are medians
-    # of their own, so on a shared machine they need not divide to the ratio.
-    out: dict[str, Any] = _median(runs)
-    out["ratio_range"] = [min(r["ratio"] for r in runs), max(r["ratio"] for r in runs)]
-    out["runs"] = repeat
+
+@contextlib.contextmanager
+def baseline_tree(given: Path | None, smoke: bool) -> Iterator[Path | str | None]:
+    """The tree measure 8c compares with: ``given``, else :data:`BASELINE_COMMIT`
+    extracted to a temporary directory, or a string saying why there is none."""
+    if given is not None or smoke:
+        yield given
+        return
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", BASELINE_COMMIT], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        yield f"git archive {BASELINE_COMMIT} failed: {done.stderr.decode().strip()[:200]}"
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        yield Path(tmp)
+
+
+async def saturation_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 1, without jitter and under jitter (in-process sandbox: its counters)."""
+    out = {"saturation": await saturation.saturate(smoke, repeat)}
+    out["saturation_jitter"] = await saturation.jitter_bench(smoke, repeat)
     return out
 
 
-def memory_bench(url: str, smoke: bool) -> dict[str, float]:
-    return memory(url, "medium.example" if smoke else "big.example", check=not smoke)
+async def overhead_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 2: paired CPU per request, client vs raw aiohttp (with and without parse)."""
+    with sandbox_process("--no-limits") as url:
+        if smoke:
+            return {"overhead": await overhead.overhead(url, 100, 32, 3)}
+        return {"overhead": await overhead.overhead(url, 3_000, 32, max(9, repeat))}
 
 
-def callers_bench(url: str, smoke: bool) -> list[dict[str, float]]:
-    return callers_scaling(url, [1, 10, 100] if smoke else [1, 10, 100, 1000])
+async def memory_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measures 4 and 7 (callers): peak memory streaming vs loading; CPU and memory
+    from 1 to 1,000 concurrent callers."""
+    with sandbox_process("--no-limits") as url:
+        return {
+            "memory": memory(url, "medium.example" if smoke else "big.example", check=not smoke),
+            "scaling_callers": callers_scaling(url, [1, 10, 100] if smoke else [1, 10, 100, 1000]),
+        }
 
 
-def v4_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+async def analytics_measure(smoke: bool, repeat: int, baseline: Path | None) -> dict[str, Any]:
+    """Measure 8 (8c against :func:`baseline_tree`)."""
+    rows, rounds = (5_000, 1) if smoke else (250_000, max(5, repeat))
+    with sandbox_process("--no-limits") as url, baseline_tree(baseline, smoke) as tree:
+        out = analytics_bench(
+            rows,
+            rounds,
+            url,
+            tree if isinstance(tree, Path) else None,
+            "medium.example" if smoke else "big.example",
+        )
+        if isinstance(tree, str):
+            out["backlinks_vs_baseline"] = {"error": tree}
+        elif tree is not None and baseline is None:
+            out["backlinks_vs_baseline"]["baseline"] = BASELINE_COMMIT
+    return {"analytics": out}
+
+
+async def parse_measure(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 3."""
+    return {"parse": parse_bench(5_000 if smoke else 250_000, 1 if smoke else max(5, repeat))}
+
+
+async def distributed_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 6 (not in smoke runs: four processes on real windows)."""
+    return {"distributed": None if smoke else await distributed()}
+
+
+async def v4_bench(smoke: bool, repeat: int) -> dict[str, Any]:
     """Measure 9: v4 JSON rows vs v3 CSV rows (same rows), memory streaming /links."""
     from benchmarks import v4_decode
 
     if smoke:
-        return v4_decode.run(2_000, 1, 3_000)
-    return v4_decode.run(100_000, max(5, repeat), 250_000)
+        return {"v4": v4_decode.run(2_000, 1, 3_000)}
+    return {"v4": v4_decode.run(100_000, max(5, repeat), 250_000)}
 
 
-async def rerun(only: str, repeat: int) -> dict[str, Any]:
-    """One measure again (full size), as the keys it sets in the results."""
-    if only == "v4":
-        return {"v4": v4_bench(False, repeat)}
-    if only == "distributed":
-        return {"distributed": await distributed()}
-    if only == "parse":
-        return {"parse": parse_bench(250_000, max(5, repeat))}
-    if only == "harvest":
-        return await harvest_bench(False)
-    with sandbox_process("--no-limits") as url:
-        if only == "overhead":
-            return {"overhead": await overhead_bench(url, False, repeat)}
-        return {"memory": memory_bench(url, False), "scaling_callers": callers_bench(url, False)}
+Measure = Callable[[bool, int], Awaitable[dict[str, Any]]]
+
+#: Every measure, in run order: its ``--only`` name, what it prints, what it runs.
+MEASURES: dict[str, tuple[str, Measure]] = {
+    "saturation": ("1. governed utilization (without and under jitter)", saturation_bench),
+    "overhead": ("2. client CPU per request", overhead_bench),
+    "memory": ("4. memory; 7. scaling (callers)", memory_bench),
+    "analytics": ("8. Analytics root reports", lambda s, r: analytics_measure(s, r, None)),
+    "parse": ("3. parse throughput", parse_measure),
+    "harvest": ("5. harvest", lambda s, r: harvest_bench(s)),
+    "distributed": ("6. distributed", distributed_bench),
+    "v4": ("9. backlinks v4 decoding and streaming", v4_bench),
+}
+
+LATEST = ROOT / "benchmarks/results/latest.json"
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "loadavg": list(os.getloadavg()),
+    }
 
 
 async def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes (CI): writes results/smoke.json, never latest.json or the doc",
+    )
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
         "--only",
-        choices=("overhead", "memory", "parse", "harvest", "distributed", "analytics", "v4"),
+        choices=tuple(MEASURES),
         default=None,
         help="rerun one measure and merge it into results/latest.json "
         "(memory includes the callers scaling table, harvest its scaling table)",
@@ -645,398 +668,48 @@ async def main(argv: list[str] | None = None) -> int:
         "--baseline",
         type=Path,
         default=None,
-        help="a checkout of an earlier commit: measure 8 compares Backlinks parsing with it",
+        help=f"a checkout for measure 8c (default: {BASELINE_COMMIT} via git archive)",
     )
     args = ap.parse_args(argv)
-    if args.only:
-        latest = ROOT / "benchmarks/results/latest.json"
-        merged = json.loads(latest.read_text())
-        if args.only == "analytics":
-            with sandbox_process("--no-limits") as url:
-                fresh = {
-                    "analytics": analytics_bench(250_000, max(5, args.repeat), url, args.baseline)
-                }
-        else:
-            fresh = await rerun(args.only, args.repeat)
-        merged.update(fresh)
-        merged.setdefault("reruns", {})[args.only] = time.strftime("%Y-%m-%d")
-        latest.write_text(json.dumps(merged, indent=2))
-        (ROOT / "docs/benchmarks.md").write_text(render(merged))
-        print(fresh)
-        return 0
     smoke = args.smoke
     repeat = 1 if smoke else args.repeat
-    results: dict[str, Any] = {
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": __import__("os").cpu_count(),
-        },
-        "date": time.strftime("%Y-%m-%d"),
-        "smoke": smoke,
-    }
-
-    print("1. governed utilization", flush=True)
-    sat_args = ["--smoke"] if smoke else ["--repeat", str(repeat)]
-    sat_json = ROOT / "benchmarks/results/saturation.json"
-    if not smoke:
-        await saturation.main([*sat_args, "--json", str(sat_json)])
-        results["saturation"] = json.loads(sat_json.read_text())
-    else:
-        await saturation.main(sat_args)
-
-    with sandbox_process("--no-limits") as url:
-        print("2. client overhead", flush=True)
-        results["overhead"] = await overhead_bench(url, smoke, repeat)
-        print("   ", _short(results["overhead"]), flush=True)
-
-        print("4. memory", flush=True)
-        results["memory"] = memory_bench(url, smoke)
-        print("   ", results["memory"], flush=True)
-
-        print("7. scaling (callers)", flush=True)
-        results["scaling_callers"] = callers_bench(url, smoke)
-        print("   ", results["scaling_callers"], flush=True)
-
-        print("8. analytics", flush=True)
-        results["analytics"] = analytics_bench(
-            5_000 if smoke else 250_000, 1 if smoke else max(5, repeat), url, args.baseline
-        )
-        print("   ", results["analytics"], flush=True)
-
-    print("3. parse throughput", flush=True)
-    results["parse"] = parse_bench(5_000 if smoke else 250_000, 1 if smoke else max(5, repeat))
-    print("   ", results["parse"], flush=True)
-
-    print("5. harvest", flush=True)
-    results.update(await harvest_bench(smoke))
-    print("   ", results["scaling_harvest"], flush=True)
-
-    print("6. distributed", flush=True)
-    results["distributed"] = None if smoke else await distributed()
-    print("   ", results["distributed"], flush=True)
-
-    print("9. backlinks v4 decoding and streaming", flush=True)
-    results["v4"] = v4_bench(smoke, repeat)
-    print("   ", results["v4"], flush=True)
-
-    out_dir = ROOT / "benchmarks/results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / ("smoke.json" if smoke else "latest.json")).write_text(json.dumps(results, indent=2))
-    if not smoke:
-        (ROOT / "docs/benchmarks.md").write_text(render(results))
-    return 0
-
-
-def _distributed_row(d: dict[str, Any] | None) -> str:
-    if d is None:
-        return (
-            "| 6 | distributed (4 processes on Redis) | not measured (smoke run) | ≥ 0.95, 0 | — |"
-        )
-    ok = d["utilization"] >= 0.95 and d["rejected_429"] == 0
-    return (
-        f"| 6 | distributed: {d['processes']} processes on one key through Redis, "
-        f"combined utilization, 429s | {d['utilization']:.3f}, {d['rejected_429']} "
-        f"({d['round_trips_per_request']:.1f} Redis round trips per request; 5% margin) "
-        f"| ≥ 0.95, 0 | {_verdict(ok)} |"
+    measures = dict(MEASURES)
+    measures["analytics"] = (
+        MEASURES["analytics"][0],
+        lambda s, r: analytics_measure(s, r, args.baseline),
     )
-
-
-def _median(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    if args.only:
+        results: dict[str, Any] = json.loads(LATEST.read_text())
+        measures = {args.only: measures[args.only]}
+        results.setdefault("reruns", {})[args.only] = time.strftime("%Y-%m-%d")
+    else:
+        results = {"machine": _machine(), "date": time.strftime("%Y-%m-%d"), "smoke": smoke}
+    t0 = time.monotonic()
+    for label, measure in measures.values():
+        print(label, flush=True)
+        t1 = time.monotonic()
+        fresh = await measure(smoke, repeat)
+        results.update(fresh)
+        for k, v in fresh.items():
+            print(f"    {k}: {_short(v) if isinstance(v, dict) else v}", flush=True)
+        print(f"    ({time.monotonic() - t1:.1f} s)", flush=True)
+    if not args.only:
+        results["machine"]["loadavg_end"] = list(os.getloadavg())
+        results["duration_s"] = time.monotonic() - t0
+    results["summary"] = summarize(results)
+    doc = report.render(results)  # rendered in smoke runs too, so that it keeps working
+    print(json.dumps(results["summary"], indent=1, ensure_ascii=False), flush=True)
+    text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+    if smoke:
+        (ROOT / "benchmarks/results/smoke.json").write_text(text)
+        return 0
+    LATEST.write_text(text)
+    report.DOC.write_text(doc)
+    return 0
 
 
 def _short(d: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in d.items())
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
-def _reruns(r: dict[str, Any]) -> str:
-    done = r.get("reruns") or {}
-    return "".join(f"Measure {k} rerun alone on {v} (`--only {k}`). " for k, v in done.items())
-
-
-def _ratio(p: dict[str, Any], key: str) -> str:
-    """``median (min to max over rounds)``."""
-    if not p.get(key):
-        return "n/a"
-    span = p.get(f"{key}_range")
-    return f"{p[key]:.2f}" + (f" ({span[0]:.2f} to {span[1]:.2f})" if span else "")
-
-
-def _default_row(p: dict[str, Any] | None) -> list[str]:
-    if not p or not p.get("vs_python_semrush"):
-        return []
-    v = p["vs_python_semrush"]
-    return [
-        "| 3a' | typed rows/s ÷ python-semrush rows/s (all 22 columns, nothing quoted) | "
-        f"{v:.2f} | ≥ 1.0 | {_verdict(v >= 1.0)} |"
-    ]
-
-
-def render(r: dict[str, Any]) -> str:
-    sat = r["saturation"]
-    ov, mem, parse, hv = r["overhead"], r["memory"], r["parse"], r["harvest"]
-    lines = [
-        "# Benchmarks",
-        "",
-        "Reproduce with `nox -s bench` (about 10 minutes). CI runs "
-        "`nox -s bench -- --smoke` (tiny sizes) so the benchmarks keep working; smoke "
-        "figures are not verdicts. Raw figures: `benchmarks/results/latest.json`.",
-        "",
-        f"Run of {r['date']} on {r['machine']['platform']}, {r['machine']['cpus']} CPUs, "
-        f"Python {r['machine']['python']}. Each figure is a ratio measured side by side in "
-        "one run; medians of 3 repetitions (parse: medians of per-round ratios, see 3). "
-        f"{_reruns(r)}The sandbox runs in a separate process "
-        "(except for the saturation runs), so client CPU and memory are the client's own.",
-        "",
-        "## Summary",
-        "",
-        "| # | measure | result | goal | verdict |",
-        "|---|---|---|---|---|",
-    ]
-    worst_util = min(v["utilization"] for k, v in sat.items() if not k.startswith("naive"))
-    total_429 = sum(v["rejected_429"] for k, v in sat.items() if not k.startswith("naive"))
-    p_plain = parse["plain"]
-    lines += [
-        f"| 1 | governed utilization (worst endpoint), 429s | {worst_util:.3f}, "
-        f"{total_429} | ≥ 0.97, 0 | {_verdict(worst_util >= 0.97 and total_429 == 0)} |",
-        f"| 2 | client req/s ÷ raw aiohttp req/s (concurrency 32) | {_ratio(ov, 'ratio')} | "
-        f"≥ 0.85 | {_verdict(ov['ratio'] >= 0.85)} |",
-        f"| 3a | typed rows/s ÷ python-semrush rows/s (12 columns, 2 of them timestamps) | "
-        f"{p_plain['vs_python_semrush'] or float('nan'):.2f} | ≥ 1.0 | "
-        f"{_verdict((p_plain['vs_python_semrush'] or 0) >= 1.0)} |",
-        *_default_row(parse.get("default")),
-        f"| 3b | typed rows/s ÷ csv.reader lists/s (22 columns, tricky text) | "
-        f"{parse['full']['vs_csv_reader']:.2f} | ≥ 0.7 | "
-        f"{_verdict(parse['full']['vs_csv_reader'] >= 0.7)} |",
-        f"| 4 | peak memory growth (VmHWM) streaming {mem['stream_rows']:,} rows | "
-        f"{mem['stream_mb']:.1f} MB (loading whole: {mem['load_mb']:.1f} MB) | < 50 MB | "
-        f"{_verdict(mem['stream_mb'] < 50)} |",
-        f"| 5 | harvest of {hv['targets']} targets at 10 req/s: wall ÷ minimum | "
-        f"{hv['ratio']:.3f} ({hv['wall_s']:.1f} s for {hv['requests']} requests) | ≤ 1.05 | "
-        f"{_verdict(hv['ratio'] <= 1.05)} |",
-        _distributed_row(r.get("distributed")),
-        *_analytics_rows(r.get("analytics")),
-        "",
-        "## 1. Governed utilization under saturation",
-        "",
-        "All calls queued at once against the sandbox's strict sliding-window enforcement "
-        "(5 ms latency); figures are what the server saw. UpdateLocations' 60 s window is "
-        "shrunk to 6 s; the others use their real windows. Calls per endpoint: "
-        "200 to 300 (26 for UpdateLocations), not 1,000, to keep the run short.",
-        "",
-        "| client | limit | accepted | most starts in any W | rate ÷ (N/W) | 429s |",
-        "|---|---|---|---|---|---|",
-    ]
-    for k, v in sat.items():
-        name = (
-            "aiohttp + AsyncLimiter(10, 1) + Semaphore(10)"
-            if k.startswith("naive")
-            else f"SemrushClient `{k}`"
-        )
-        lines.append(
-            f"| {name} | {v['limit_n']} / {v['window_s']:g} s | {v['accepted']} | "
-            f"{v['max_in_window']} | {v['utilization']:.3f} | {v['rejected_429']} |"
-        )
-    lines += [
-        "",
-        "## 2. Client overhead",
-        "",
-        "| path | requests/s | CPU µs per request |",
-        "|---|---|---|",
-        f"| raw aiohttp | {ov['raw_rps']:.0f} | {ov['raw_cpu_us']:.0f} |",
-        f"| SemrushClient (governance relaxed) | {ov['client_rps']:.0f} | "
-        f"{ov['client_cpu_us']:.0f} |",
-        "",
-        f"Median of {ov.get('runs', 3)} runs, each timing raw aiohttp then the client "
-        "back to back (ratio range in the summary). Governance relaxed to 1,000,000 "
-        "starts per second. The send barrier (a start "
-        "waits until earlier requests have left) is only as deep as a window's spare "
-        "room allows: at the published limits (at most 20 per window) it is strict and "
-        "costs nothing, here it lets up to 9,803 starts be unsent at once instead of "
-        "serialising every start behind the previous connection setup (see "
-        "[Concepts](concepts.md#the-send-barrier)). What remains is CPU: the client "
-        f"spends {ov['client_cpu_us']:.0f} µs per request where raw aiohttp spends "
-        f"{ov['raw_cpu_us']:.0f} µs, and at concurrency 32 both loops are mostly busy.",
-        "",
-        "## 3. Parse throughput (250,000-row backlinks body)",
-        "",
-        "| body | MB | typed rows/s | csv.reader lists/s | python-semrush dicts/s | "
-        "typed ÷ csv.reader | typed ÷ python-semrush |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, label in (
-        ("plain", "12 columns, no free text"),
-        ("default", "all 22 columns (the default export), nothing quoted"),
-        ("full", 'all 22 columns, quoted ; and ", non-ASCII'),
-    ):
-        if name not in parse:
-            continue
-        p = parse[name]
-        pys = f"{p['python_semrush_rows_s']:,.0f}" if p["python_semrush_rows_s"] else "n/a"
-        vs_pys = _ratio(p, "vs_python_semrush")
-        lines.append(
-            f"| {label} | {p['mb']:.1f} | {p['typed_rows_s']:,.0f} | "
-            f"{p['csv_reader_rows_s']:,.0f} | {pys} | {_ratio(p, 'vs_csv_reader')} | "
-            f"{vs_pys} |"
-        )
-    lines += [
-        "",
-        "python-semrush splits lines on `;` without honouring quotes, so it cannot parse "
-        "the tricky body (a quoted `;` gives a row more fields than the header: "
-        "IndexError); it is compared on the two bodies without quotes. Typed rows are "
-        "frozen attrs instances with ints, bools and UTC datetimes; the others produce "
-        "strings. Every run is a fresh process (in one process, a parser running after "
-        "one that had built a 250,000-element list ran about a third slower); contenders run "
-        "in turn within each round, and a ratio is the median of the per-round ratios "
-        f"over {parse.get('rounds', 3)} rounds (range in brackets). Where the typed time goes "
-        "(perf, 12-column body): building `datetime`s (`fromtimestamp` with a time zone "
-        "costs about as much as the rest of a row's conversions), splitting, allocation.",
-        "",
-        "## 4. Memory",
-        "",
-        f"Peak growth in a fresh process: streaming {mem['stream_rows']:,} rows "
-        f"{mem['stream_mb']:.1f} MB; loading them into a list {mem['load_mb']:.1f} MB. "
-        "Growth is the probe's own peak (`VmHWM` in `/proc/self/status`) after its first "
-        "request, minus the same at that baseline. Not `ru_maxrss`: Linux carries it "
-        "over fork and exec from the parent's high-water mark, so a probe started by a "
-        "large parent reports 0.0 MB whatever it does (here it sat "
-        f"{mem.get('stream_ru_maxrss_excess_mb', float('nan')):.1f} MB above the probe's "
-        "own peak at the baseline). The probe refuses a baseline whose peak is well "
-        "above its current size, and the run fails if loading shows no growth.",
-        "",
-        "## 7. Scaling",
-        "",
-        "| concurrent callers | CPU µs per request | peak growth MB (VmHWM) |",
-        "|---|---|---|",
-    ]
-    for s in r["scaling_callers"]:
-        lines.append(
-            f"| {s['callers']:,} | {s['cpu_us_per_request']:.0f} | {s['rss_growth_mb']:.1f} |"
-        )
-    lines += [
-        "",
-        "Harvest (measure 5): the minimum for `n` requests at `N` per `W` is "
-        "`(n - 1) * W / N + latency`: the first request starts at once, each later one "
-        "`W/N` after the previous start, and the last still takes the sandbox's 20 ms to "
-        "answer. The governor's 2% safety margin counts against the client.",
-        "",
-        "| harvest targets | requests | wall s | minimum s | ratio | 429s |",
-        "|---|---|---|---|---|---|",
-    ]
-    for s in r["scaling_harvest"]:
-        lines.append(
-            f"| {s['targets']} | {s['requests']} | {s['wall_s']:.2f} | "
-            f"{s['minimum_s']:.2f} | {s['ratio']:.3f} | {s.get('rejected_429', 'n/a')} |"
-        )
-    lines += _analytics_section(r.get("analytics"))
-    lines += _v4_section(r.get("v4"))
-    lines.append("")
-    return "\n".join(lines)
-
-
-def _v4_section(v: dict[str, Any] | None) -> list[str]:
-    if not v:
-        return []
-    lo, hi = v["v4_over_v3_range"]
-    return [
-        "",
-        f"## 9. Backlinks API v4 ({v['rows']:,} `/links` rows, {v['rounds']} rounds)",
-        "",
-        "The same backlinks as a v3 CSV body and a v4 JSON body, each decoded into typed "
-        "frozen rows in a fresh process, v3 then v4 in each round "
-        "(`benchmarks/v4_decode.py`; `json.loads` alone is about a third of the v4 "
-        "time). Peak memory is the client process's VmHWM growth while paging `/links` "
-        "from a sandbox in another process.",
-        "",
-        "| measure | result |",
-        "|---|---|",
-        f"| v3 CSV typed rows/s | {v['v3_csv_rows_per_s']:,.0f} |",
-        f"| v4 JSON typed rows/s | {v['v4_json_rows_per_s']:,.0f} |",
-        f"| v4 ÷ v3 | {v['v4_over_v3']:.2f} ({lo:.2f} to {hi:.2f}) |",
-        f"| peak growth streaming {v['stream_rows']:,} rows | "
-        f"{v['stream_peak_growth_mb']:.1f} MB (loading whole: "
-        f"{v['whole_peak_growth_mb']:.1f} MB) |",
-    ]
-
-
-def _analytics_rows(a: dict[str, Any] | None) -> list[str]:
-    if not a:
-        return []
-    p, m = a["plain"], a["memory"]
-    out = []
-    if p.get("vs_python_semrush"):
-        v = p["vs_python_semrush"]
-        out.append(
-            "| 8a | `domain_organic` typed rows/s ÷ python-semrush rows/s (12 default "
-            f"columns, same body) | {_ratio(p, 'vs_python_semrush')} | ≥ 1.0 | "
-            f"{_verdict(v >= 1.0)} |"
-        )
-    out.append(
-        f"| 8b | peak RSS growth streaming {m['stream_rows']:,} `domain_organic` rows | "
-        f"{m['stream_mb']:.1f} MB (loading whole: {m['load_mb']:.1f} MB) | < 50 MB | "
-        f"{_verdict(m['stream_mb'] < 50)} |"
-    )
-    b = a.get("backlinks_vs_baseline")
-    if b:
-        worst = min(b[k]["now_vs_baseline"] for k in ("plain", "default"))
-        out.append(
-            "| 8c | Backlinks typed parse after the engine refactor ÷ before (worst body) | "
-            f"{worst:.2f} | ≥ 0.95 | {_verdict(worst >= 0.95)} |"
-        )
-    return out
-
-
-def _analytics_section(a: dict[str, Any] | None) -> list[str]:
-    if not a:
-        return []
-    lines = [
-        "",
-        f"## 8. Analytics root reports ({a['rows']:,}-row `domain_organic` body)",
-        "",
-        "| body | MB | typed rows/s | csv.reader lists/s | python-semrush dicts/s | "
-        "typed ÷ csv.reader | typed ÷ python-semrush |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, label in (
-        ("plain", "12 default columns, as sent without export_escape"),
-        ("escaped", "the same rows with export_escape=1 (every value quoted)"),
-    ):
-        p = a[name]
-        pys = p.get("python_semrush_rows_s")
-        lines.append(
-            f"| {label} | {p['mb']:.1f} | {p['organic_rows_s']:,.0f} | "
-            f"{p['csv_reader_rows_s']:,.0f} | {f'{pys:,.0f}' if pys else 'n/a'} | "
-            f"{_ratio(p, 'vs_csv_reader')} | {_ratio(p, 'vs_python_semrush')} |"
-        )
-    lines += [
-        "",
-        "Typed rows are the generated frozen attrs rows (ints, floats, a tuple of 12 "
-        "floats for `Td`); python-semrush yields dicts of strings and cannot parse the "
-        "quoted body (it splits on `;`).",
-    ]
-    b = a.get("backlinks_vs_baseline")
-    if b:
-        lines += [
-            "",
-            f"Backlinks parse, this tree vs `{b['baseline']}` (the commit before the "
-            "engine), same bodies as measure 3, in turn within each round:",
-            "",
-            "| body | now rows/s | before rows/s | now ÷ before |",
-            "|---|---|---|---|",
-        ]
-        for name in ("plain", "default"):
-            x = b[name]
-            lines.append(
-                f"| {x['columns']} columns | {x['now_rows_s']:,.0f} | "
-                f"{x['baseline_rows_s']:,.0f} | {x['now_vs_baseline']:.2f} "
-                f"({x['range'][0]:.2f} to {x['range'][1]:.2f}) |"
-            )
-    return lines
 
 
 if __name__ == "__main__":
