@@ -7,8 +7,8 @@ concurrency, governance relaxed:
 ``raw_parse``
     aiohttp that does what the client does with the body: reads it, checks the status
     and Semrush's ``ERROR <code> :: <message>`` body, splits it with ``csv.reader`` and
-    builds the same typed :class:`~semrush_async.models.backlinks.BacklinksOverview`
-    with the public :func:`~semrush_async.models.backlinks.rows_decoder` (one
+    builds the same typed :class:`~semrush_async.apis.backlinks.rows.BacklinksOverview`
+    with the public :func:`~semrush_async.apis.backlinks.rows.rows_decoder` (one
     compiled decoder per header, cached, as the client caches it). The fair baseline.
 ``raw_read``
     aiohttp that only reads the body (the old baseline, kept for comparison).
@@ -36,9 +36,9 @@ from typing import Any, Final
 import aiohttp
 
 from semrush_async import Limit, SemrushClient
-from semrush_async._reports import REPORTS
+from semrush_async.apis.backlinks._reports import REPORTS
+from semrush_async.apis.backlinks.rows import BacklinksOverview, rows_decoder
 from semrush_async.errors import APIError
-from semrush_async.models.backlinks import BacklinksOverview, rows_decoder
 from semrush_async.testing import DEFAULT_KEY
 
 __all__ = ["CONTENDERS", "overhead"]

@@ -244,7 +244,7 @@ def _overhead(r: R) -> list[str]:
         "The fair baseline does what the client does with the body: reads it, checks "
         "the status and the `ERROR` body, splits it with `csv.reader` and builds the "
         "same frozen `BacklinksOverview` with the public "
-        "`semrush_async.models.backlinks.rows_decoder` (one decoder per header, cached); "
+        "`semrush_async.apis.backlinks.rows.rows_decoder` (one decoder per header, cached); "
         f"the run first checks that it equals the client's row.{_parse_only(ov)} CPU per "
         "request is the lead figure: it counts only this process's work, where requests/s "
         "also counts every wait for a CPU that other processes hold. Governance is "

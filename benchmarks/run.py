@@ -54,14 +54,14 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import overhead, report, saturation  # noqa: E402
 from benchmarks.summary import summarize  # noqa: E402
 from semrush_async import Limit, SemrushClient  # noqa: E402
-from semrush_async._csv import CsvFeed  # noqa: E402
-from semrush_async._reports import REPORTS  # noqa: E402
-from semrush_async.analytics import COLUMNS, ROOT_REPORTS  # noqa: E402
-from semrush_async.analytics._rows import v3_decoder  # noqa: E402
-from semrush_async.models.backlinks import rows_decoder  # noqa: E402
+from semrush_async._core.csvfeed import CsvFeed  # noqa: E402
+from semrush_async.apis.backlinks._reports import REPORTS  # noqa: E402
+from semrush_async.apis.backlinks.rows import rows_decoder  # noqa: E402
+from semrush_async.apis.reports import COLUMNS, ROOT_REPORTS  # noqa: E402
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size  # noqa: E402
 from semrush_async.testing import row as data_row  # noqa: E402
 from semrush_async.testing._root_reports import root_row, root_size  # noqa: E402
+from semrush_async.v3.decode import v3_decoder  # noqa: E402
 from tests.local_servers import redis_server  # noqa: E402
 
 # --- a standalone sandbox process ---------------------------------------------------------

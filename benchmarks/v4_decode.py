@@ -24,11 +24,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from semrush_async._csv import CsvFeed  # noqa: E402
-from semrush_async.models.backlinks import rows_decoder  # noqa: E402
+from semrush_async._core.csvfeed import CsvFeed  # noqa: E402
+from semrush_async.apis.backlinks.rows import rows_decoder  # noqa: E402
+from semrush_async.apis.backlinks.v4 import BACKLINKS_V4  # noqa: E402
 from semrush_async.testing import _data  # noqa: E402
 from semrush_async.testing._backlinks_v4 import _MAPPERS  # noqa: E402
-from semrush_async.v4.backlinks import BACKLINKS_V4  # noqa: E402
 
 TARGET = "big.example"
 

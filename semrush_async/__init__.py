@@ -1,8 +1,73 @@
 """semrush-async: an asyncio-first Semrush API client with rate governance built in."""
 
-from ._retry import RetryPolicy
-from ._version import __version__
-from .analytics import (
+from semrush_async._core.governance import (
+    DEFAULT_LIMITS,
+    EndpointStats,
+    Limit,
+    LocalGovernance,
+    Strategy,
+)
+from semrush_async._core.harvest import Harvest, HarvestItem
+from semrush_async._core.oauth import (
+    FileTokenStore,
+    MemoryTokenStore,
+    OAuthConfig,
+    OAuthTokenProvider,
+    TokenSet,
+    TokenStore,
+)
+from semrush_async._core.retry import RetryPolicy
+from semrush_async._core.tokens import StaticToken, TokenProvider
+from semrush_async._core.units import PRICES, UnitMeter
+from semrush_async._version import __version__
+from semrush_async.apis.auth.resource import DevicePrompt
+from semrush_async.apis.backlinks.rows import (
+    AnchorRow,
+    AscoreProfileRow,
+    BacklinkRow,
+    BacklinksOverview,
+    CategoryProfileRow,
+    CategoryRow,
+    ComparisonRow,
+    CompetitorRow,
+    GeoRow,
+    HistoricalRow,
+    IndexedPageRow,
+    MatrixRow,
+    RefDomainRow,
+    RefIpRow,
+    TargetType,
+    TldRow,
+)
+from semrush_async.apis.listings.models import (
+    BusinessHours,
+    HolidayHours,
+    HolidayType,
+    Location,
+    LocationError,
+    LocationIssue,
+    LocationUpdateResult,
+    TimeRange,
+    UpdateState,
+)
+from semrush_async.apis.local.models import (
+    Category,
+    Coordinates,
+    LocalBusinessHours,
+    LocalLocation,
+    LocationStatus,
+    ServiceAreaPlace,
+    SpecialHours,
+    SpecialHoursType,
+)
+from semrush_async.apis.projects.endpoints import (
+    Project,
+    ProjectPermissions,
+    ProjectRole,
+    ProjectScope,
+)
+from semrush_async.apis.projects.resource import ProjectsResource
+from semrush_async.apis.reports import (
     COLUMNS,
     DATABASES,
     Column,
@@ -14,8 +79,8 @@ from .analytics import (
     IntentCode,
     SerpFeatureCode,
 )
-from .client import SemrushClient
-from .errors import (
+from semrush_async.client import SemrushClient
+from semrush_async.errors import (
     AccessDenied,
     APIError,
     AuthenticationError,
@@ -43,62 +108,8 @@ from .errors import (
     UnitsExhausted,
     ValidationError,
 )
-from .filters import Filter, FilterOp
-from .governance import DEFAULT_LIMITS, EndpointStats, Limit, LocalGovernance, Strategy
-from .models.backlinks import (
-    AnchorRow,
-    AscoreProfileRow,
-    BacklinkRow,
-    BacklinksOverview,
-    CategoryProfileRow,
-    CategoryRow,
-    ComparisonRow,
-    CompetitorRow,
-    GeoRow,
-    HistoricalRow,
-    IndexedPageRow,
-    MatrixRow,
-    RefDomainRow,
-    RefIpRow,
-    TargetType,
-    TldRow,
-)
-from .models.listings import (
-    BusinessHours,
-    HolidayHours,
-    HolidayType,
-    Location,
-    LocationError,
-    LocationIssue,
-    LocationUpdateResult,
-    TimeRange,
-    UpdateState,
-)
-from .models.local import (
-    Category,
-    Coordinates,
-    LocalBusinessHours,
-    LocalLocation,
-    LocationStatus,
-    ServiceAreaPlace,
-    SpecialHours,
-    SpecialHoursType,
-)
-from .oauth import (
-    FileTokenStore,
-    MemoryTokenStore,
-    OAuthConfig,
-    OAuthTokenProvider,
-    TokenSet,
-    TokenStore,
-)
-from .pagination import ItemList, Pager
-from .resources._harvest import Harvest, HarvestItem
-from .resources.auth import DevicePrompt
-from .resources.projects import ProjectsResource
-from .tokens import StaticToken, TokenProvider
-from .units import PRICES, UnitMeter
-from .v4.projects import Project, ProjectPermissions, ProjectRole, ProjectScope
+from semrush_async.pagination import ItemList, Pager
+from semrush_async.v3.filters import Filter, FilterOp
 
 __all__ = [
     "COLUMNS",
@@ -203,8 +214,7 @@ __all__ = [
 ]
 
 # --- API v4: Backlinks API v4 and Keyword API v4 ---------------------------------------
-from .errors import NotAvailableInV4, ReadOnlyKey, UnboundedCostWarning
-from .v4.backlinks import (
+from semrush_async.apis.backlinks.v4 import (
     Scope,
     V4Anchor,
     V4ComparisonRow,
@@ -218,7 +228,8 @@ from .v4.backlinks import (
     V4ScoreBucket,
     V4SummaryRow,
 )
-from .v4.keywords import Intent, KeywordMetrics, SerpFeature
+from semrush_async.apis.keywords_v4.endpoints import Intent, KeywordMetrics, SerpFeature
+from semrush_async.errors import NotAvailableInV4, ReadOnlyKey, UnboundedCostWarning
 
 __all__ += [
     "Intent",

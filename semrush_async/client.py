@@ -10,24 +10,30 @@ from typing import Any
 
 import aiohttp
 
-from ._http import Auth, Call, Dialect, RequestPath
-from ._redact import Redactor
-from ._retry import RetryPolicy
-from ._sansio import Request, parse_units_balance
-from ._transport import AiohttpTransport, sent_trace
-from ._version import __version__
-from .governance import DEFAULT_SAFETY_MARGIN, EndpointStats, Governance, Limit, LocalGovernance
-from .oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
-from .resources.analytics import AnalyticsResource, ReportGroup
-from .resources.auth import AuthResource
-from .resources.backlinks import BacklinksResource
-from .resources.backlinks_v4 import BacklinksV4Resource, KeywordsV4Resource
-from .resources.listings import ListingsPaths, ListingsResource
-from .resources.local import LocalResource
-from .resources.map_rank import MapRankResource
-from .resources.projects import ProjectsResource
-from .tokens import StaticToken, TokenProvider
-from .units import UnitMeter
+from semrush_async._core.governance import (
+    DEFAULT_SAFETY_MARGIN,
+    EndpointStats,
+    Governance,
+    Limit,
+    LocalGovernance,
+)
+from semrush_async._core.oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
+from semrush_async._core.redact import Redactor
+from semrush_async._core.request_path import Auth, Call, Dialect, RequestPath
+from semrush_async._core.retry import RetryPolicy
+from semrush_async._core.sansio import Request, parse_units_balance
+from semrush_async._core.tokens import StaticToken, TokenProvider
+from semrush_async._core.transport import AiohttpTransport, sent_trace
+from semrush_async._core.units import UnitMeter
+from semrush_async._version import __version__
+from semrush_async.apis.auth.resource import AuthResource
+from semrush_async.apis.backlinks.resource import BacklinksResource
+from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource, KeywordsV4Resource
+from semrush_async.apis.listings.resource import ListingsPaths, ListingsResource
+from semrush_async.apis.local.resource import LocalResource
+from semrush_async.apis.map_rank.resource import MapRankResource
+from semrush_async.apis.projects.resource import ProjectsResource
+from semrush_async.v3.resource import AnalyticsResource, ReportGroup
 
 __all__ = ["SemrushClient"]
 

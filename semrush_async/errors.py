@@ -6,7 +6,7 @@ an int for Analytics v3, a string such as ``"VALIDATION_ERROR"`` for v4, the OAu
 ``request_id`` where the API sent one. ``str(error)`` ends with what to do about it.
 
 Secrets never appear in these messages: the request path redacts every text that
-goes into an error (see ``semrush_async._redact``).
+goes into an error (see ``semrush_async._core.redact``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import json
 import sys
 
 from semrush_async import SemrushClient, SemrushError
-from semrush_async.oauth import FileTokenStore
+from semrush_async._core.oauth import FileTokenStore
 
 
 async def main() -> None:

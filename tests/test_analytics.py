@@ -26,10 +26,10 @@ from semrush_async import (
     UnitsExhausted,
     ValidationError,
 )
-from semrush_async.analytics import BACKLINKS_REPORTS, ROOT_REPORTS, ColumnKind, ReportSpec
-from semrush_async.analytics._rows import v3_decoder
+from semrush_async.apis.reports import BACKLINKS_REPORTS, ROOT_REPORTS, ColumnKind, ReportSpec
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._root_reports import root_row, root_size
+from semrush_async.v3.decode import v3_decoder
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = [GapDomain.first("small.example"), GapDomain.union("rival.example")]
@@ -179,7 +179,7 @@ def test_data_only_report_is_a_table_entry() -> None:
         for p in (ROOT / "semrush_async").rglob("*.py")
         if "domain_shopping_shopping" in p.read_text(encoding="utf-8")
     ]
-    assert mentions == ["semrush_async/analytics/domains.py"]
+    assert mentions == ["semrush_async/apis/reports/domains.py"]
     assert ROOT_REPORTS["domain_shopping_shopping"].method == "shopping_shopping"
 
 
@@ -550,7 +550,7 @@ async def test_base_url_is_chosen_per_family_every_time(sandbox: SemrushSandbox)
 
 def test_requests_always_name_columns_and_limit() -> None:
     # §4 #3 (defaults changed silently) and #13 (the API's 10,000-line default).
-    from semrush_async.analytics._query import root_query
+    from semrush_async.v3.query import root_query
 
     q = root_query(
         ROOT_REPORTS["domain_organic"],
@@ -647,7 +647,7 @@ async def test_harvest_any_report_over_many_targets(
 
 
 def test_docs_page_lists_every_report_with_its_price() -> None:
-    from semrush_async.analytics._docs import reports_table
+    from semrush_async.apis.reports._docs import reports_table
 
     page = (ROOT / "docs/analytics.md").read_text(encoding="utf-8")
     assert reports_table() in page

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from semrush_async import BudgetExceeded, ValidationError
-from semrush_async.filters import Filter, FilterOp
-from semrush_async.models.backlinks import (
+from semrush_async.apis.backlinks.rows import (
     BacklinkRow,
     BacklinksOverview,
     CategoryRow,
@@ -19,6 +18,7 @@ from semrush_async.models.backlinks import (
     TargetType,
 )
 from semrush_async.testing import SemrushSandbox, report_size, row
+from semrush_async.v3.filters import Filter, FilterOp
 from tests.conftest import FAST_RETRY
 
 REPORT_METHODS = {
@@ -209,7 +209,7 @@ async def test_validation_of_report_specific_rules(sandbox: SemrushSandbox) -> N
 
 
 async def test_filter_encoding() -> None:
-    from semrush_async.filters import encode_filters
+    from semrush_async.v3.filters import encode_filters
 
     assert (
         encode_filters([Filter.including("type", "newlink"), "+|type||follow"], ["type"])

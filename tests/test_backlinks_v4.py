@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from semrush_async import Filter, SemrushClient, errors
+from semrush_async.apis.backlinks.v4 import BACKLINKS_V4, Scope, V4Link, V4Overview, converter
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._backlinks_v4 import metrics_of, v4_rows
-from semrush_async.v4.backlinks import BACKLINKS_V4, Scope, V4Link, V4Overview, converter
 
 pytestmark = pytest.mark.sandbox()
 

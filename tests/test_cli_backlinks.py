@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from semrush_async._reports import REPORTS
+from semrush_async.apis.backlinks._reports import REPORTS
 from semrush_async.cli import main
 from semrush_async.testing import report_size
 from semrush_async.testing._backlinks_v4 import v4_rows

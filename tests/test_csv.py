@@ -8,7 +8,7 @@ import io
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from semrush_async._csv import CsvFeed
+from semrush_async._core.csvfeed import CsvFeed
 
 cell = st.text(
     alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from semrush_async.governance import (
+from semrush_async._core.governance import (
     DEFAULT_LIMITS,
     DEFAULT_SAFETY_MARGIN,
     EndpointGovernor,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from semrush_async import AuthenticationError, BadRequest, NotFound, ValidationError
-from semrush_async.models.listings import (
+from semrush_async.apis.listings.models import (
     BusinessHours,
     HolidayHours,
     HolidayType,

@@ -35,18 +35,18 @@ from semrush_async import (
     TimeRange,
     errors,
 )
-from semrush_async.cli import main
-from semrush_async.models.local import (
+from semrush_async.apis.local.endpoints import CREATE_LOCATION, ENDPOINTS, UPDATE_LOCATION
+from semrush_async.apis.local.models import (
     UPDATABLE,
     converter,
     location_body,
     parse_submit_date,
     validate_location,
 )
+from semrush_async.cli import main
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox
 from semrush_async.testing._local import LocalServer, check
 from semrush_async.v4 import V4Engine
-from semrush_async.v4.local import CREATE_LOCATION, ENDPOINTS, UPDATE_LOCATION
 
 from .conftest import FAST_LIMITS, FAST_RETRY
 from .local_servers import redis_server
@@ -690,7 +690,7 @@ async def test_local_calls_mixed_with_analytics_get_no_429(sb: SemrushSandbox) -
 
 def test_every_endpoint_uses_the_v4_key_and_a_known_governor() -> None:
     from semrush_async import DEFAULT_LIMITS
-    from semrush_async._http import Auth
+    from semrush_async._core.request_path import Auth
 
     for ep in ENDPOINTS:
         assert ep.auth is Auth.APIKEY
@@ -714,7 +714,7 @@ def valkey_url(tmp_path: Path) -> Iterator[str]:
 
 
 async def test_local_limits_hold_with_redis_governance(sb: SemrushSandbox, valkey_url: str) -> None:
-    from semrush_async.redis_governance import RedisGovernance
+    from semrush_async._core.redis_governance import RedisGovernance
 
     local(sb).create_seconds = 0.03
     shared = [

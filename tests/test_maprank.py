@@ -27,12 +27,7 @@ from semrush_async import (
     TransportError,
     ValidationError,
 )
-from semrush_async.cli import main
-from semrush_async.resources.map_rank import MapRankResource
-from semrush_async.testing import SemrushSandbox
-from semrush_async.testing._maprank import CAMPAIGNS, ODD_CAMPAIGN, MapRankServer
-from semrush_async.v4 import make_converter, parse_timestamp
-from semrush_async.v4.map_rank import (
+from semrush_async.apis.map_rank.endpoints import (
     ENDPOINTS,
     WIRE,
     CampaignStatus,
@@ -47,6 +42,11 @@ from semrush_async.v4.map_rank import (
     decode_metrics,
     format_report_date,
 )
+from semrush_async.apis.map_rank.resource import MapRankResource
+from semrush_async.cli import main
+from semrush_async.testing import SemrushSandbox
+from semrush_async.testing._maprank import CAMPAIGNS, ODD_CAMPAIGN, MapRankServer
+from semrush_async.v4 import make_converter, parse_timestamp
 
 from .conftest import FAST_RETRY
 from .test_oauth import WEEK, log_in, oauth, offset_clock

@@ -28,7 +28,7 @@ from semrush_async import (
     SemrushClient,
     TokenFileError,
 )
-from semrush_async.oauth import (
+from semrush_async._core.oauth import (
     FileTokenStore,
     MemoryTokenStore,
     OAuthConfig,
@@ -36,7 +36,7 @@ from semrush_async.oauth import (
     TokenSet,
     _host,
 )
-from semrush_async.resources.auth import DevicePrompt
+from semrush_async.apis.auth.resource import DevicePrompt
 from semrush_async.testing import CLIENT_ID, CLIENT_SECRET, OAuthServer, SemrushSandbox
 
 WEEK = 604_800
@@ -527,7 +527,7 @@ async def test_tokens_loaded_from_a_store_are_redacted(
 
 KILLED_SAVE = """
 import asyncio, os, signal, sys
-from semrush_async.oauth import FileTokenStore, TokenSet
+from semrush_async._core.oauth import FileTokenStore, TokenSet
 # Die the moment the temp file holds the tokens, before the rename.
 os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
 asyncio.run(FileTokenStore(sys.argv[1]).save(TokenSet(sys.argv[2], sys.argv[3])))

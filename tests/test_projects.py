@@ -17,12 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semrush_async import Project, ProjectScope, SemrushClient, errors
-from semrush_async._cli_projects import COLUMNS
-from semrush_async._http import _int_code
-from semrush_async.cli import main
-from semrush_async.testing import SemrushSandbox
-from semrush_async.testing._projects import ProjectsServer, _domain_problem, _name_problem
-from semrush_async.v4.projects import (
+from semrush_async._core.request_path import _int_code
+from semrush_async.apis.projects.endpoints import (
     CODES,
     FORBIDDEN_NAME_CHARS,
     V0,
@@ -31,6 +27,10 @@ from semrush_async.v4.projects import (
     validate_domain,
     validate_name,
 )
+from semrush_async.cli import main
+from semrush_async.cli.projects import COLUMNS
+from semrush_async.testing import SemrushSandbox
+from semrush_async.testing._projects import ProjectsServer, _domain_problem, _name_problem
 
 from .conftest import FAST_LIMITS, FAST_RETRY
 

@@ -42,9 +42,9 @@ from semrush_async import (
     TransportError,
     UnitsExhausted,
 )
-from semrush_async._redact import Redactor
-from semrush_async._sansio import Response, decode_error
-from semrush_async.oauth import OAuthConfig, TokenSet
+from semrush_async._core.oauth import OAuthConfig, TokenSet
+from semrush_async._core.redact import Redactor
+from semrush_async._core.sansio import Response, decode_error
 from semrush_async.testing import CLIENT_ID, CLIENT_SECRET, OAuthServer, SemrushSandbox
 
 #: A v3 key with characters a URL encodes (``+``, ``/``, ``=``): the server decodes

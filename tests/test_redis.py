@@ -19,8 +19,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from semrush_async import BudgetExceeded, Limit, Location, Strategy
-from semrush_async.oauth import MemoryTokenStore, TokenSet
-from semrush_async.redis_governance import (
+from semrush_async._core.oauth import MemoryTokenStore, TokenSet
+from semrush_async._core.redis_governance import (
     SALT_ENV,
     GovernanceUnavailable,
     RedisGovernance,

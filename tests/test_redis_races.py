@@ -14,8 +14,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from semrush_async import Limit, SemrushClient, Strategy
-from semrush_async.governance import DEFAULT_LIMITS, Governance, LocalGovernance
-from semrush_async.redis_governance import RedisGovernance
+from semrush_async._core.governance import DEFAULT_LIMITS, Governance, LocalGovernance
+from semrush_async._core.redis_governance import RedisGovernance
 from semrush_async.testing import SemrushSandbox
 
 from .local_servers import redis_server

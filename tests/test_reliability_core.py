@@ -38,7 +38,7 @@ from semrush_async import (
     TransportError,
     ValidationError,
 )
-from semrush_async.checkpoint import Checkpoint
+from semrush_async._core.checkpoint import Checkpoint
 from semrush_async.cli import main
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox
 from tests.conftest import FAST_RETRY
@@ -150,7 +150,7 @@ async def test_checkpoint_owned_by_another_process_is_refused(
 ) -> None:
     ckpt = tmp_path / "p.sqlite"
     code = (
-        "import sys\nfrom semrush_async.checkpoint import Checkpoint\n"
+        "import sys\nfrom semrush_async._core.checkpoint import Checkpoint\n"
         f"c = Checkpoint({str(ckpt)!r}, 'job')\nprint('owned', flush=True)\nsys.stdin.read()\n"
     )
     proc = await asyncio.create_subprocess_exec(
@@ -253,7 +253,7 @@ async def test_checkpoint_failure_mid_run_loses_no_paid_page(
 async def test_bug_in_a_worker_is_a_harvest_error(
     sandbox: SemrushSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from semrush_async.resources._harvest import Harvest
+    from semrush_async._core.harvest import Harvest
 
     real = Harvest._item
 

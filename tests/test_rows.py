@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from semrush_async.models import backlinks as backlinks_models
-from semrush_async.models.backlinks import (
+from semrush_async.apis.backlinks import rows as backlinks_models
+from semrush_async.apis.backlinks.rows import (
     ROW_TYPES,
     BacklinkRow,
     MatrixRow,

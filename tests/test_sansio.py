@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semrush_async import errors
-from semrush_async._redact import Redactor, redact
-from semrush_async._retry import RetryPolicy, parse_retry_after
-from semrush_async._sansio import (
+from semrush_async._core.redact import Redactor, redact
+from semrush_async._core.retry import RetryPolicy, parse_retry_after
+from semrush_async._core.sansio import (
     Request,
     Response,
     analytics_error,
@@ -245,7 +245,7 @@ def test_request_repr_never_shows_query_secrets() -> None:
 
 
 def test_decode_error_any_format_with_retry_after() -> None:
-    from semrush_async._sansio import decode_error
+    from semrush_async._core.sansio import decode_error
 
     ok = Response(200, {}, b"ascore;total\r\n1;2\r\n")
     assert decode_error(ok, v4=False) is None

@@ -24,16 +24,21 @@ from semrush_async import (
     ServiceAreaPlace,
     errors,
 )
+from semrush_async.apis.local import endpoints as local_rows
+from semrush_async.apis.local.models import location_body
+from semrush_async.apis.map_rank import endpoints as map_rank_rows
+from semrush_async.apis.map_rank.endpoints import (
+    CollectingFrequency,
+    Frequency,
+    GridSettings,
+    Point,
+)
+from semrush_async.apis.projects import endpoints as projects_rows
 from semrush_async.cli import main
-from semrush_async.models.local import location_body
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox
 from semrush_async.testing._local import LocalServer
 from semrush_async.testing._maprank import MapRankServer
 from semrush_async.v4 import V4Engine
-from semrush_async.v4 import local as local_rows
-from semrush_async.v4 import map_rank as map_rank_rows
-from semrush_async.v4 import projects as projects_rows
-from semrush_async.v4.map_rank import CollectingFrequency, Frequency, GridSettings, Point
 
 from .conftest import FAST_LIMITS, FAST_RETRY
 from .test_local import valid

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from semrush_async import BudgetExceeded
-from semrush_async.units import PRICES, UnitMeter
+from semrush_async._core.units import PRICES, UnitMeter
 
 
 def test_documented_prices() -> None:

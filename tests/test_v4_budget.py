@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from semrush_async import BudgetExceeded, SemrushClient
-from semrush_async.models.backlinks import BacklinkRow
+from semrush_async.apis.backlinks.rows import BacklinkRow
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._backlinks_v4 import v4_size
 from tests.conftest import FAST_LIMITS

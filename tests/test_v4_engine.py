@@ -14,9 +14,9 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from semrush_async import SemrushClient, errors
-from semrush_async._http import Auth
-from semrush_async._sansio import Envelope, Response, path_segment, v4_envelope
-from semrush_async.governance import GovernorChain, Limit, LocalGovernance, Strategy
+from semrush_async._core.governance import GovernorChain, Limit, LocalGovernance, Strategy
+from semrush_async._core.request_path import Auth
+from semrush_async._core.sansio import Envelope, Response, path_segment, v4_envelope
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._keys import STATE
 from semrush_async.testing._v4 import serve_v4, v4_error_response, v4_response

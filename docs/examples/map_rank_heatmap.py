@@ -13,7 +13,7 @@ import asyncio
 import sys
 
 from semrush_async import SemrushClient
-from semrush_async.oauth import FileTokenStore
+from semrush_async._core.oauth import FileTokenStore
 from semrush_async.testing import SemrushSandbox
 
 

@@ -7,10 +7,10 @@ limits enforced strictly; ``sandbox.client()`` is a client pointed at it. The
 one. ``python -m semrush_async.testing --port 0`` runs it standalone.
 """
 
-from ._data import SIZES, report_size, row, target_size
-from ._oauth import CLIENT_ID, CLIENT_SECRET, OAuthServer
-from ._sandbox import DEFAULT_KEY, SemrushSandbox
-from ._state import EndpointCounters, Fault, FaultKind
+from semrush_async.testing._data import SIZES, report_size, row, target_size
+from semrush_async.testing._oauth import CLIENT_ID, CLIENT_SECRET, OAuthServer
+from semrush_async.testing._sandbox import DEFAULT_KEY, SemrushSandbox
+from semrush_async.testing._state import EndpointCounters, Fault, FaultKind
 
 __all__ = [
     "CLIENT_ID",

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import sys
 
-from ._sandbox import SemrushSandbox
+from semrush_async.testing._sandbox import SemrushSandbox
 
 
 async def _main(argv: list[str] | None = None) -> None:

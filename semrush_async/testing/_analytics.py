@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
-from .._reports import REPORTS, ReportSpec
-from ..units import PRICES, Price
-from . import _data
+from semrush_async._core.units import PRICES, Price
+from semrush_async.apis.backlinks._reports import REPORTS, ReportSpec
+from semrush_async.testing import _data
 
 if TYPE_CHECKING:
-    from ._sandbox import SandboxState
+    from semrush_async.testing._sandbox import SandboxState
 
-from ._echo import balance_key_error
-from ._keys import STATE
-from ._state import CURRENT_FAULT
+from semrush_async.testing._echo import balance_key_error
+from semrush_async.testing._keys import STATE
+from semrush_async.testing._state import CURRENT_FAULT
 
 __all__ = ["analytics_handler", "balance_handler"]
 

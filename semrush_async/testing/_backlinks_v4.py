@@ -19,11 +19,13 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from ..v4.keywords import COUNTRIES as _COUNTRIES  # the documented list: what is legal
-from . import _data
-from ._keys import STATE
-from ._sandbox import SandboxState
-from ._v4 import bad_request, serve_v4, v4_error_response, v4_response
+from semrush_async.apis.keywords_v4.endpoints import (
+    COUNTRIES as _COUNTRIES,  # the documented list: what is legal
+)
+from semrush_async.testing import _data
+from semrush_async.testing._keys import STATE
+from semrush_async.testing._sandbox import SandboxState
+from semrush_async.testing._v4 import bad_request, serve_v4, v4_error_response, v4_response
 
 __all__ = ["setup_backlinks_v4", "v4_rows"]
 

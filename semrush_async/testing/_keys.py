@@ -7,6 +7,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from ._sandbox import SandboxState
+    from semrush_async.testing._sandbox import SandboxState
 
 STATE: web.AppKey[SandboxState] = web.AppKey("state")

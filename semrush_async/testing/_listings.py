@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from ._oauth import OAuthServer
-    from ._sandbox import SandboxState
+    from semrush_async.testing._oauth import OAuthServer
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = ["setup_listings"]
 

@@ -33,10 +33,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from ._v4 import bad_request, not_found, serve_v4, v4_error_response, v4_response
+from semrush_async.testing._v4 import (
+    bad_request,
+    not_found,
+    serve_v4,
+    v4_error_response,
+    v4_response,
+)
 
 if TYPE_CHECKING:
-    from ._sandbox import SandboxState
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = ["MapRankServer", "setup_maprank"]
 

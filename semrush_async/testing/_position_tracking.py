@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from ._pt_data import (
+from semrush_async.testing._pt_data import (
     DATES,
     DEVICES,
     ENGINE_COUNTRIES,
@@ -44,9 +44,9 @@ from ._pt_data import (
     TrackedKeyword,
     sanitize_tag,
 )
-from ._pt_discovery import competitors, landing_pages
-from ._pt_reports import BUILDERS, ENDPOINTS, ReportCtx, check_report
-from ._v3json import (
+from semrush_async.testing._pt_discovery import competitors, landing_pages
+from semrush_async.testing._pt_reports import BUILDERS, ENDPOINTS, ReportCtx, check_report
+from semrush_async.testing._v3json import (
     ProjectsError,
     charge,
     invalid,
@@ -59,8 +59,8 @@ from ._v3json import (
 )
 
 if TYPE_CHECKING:
-    from ._projects import SandboxProject
-    from ._sandbox import SandboxState
+    from semrush_async.testing._projects import SandboxProject
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = ["PositionTrackingServer", "setup_position_tracking"]
 

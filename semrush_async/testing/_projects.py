@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 from aiohttp import web
 
-from ._v4 import V4Auth, bad_request, serve_v4, v4_error_response, v4_response
+from semrush_async.testing._v4 import V4Auth, bad_request, serve_v4, v4_error_response, v4_response
 
 if TYPE_CHECKING:
-    from ._sandbox import SandboxState
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = ["ProjectsServer", "SandboxProject", "setup_projects"]
 

@@ -16,8 +16,8 @@ from typing import Any, Final
 
 import attrs
 
-from ._data import _mix, _seed_of
-from ._v3json import ProjectsError, invalid
+from semrush_async.testing._data import _mix, _seed_of
+from semrush_async.testing._v3json import ProjectsError, invalid
 
 __all__ = [
     "DATES",

@@ -16,8 +16,15 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._pt_data import INTENTS, host_of, keyword_id, keyword_metrics, parse_urls, ymd
-from ._pt_reports import (
+from semrush_async.testing._pt_data import (
+    INTENTS,
+    host_of,
+    keyword_id,
+    keyword_metrics,
+    parse_urls,
+    ymd,
+)
+from semrush_async.testing._pt_reports import (
     Pay,
     ReportCtx,
     _ctr,
@@ -31,7 +38,7 @@ from ._pt_reports import (
     _sort_spec,
     _vis,
 )
-from ._v3json import invalid, missing
+from semrush_async.testing._v3json import invalid, missing
 
 __all__ = ["competitors", "landing_pages"]
 

@@ -20,8 +20,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from ._data import _seed_of
-from ._pt_data import (
+from semrush_async.testing._data import _seed_of
+from semrush_async.testing._pt_data import (
     DATES,
     LINKTYPES,
     SERP_FEATURES,
@@ -42,7 +42,7 @@ from ._pt_data import (
     tag_matcher,
     ymd,
 )
-from ._v3json import ProjectsError, invalid, missing
+from semrush_async.testing._v3json import ProjectsError, invalid, missing
 
 __all__ = ["BUILDERS", "ENDPOINTS", "PARAMS", "REPORT_TYPES", "ReportCtx", "check_report"]
 

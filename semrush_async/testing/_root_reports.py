@@ -22,13 +22,20 @@ from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
-from ..analytics import COLUMNS, DATABASES, ROOT_REPORTS, ColumnKind, DbRule, ReportSpec
-from ._analytics import Plan, _Err, _mandatory, _parse_int, _serve, check_key
-from ._data import _mix, _seed_of
-from ._keys import STATE
+from semrush_async.apis.reports import (
+    COLUMNS,
+    DATABASES,
+    ROOT_REPORTS,
+    ColumnKind,
+    DbRule,
+    ReportSpec,
+)
+from semrush_async.testing._analytics import Plan, _Err, _mandatory, _parse_int, _serve, check_key
+from semrush_async.testing._data import _mix, _seed_of
+from semrush_async.testing._keys import STATE
 
 if TYPE_CHECKING:
-    from ._sandbox import SandboxState
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = ["TRICKY_TEXTS", "root_handler", "root_row", "root_size"]
 

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._data import _mix, _seed_of
+from semrush_async.testing._data import _mix, _seed_of
 
 __all__ = ["ISSUES", "USER_AGENTS", "affected", "issue_count", "object_id", "page_doc"]
 

@@ -13,13 +13,13 @@ from typing import Any, Final, Literal
 import attrs
 from aiohttp import web
 
-from ..client import SemrushClient
-from ..governance import Limit
-from ._analytics import OrderCache, analytics_handler, balance_handler
-from ._echo import credentials_of, echo_response, send_garbage
-from ._keys import STATE
-from ._root_reports import root_handler
-from ._state import (
+from semrush_async._core.governance import Limit
+from semrush_async.client import SemrushClient
+from semrush_async.testing._analytics import OrderCache, analytics_handler, balance_handler
+from semrush_async.testing._echo import credentials_of, echo_response, send_garbage
+from semrush_async.testing._keys import STATE
+from semrush_async.testing._root_reports import root_handler
+from semrush_async.testing._state import (
     CURRENT_FAULT,
     PUBLISHED_LIMITS,
     EndpointCounters,
@@ -370,9 +370,9 @@ class SemrushSandbox:
         self.state.latency = latency
 
     def _setup_new_families(self, delimiter: str, quota: int, audit_seconds: float) -> None:
-        from ._position_tracking import setup_position_tracking
-        from ._site_audit import setup_site_audit
-        from ._trends import setup_trends
+        from semrush_async.testing._position_tracking import setup_position_tracking
+        from semrush_async.testing._site_audit import setup_site_audit
+        from semrush_async.testing._trends import setup_trends
 
         setup_trends(self.app, self.state, quota, delimiter)
         setup_position_tracking(self.app, self.state)
@@ -381,12 +381,12 @@ class SemrushSandbox:
     def _setup_extensions(
         self, token_lifetime: float, refresh_lifetime: float, locations: int
     ) -> None:
-        from ._backlinks_v4 import setup_backlinks_v4
-        from ._listings import setup_listings
-        from ._local import setup_local
-        from ._maprank import setup_maprank
-        from ._oauth import setup_oauth
-        from ._projects import setup_projects
+        from semrush_async.testing._backlinks_v4 import setup_backlinks_v4
+        from semrush_async.testing._listings import setup_listings
+        from semrush_async.testing._local import setup_local
+        from semrush_async.testing._maprank import setup_maprank
+        from semrush_async.testing._oauth import setup_oauth
+        from semrush_async.testing._projects import setup_projects
 
         setup_oauth(self.app, self.state, token_lifetime, refresh_lifetime)
         setup_listings(self.app, self.state, locations)
@@ -457,7 +457,7 @@ class SemrushSandbox:
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
         if "governance" not in kwargs and self._overrides:
-            from ..governance import DEFAULT_LIMITS
+            from semrush_async._core.governance import DEFAULT_LIMITS
 
             # Only the limits the client has a governor for (it governs the others
             # through "account"); a server-only limit just answers 429s.

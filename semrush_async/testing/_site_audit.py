@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 from aiohttp import web
 
-from ._data import _seed_of
-from ._sa_data import (
+from semrush_async.testing._data import _seed_of
+from semrush_async.testing._sa_data import (
     ISSUES,
     USER_AGENTS,
     affected,
@@ -43,7 +43,7 @@ from ._sa_data import (
     page_url,
     target_of,
 )
-from ._v3json import (
+from semrush_async.testing._v3json import (
     ProjectsError,
     charge,
     invalid,
@@ -56,8 +56,8 @@ from ._v3json import (
 )
 
 if TYPE_CHECKING:
-    from ._projects import SandboxProject
-    from ._sandbox import SandboxState
+    from semrush_async.testing._projects import SandboxProject
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = ["SiteAuditServer", "setup_site_audit"]
 

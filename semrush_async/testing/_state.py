@@ -12,7 +12,7 @@ from typing import Final, Literal, TypeVar
 
 import attrs
 
-from ..governance import Limit, Strategy
+from semrush_async._core.governance import Limit, Strategy
 
 __all__ = ["CURRENT_FAULT", "EndpointCounters", "Fault", "FaultKind", "Faults", "StrictLimits"]
 

@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Final
 import attrs
 from aiohttp import web
 
-from ._analytics import _Err, check_key
-from ._trends_data import CATEGORIES, COUNTRIES, REPORTS, TrendsReport
-from ._trends_rows import Ctx, trends_rows, trends_size
+from semrush_async.testing._analytics import _Err, check_key
+from semrush_async.testing._trends_data import CATEGORIES, COUNTRIES, REPORTS, TrendsReport
+from semrush_async.testing._trends_rows import Ctx, trends_rows, trends_size
 
 if TYPE_CHECKING:
-    from ._sandbox import SandboxState
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = ["TrendsServer", "setup_trends"]
 

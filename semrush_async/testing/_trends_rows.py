@@ -16,8 +16,8 @@ from typing import Final
 
 import attrs
 
-from ._data import _mix, _seed_of
-from ._trends_data import (
+from semrush_async.testing._data import _mix, _seed_of
+from semrush_async.testing._trends_data import (
     _SPLITS,
     AGES,
     CATEGORIES,

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from ._projects import SandboxProject
-    from ._sandbox import SandboxState
+    from semrush_async.testing._projects import SandboxProject
+    from semrush_async.testing._sandbox import SandboxState
 
 __all__ = [
     "PROJECT_ERRORS",

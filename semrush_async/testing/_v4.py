@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from ._sandbox import SandboxState, v4_error_response, v4_response
+from semrush_async.testing._sandbox import SandboxState, v4_error_response, v4_response
 
 __all__ = ["bad_request", "not_found", "serve_v4", "v4_error_response", "v4_response"]
 

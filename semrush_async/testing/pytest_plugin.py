@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ._sandbox import SemrushSandbox
+from semrush_async.testing._sandbox import SemrushSandbox
 
 try:
     import pytest_asyncio

@@ -5,9 +5,9 @@ Every v4 product (Projects, Local, Map Rank Tracker, ...) describes its methods 
 converter; requests go through the client's one request path.
 """
 
-from ._convert import OpenStrEnum, make_converter, parse_timestamp, structure
-from ._endpoint import Endpoint, V4Engine
-from ._paging import LimitOffset, Nested, OnePage, Paging, SpringPages
+from semrush_async.v4.convert import OpenStrEnum, make_converter, parse_timestamp, structure
+from semrush_async.v4.endpoint import Endpoint, V4Engine
+from semrush_async.v4.paging import LimitOffset, Nested, OnePage, Paging, SpringPages
 
 __all__ = [
     "Endpoint",

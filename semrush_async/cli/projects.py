@@ -1,0 +1,54 @@
+"""``semrush-async projects list|get|create|rename|delete``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Final
+
+from semrush_async.cli._common import ClientFactory, CommandGroup, add_format, emit
+
+__all__ = ["GROUP"]
+
+#: Table and CSV columns (JSON has every field).
+COLUMNS: Final = ("project_id", "name", "domain", "domain_unicode", "owner_id", "tools")
+
+
+def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ls = sub.add_parser("list", help="projects in a scope, every page")
+    ls.add_argument("--scope", default="OWN", help="OWN (default), ALL, SHARED or CORPORATE")
+    ls.add_argument("--page-size", type=int, default=1000, help="projects per request, 1-1000")
+    add_format(ls)
+    get = sub.add_parser("get", help="one project")
+    get.add_argument("project_id", type=int)
+    add_format(get)
+    new = sub.add_parser("create", help="create a project")
+    new.add_argument("domain", help="bare domain, e.g. example.com")
+    new.add_argument("name")
+    add_format(new)
+    ren = sub.add_parser("rename", help="rename a project")
+    ren.add_argument("project_id", type=int)
+    ren.add_argument("name")
+    add_format(ren)
+    rm = sub.add_parser("delete", help="delete a project and all its data")
+    rm.add_argument("project_id", type=int)
+
+
+async def _run(args: argparse.Namespace, client_factory: ClientFactory) -> int:
+    async with client_factory(args) as client:
+        projects = client.projects
+        if args.action == "list":
+            items = await projects.list(args.scope, page_size=args.page_size)
+            emit(items, args.format, COLUMNS)
+        elif args.action == "get":
+            emit([await projects.get(args.project_id)], args.format, COLUMNS)
+        elif args.action == "create":
+            emit([await projects.create(args.domain, args.name)], args.format, COLUMNS)
+        elif args.action == "rename":
+            emit([await projects.rename(args.project_id, args.name)], args.format, COLUMNS)
+        else:
+            await projects.delete(args.project_id)
+            print(f"deleted project {args.project_id}")
+    return 0
+
+
+GROUP: Final = CommandGroup("projects", "Projects API v4", _register, _run)

@@ -1,0 +1,182 @@
+"""API v4 endpoints as data, and the one executor that turns a row into a call."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from semrush_async._core.request_path import Auth, Call, CodeTable, Dialect
+from semrush_async._core.sansio import Envelope, Response, path_segment, v4_envelope, v4_request
+from semrush_async._core.units import PRICES
+from semrush_async.pagination import Pager
+from semrush_async.v4.paging import Paging
+
+if TYPE_CHECKING:
+    from semrush_async.client import SemrushClient
+
+__all__ = ["Endpoint", "V4Engine"]
+
+T = TypeVar("T")
+
+#: The governor of every method without a published limit of its own.
+ACCOUNT = "account"
+
+
+def _is_delete(ep: Endpoint) -> bool:
+    # Every v4 DELETE alike: a retry that finds the resource gone means the attempt
+    # whose answer was lost deleted it, which is what was asked for.
+    return ep.method == "DELETE"
+
+
+def _default_idempotent(ep: Endpoint) -> bool:
+    # POST creates something: repeating it after a 5xx or a dropped connection could
+    # create it twice (v4 documents no idempotency keys). 429s are always retried:
+    # the server refused the request, so nothing happened.
+    return ep.method != "POST"
+
+
+@attrs.frozen(slots=True)
+class Endpoint:
+    """One v4 method: verb, path template, credential, governor, retry safety."""
+
+    #: Dotted name for docs and errors, e.g. ``projects.get``.
+    name: str
+    method: str
+    #: Path template; ``{name}`` parts are filled from validated, encoded ids.
+    path: str
+    auth: Auth = Auth.APIKEY
+    #: The method's own governor; ``account`` when it has no published limit.
+    governor: str = ACCOUNT
+    #: Safe to repeat after a 5xx or a dropped connection (default: not for POST).
+    idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
+    #: Key of the unit price in :data:`semrush_async._core.units.PRICES` (None: free). A
+    #: per-line price reserves the request's ``limit`` and settles to the rows in
+    #: ``data``.
+    report: str | None = None
+    #: The product's own error codes (``code -> (error class, hint)``).
+    codes: CodeTable = attrs.field(factory=dict, hash=False)
+    #: A retry that finds the resource gone succeeded (see ``Call``); default: for
+    #: every DELETE.
+    gone_ok_on_retry: bool = attrs.field(default=attrs.Factory(_is_delete, takes_self=True))
+
+    def url(self, base_url: str, path_args: Mapping[str, str | int]) -> str:
+        """The full URL, every path argument checked and percent-encoded."""
+        return base_url + self.path.format_map(
+            {k: path_segment(v, k) for k, v in path_args.items()}
+        )
+
+
+def _data_lines(response: Response) -> int:
+    """Rows a v4 response delivered: the length of a ``data`` list, else 1."""
+    try:
+        doc = response.json()
+    except ValueError:
+        return 0
+    data = doc.get("data") if isinstance(doc, dict) else None
+    return len(data) if isinstance(data, list) else 1
+
+
+class V4Engine:
+    """Sends :class:`Endpoint` calls through the client's request path."""
+
+    def __init__(self, client: SemrushClient) -> None:
+        self._client = client
+
+    def call(
+        self,
+        ep: Endpoint,
+        *,
+        path: Mapping[str, str | int] | None = None,
+        params: Sequence[tuple[str, str]] = (),
+        body: Any = None,
+        lines: int | None = None,
+    ) -> Call:
+        """The :class:`Call` for one request (pure: nothing is sent).
+
+        ``lines``: the most rows a per-line price can charge (default: ``limit``).
+        """
+        request = v4_request(ep.method, ep.url(self._client.base_url, path or {}), params, body)
+        if lines is None:
+            lines = 1
+            if ep.report is not None and PRICES[ep.report].per_line:
+                lines = int(dict(params).get("limit", "1"))
+        return Call(
+            ep.governor,
+            request,
+            Dialect.V4,
+            ep.auth,
+            report=ep.report,
+            lines=lines,
+            idempotent=ep.idempotent,
+            lines_of=_data_lines if ep.report is not None else None,
+            within=None if ep.governor == ACCOUNT else ACCOUNT,
+            codes=ep.codes,
+            gone_ok_on_retry=ep.gone_ok_on_retry,
+        )
+
+    async def send(
+        self,
+        ep: Endpoint,
+        *,
+        path: Mapping[str, str | int] | None = None,
+        params: Sequence[tuple[str, str]] = (),
+        body: Any = None,
+        lines: int | None = None,
+    ) -> Envelope:
+        """Send one request and return its decoded envelope (or raise its error)."""
+        call = self.call(ep, path=path, params=params, body=body, lines=lines)
+        return v4_envelope(await self._client._request_path().send(call))
+
+    def pager(
+        self,
+        ep: Endpoint,
+        paging: Paging,
+        decode: Callable[[Any], T],
+        *,
+        path: Mapping[str, str | int] | None = None,
+        params: Sequence[tuple[str, str]] = (),
+        on_page: Callable[[Pager[T], Envelope], None] | None = None,
+        lines: int | None = None,
+    ) -> Pager[T]:
+        """A :class:`Pager` over ``ep`` following ``paging``; ``decode`` makes one item.
+
+        Nothing is sent until the pager is awaited or iterated. ``on_page`` sees every
+        page's envelope (for values carried beside the items).
+        """
+        # Build the first request now: a bad id fails here, before any request.
+        self.call(ep, path=path, params=(*params, *paging.first()))
+
+        async def source(pager: Pager[T]) -> AsyncGenerator[list[T], None]:
+            sent: tuple[tuple[str, str], ...] | None = paging.first()
+            seen = 0
+            while sent is not None:
+                page = await self.send(ep, path=path, params=(*params, *sent), lines=lines)
+                pager.pages += 1
+                if on_page is not None:
+                    on_page(pager, page)
+                raw = paging.items(page)
+                seen += len(raw)
+                if raw:
+                    yield [decode(item) for item in raw]
+                following = paging.next(page, sent, len(raw), seen)
+                if paging.maybe_cut(page, sent, len(raw), seen) and await self._cut_by_balance(
+                    ep, params, seen
+                ):
+                    pager.units_exhausted = True
+                    return
+                sent = following
+
+        return Pager(source)
+
+    async def _cut_by_balance(
+        self, ep: Endpoint, params: Sequence[tuple[str, str]], seen: int
+    ) -> bool:
+        """A short page of a per-line report: did the unit balance cut it? (the check
+        the Analytics v3 pager makes, shared)."""
+        if ep.report is None:
+            return False
+        sent = dict(params)
+        target = sent.get("url") or sent.get("domain") or sent.get("urls") or ""
+        return await self._client.units.short_page_cut(PRICES[ep.report], ep.name, target, seen)
