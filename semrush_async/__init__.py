@@ -1,5 +1,6 @@
 """semrush-async: an asyncio-first Semrush API client with rate governance built in."""
 
+from semrush_async import _compat
 from semrush_async._core.governance import (
     DEFAULT_LIMITS,
     EndpointStats,
@@ -251,3 +252,6 @@ __all__ += [
     "V4ScoreBucket",
     "V4SummaryRow",
 ]
+
+# Old module paths (before the one-folder-per-family layout) keep working.
+_compat.install()

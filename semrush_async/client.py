@@ -22,13 +22,15 @@ from semrush_async._core.redact import Redactor
 from semrush_async._core.request_path import Auth, Call, Dialect, RequestPath
 from semrush_async._core.retry import RetryPolicy
 from semrush_async._core.sansio import Request, parse_units_balance
+from semrush_async._core.session import Session
 from semrush_async._core.tokens import StaticToken, TokenProvider
 from semrush_async._core.transport import AiohttpTransport, sent_trace
 from semrush_async._core.units import UnitMeter
 from semrush_async._version import __version__
 from semrush_async.apis.auth.resource import AuthResource
 from semrush_async.apis.backlinks.resource import BacklinksResource
-from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource, KeywordsV4Resource
+from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
+from semrush_async.apis.keywords_v4.resource import KeywordsV4Resource
 from semrush_async.apis.listings.resource import ListingsPaths, ListingsResource
 from semrush_async.apis.local.resource import LocalResource
 from semrush_async.apis.map_rank.resource import MapRankResource
@@ -105,9 +107,6 @@ class SemrushClient:
             lock=getattr(self.governance, "lock", None),
             redactor=self._redactor,
         )
-        #: OAuth 2.0 logins for API v4 (device flow, auth code, refresh).
-        self.auth = AuthResource(self, provider, config)
-        provider.bind(self.auth._refresh)
         self._tokens: TokenProvider | None = (
             StaticToken(token) if isinstance(token, str) else token or provider
         )
@@ -128,15 +127,35 @@ class SemrushClient:
         )
         # Only the v3 key can read the balance (countapiunits.html).
         self.units.balance_readable = bool(self._api_key)
-        self._session = session
+        self._http = session
         self._owns_session = session is None
         self._rng = rng
         self._path: RequestPath | None = None
         self._closed = False
+        #: What every resource sees of this client (no resource holds the client).
+        self._session = Session(
+            base_url=self.base_url,
+            oauth_url=self.oauth_url,
+            www_url=self.www_url,
+            units=self.units,
+            governance=self.governance,
+            redactor=self._redactor,
+            path=self._request_path,
+            has_v3_key=bool(self._api_key),
+            has_v4_key=bool(self._v4_api_key),
+            tokens=lambda: self._tokens,
+            set_tokens=self._set_tokens,
+        )
+        s = self._session
+        #: OAuth 2.0 logins for API v4 (device flow, auth code, refresh).
+        self.auth = AuthResource(s, provider, config)
+        provider.bind(self.auth._refresh)
+        #: Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports.
+        self.backlinks_v4 = BacklinksV4Resource(s)
         #: Backlinks Analytics reports.
-        self.backlinks = BacklinksResource(self)
+        self.backlinks = BacklinksResource(s, self.backlinks_v4, backlinks_api)
         #: Every Analytics v3 report: ``report(type, ...)`` and ``harvest(type, ...)``.
-        self.analytics = AnalyticsResource(self)
+        self.analytics = AnalyticsResource(s, self.backlinks)
         #: Named Analytics v3 reports by family (methods from the report tables).
         self.overview = ReportGroup(self.analytics, "overview")
         self.domains = ReportGroup(self.analytics, "domain")
@@ -144,20 +163,16 @@ class SemrushClient:
         self.subdomains = ReportGroup(self.analytics, "subdomain")
         self.subfolders = ReportGroup(self.analytics, "subfolder")
         self.urls = ReportGroup(self.analytics, "url")
-        #: Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports.
-        self.backlinks_v4 = BacklinksV4Resource(self)
         #: Keyword API v4 (v4 key): keyword metrics.
-        self.keywords_v4 = KeywordsV4Resource(self)
+        self.keywords_v4 = KeywordsV4Resource(s)
         #: Listing Management v4 locations.
-        self.listings = ListingsResource(
-            self, ListingsPaths(listings_path) if listings_path else None
-        )
+        self.listings = ListingsResource(s, ListingsPaths(listings_path) if listings_path else None)
         #: Map Rank Tracker (API v4 family, OAuth Bearer).
-        self.map_rank = MapRankResource(self)
+        self.map_rank = MapRankResource(s)
         #: Projects API v4 (v4 key; the deprecated OAuth v0 without one).
-        self.projects = ProjectsResource(self)
+        self.projects = ProjectsResource(s)
         #: The Local API (Listing Management on /apis/v4/local/v1, API v4 key).
-        self.local = LocalResource(self)
+        self.local = LocalResource(s)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -173,16 +188,16 @@ class SemrushClient:
     async def aclose(self) -> None:
         """Close the owned HTTP session (an injected one stays open)."""
         self._closed = True
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        if self._owns_session and self._http is not None:
+            await self._http.close()
         await self.governance.aclose()
 
     def _request_path(self) -> RequestPath:
         if self._path is None:
             if self._closed:
                 raise RuntimeError("this SemrushClient is closed; create a new one")
-            if self._session is None:
-                self._session = aiohttp.ClientSession(
+            if self._http is None:
+                self._http = aiohttp.ClientSession(
                     headers={"User-Agent": f"semrush-async/{__version__}"},
                     connector=aiohttp.TCPConnector(limit=100),
                     trace_configs=[sent_trace()],
@@ -190,7 +205,7 @@ class SemrushClient:
 
             self._path = RequestPath(
                 AiohttpTransport(
-                    self._session, self.timeout, self._redactor, reports_sent=self._owns_session
+                    self._http, self.timeout, self._redactor, reports_sent=self._owns_session
                 ),
                 self.governance,
                 self.units,
@@ -212,6 +227,9 @@ class SemrushClient:
 
     @tokens.setter
     def tokens(self, provider: TokenProvider | None) -> None:
+        self._set_tokens(provider)
+
+    def _set_tokens(self, provider: TokenProvider | None) -> None:
         self._tokens = provider
         if self._path is not None:
             self._path.tokens = provider

@@ -184,7 +184,7 @@ async def test_injected_session_is_left_open(sandbox: SemrushSandbox) -> None:
         assert not session.closed
     async with sandbox.client() as owned:
         await owned.units.balance()
-        inner = owned._session
+        inner = owned._http
     assert inner is not None
     assert inner.closed
 

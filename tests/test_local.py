@@ -229,7 +229,7 @@ async def test_create_validate_only_stores_nothing(sb: SemrushSandbox) -> None:
         checked = await c.local.create_location(valid(), validate_only=True)
         with pytest.raises(errors.BadRequest) as e:
             # The server's own rules (the client's are bypassed with a raw call).
-            await V4Engine(c).send(
+            await V4Engine(c._session).send(
                 CREATE_LOCATION,
                 params=[("validate_only", "true")],
                 body={**location_body(valid()), "phone_number": ""},
@@ -314,7 +314,7 @@ async def test_server_refuses_unknown_mask_paths(sb: SemrushSandbox) -> None:
     async with sb.client() as c:
         for mask, code in (("nosuch", "INVALID_UPDATE_MASK"), ("country", "FIELD_NOT_UPDATABLE")):
             with pytest.raises(errors.BadRequest) as e:
-                await V4Engine(c).send(
+                await V4Engine(c._session).send(
                     UPDATE_LOCATION,
                     path={"location_id": lid},
                     params=[("update_mask", mask)],
@@ -323,7 +323,7 @@ async def test_server_refuses_unknown_mask_paths(sb: SemrushSandbox) -> None:
             assert [d.code for d in e.value.details] == [code]
         # The stored country decides what the result needs: clearing zip in the US fails.
         with pytest.raises(errors.BadRequest) as e:
-            await V4Engine(c).send(
+            await V4Engine(c._session).send(
                 UPDATE_LOCATION, path={"location_id": lid}, params=[("update_mask", "zip")], body={}
             )
     assert [d.code for d in e.value.details] == ["INVALID_ZIP_CODE"]

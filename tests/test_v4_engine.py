@@ -282,7 +282,7 @@ async def v4_sandbox() -> AsyncIterator[SemrushSandbox]:
 
 async def test_v4_key_goes_in_the_header_only(v4_sandbox: SemrushSandbox) -> None:
     async with v4_sandbox.client() as c:
-        env = await V4Engine(c).send(ECHO, path={"item_id": "café"})
+        env = await V4Engine(c._session).send(ECHO, path={"item_id": "café"})
     assert env.data == {"item": "café", "account": v4_sandbox.api_key}
     assert SEEN[0]["auth"] == f"Apikey {v4_sandbox.v4_api_key}"
     assert v4_sandbox.v4_api_key not in SEEN[0]["url"]
@@ -295,7 +295,7 @@ async def test_no_v4_key_sends_nothing(
     monkeypatch.delenv("SEMRUSH_V4_API_KEY", raising=False)
     async with v4_sandbox.client(v4_api_key="") as c:
         with pytest.raises(errors.AuthenticationError, match="SEMRUSH_V4_API_KEY"):
-            await V4Engine(c).send(ECHO, path={"item_id": "1"})
+            await V4Engine(c._session).send(ECHO, path={"item_id": "1"})
     assert v4_sandbox.counters("test.echo").accepted == 0
 
 
@@ -308,27 +308,27 @@ async def test_v4_key_from_the_environment_is_redacted(
     async with SemrushClient(base_url=v4_sandbox.url, retry_policy=FAST_RETRY) as c:
         assert c.has_v4_key
         assert v4_sandbox.v4_api_key not in repr(c)
-        await V4Engine(c).send(ECHO, path={"item_id": "1"})
+        await V4Engine(c._session).send(ECHO, path={"item_id": "1"})
         assert c._redactor(f"x {v4_sandbox.v4_api_key} y") != f"x {v4_sandbox.v4_api_key} y"
 
 
 async def test_bad_id_sends_nothing(v4_sandbox: SemrushSandbox) -> None:
     async with v4_sandbox.client() as c:
         with pytest.raises(errors.ValidationError):
-            await V4Engine(c).send(ECHO, path={"item_id": "../admin"})
+            await V4Engine(c._session).send(ECHO, path={"item_id": "../admin"})
     assert v4_sandbox.counters("test.echo").accepted == 0
 
 
 async def test_success_false_over_http(v4_sandbox: SemrushSandbox) -> None:
     async with v4_sandbox.client() as c:
         with pytest.raises(errors.NotFound):
-            await V4Engine(c).send(ECHO, path={"item_id": "fails"})
+            await V4Engine(c._session).send(ECHO, path={"item_id": "fails"})
 
 
 async def test_read_only_key_write_is_a_typed_error(v4_sandbox: SemrushSandbox) -> None:
     async with v4_sandbox.client(v4_api_key=v4_sandbox.read_only_v4_key) as c:
         with pytest.raises(errors.ReadOnlyKey) as e:
-            await V4Engine(c).send(WRITE, body={"a": 1})
+            await V4Engine(c._session).send(WRITE, body={"a": 1})
     assert "read" in str(e.value).lower()
     assert v4_sandbox.read_only_v4_key not in str(e.value)
     assert SEEN == []
@@ -337,21 +337,21 @@ async def test_read_only_key_write_is_a_typed_error(v4_sandbox: SemrushSandbox) 
 async def test_a_post_is_not_repeated_after_a_5xx(v4_sandbox: SemrushSandbox) -> None:
     async with v4_sandbox.client() as c:
         with pytest.raises(errors.ServerError):
-            await V4Engine(c).send(WRITE, body={"a": 1})
+            await V4Engine(c._session).send(WRITE, body={"a": 1})
     assert len(SEEN) == 1  # may have been created: not sent again
 
 
 async def test_a_get_is_retried_after_a_5xx(v4_sandbox: SemrushSandbox) -> None:
     v4_sandbox.inject("test.echo", "550", times=2)
     async with v4_sandbox.client() as c:
-        env = await V4Engine(c).send(ECHO, path={"item_id": "1"})
+        env = await V4Engine(c._session).send(ECHO, path={"item_id": "1"})
     assert env.data["item"] == "1"
     assert v4_sandbox.counters("test.echo").accepted == 3
 
 
 async def test_limit_offset_pager_is_complete(v4_sandbox: SemrushSandbox) -> None:
     async with v4_sandbox.client() as c:
-        pager = V4Engine(c).pager(PAGED, LimitOffset(5), int)
+        pager = V4Engine(c._session).pager(PAGED, LimitOffset(5), int)
         items = await pager
     assert items == list(range(23))
     assert pager.pages == 5
@@ -361,7 +361,7 @@ async def test_mixed_v3_and_v4_calls_share_the_account_limit(
     v4_sandbox: SemrushSandbox,
 ) -> None:
     async with v4_sandbox.client() as c:
-        engine = V4Engine(c)
+        engine = V4Engine(c._session)
         await asyncio.gather(
             *(engine.send(ECHO, path={"item_id": str(i)}) for i in range(30)),
             *(engine.send(LIMITED) for _ in range(6)),

@@ -121,9 +121,8 @@ class Harvest:
         # only swaps its target in.
         self._template = template
         resource._check_paging(self._template.spec, None, 0, page_size)
-        client = resource._client
         #: True when the pages come from Backlinks API v4 (``backlinks_api="v4"``).
-        self.on_v4 = template.spec.family == "backlinks" and client.backlinks_api == "v4"
+        self.on_v4 = resource.runs_on_v4(template)
         if self.on_v4:
             if checkpoint is not None:
                 raise ValidationError(
@@ -138,7 +137,7 @@ class Harvest:
         self.report = template.spec.type
         self.limit_per_target = limit_per_target
         self.page_size = page_size
-        limit = client.governance_limit("account")
+        limit = resource._session.limit("account")
         self.workers = workers or 2 * (limit.concurrency or limit.rate)
         self._job = job_key(**template.job_params(), limit=limit_per_target)
         self._checkpoint_path = checkpoint
@@ -232,8 +231,8 @@ class Harvest:
         return self._template.retarget(target)
 
     def _v4_pager(self, query: ReportQuery, limit: int | None, page_size: int) -> Pager[Any]:
-        # Through client.backlinks.pager: the one place that routes to the v4 bridge.
-        return self._resource._client.backlinks.pager(query, limit=limit, page_size=page_size)
+        # Through the resource's pager: it routes a Backlinks report to the v4 bridge.
+        return self._resource.pager(query, limit=limit, page_size=page_size)
 
     async def _run(self) -> AsyncGenerator[HarvestItem, None]:
         ckpt = self._ckpt = (

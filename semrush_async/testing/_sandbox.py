@@ -13,8 +13,7 @@ from typing import Any, Final, Literal
 import attrs
 from aiohttp import web
 
-from semrush_async._core.governance import Limit
-from semrush_async.client import SemrushClient
+from semrush_async import Limit, SemrushClient
 from semrush_async.testing._analytics import OrderCache, analytics_handler, balance_handler
 from semrush_async.testing._echo import credentials_of, echo_response, send_garbage
 from semrush_async.testing._keys import STATE
@@ -457,7 +456,7 @@ class SemrushSandbox:
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
         if "governance" not in kwargs and self._overrides:
-            from semrush_async._core.governance import DEFAULT_LIMITS
+            from semrush_async import DEFAULT_LIMITS
 
             # Only the limits the client has a governor for (it governs the others
             # through "account"); a server-only limit just answers 429s.

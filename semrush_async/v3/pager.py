@@ -26,7 +26,7 @@ from semrush_async.v3.query import ReportQuery
 from semrush_async.v3.spec import ReportSpec
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["BALANCE_MAX_AGE", "DEFAULT_PAGE_SIZE", "MAX_LIMIT", "AnalyticsEngine"]
 
@@ -53,8 +53,12 @@ def decoder_for(query: ReportQuery, header: Sequence[str]) -> RowsDecoder:
 class AnalyticsEngine:
     """Pages, budget checks and decoding shared by every Analytics v3 resource."""
 
-    def __init__(self, client: SemrushClient) -> None:
-        self._client = client
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def runs_on_v4(self, query: ReportQuery) -> bool:
+        """True when ``query``'s pages come from Backlinks API v4 (the v3/v4 switch)."""
+        return False
 
     @staticmethod
     def _check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: int) -> None:
@@ -101,7 +105,7 @@ class AnalyticsEngine:
         spec = query.spec
         self._check_paging(spec, limit, offset, page_size)
         price = query.unit_price
-        meter = self._client.units
+        meter = self._session.units
         if limit is not None and price.per_line and meter.remaining is not None:
             # A caller asking for an explicit number of lines learns up front.
             worst = price.cost(limit)
@@ -163,7 +167,7 @@ class AnalyticsEngine:
     async def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
         """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
         price = query.unit_price
-        units = self._client.units
+        units = self._session.units
         if units.budget is None or not price.per_line or not query.spec.paged:
             return n, False
         left = await self._left()
@@ -176,7 +180,7 @@ class AnalyticsEngine:
 
     async def _left(self) -> int | None:
         # A shared (Redis) budget is asked for what every process left (L12).
-        return await self._client.units.available()
+        return await self._session.units.available()
 
     @staticmethod
     def _used_up(query: ReportQuery, done: int, left: int | None) -> BudgetExceeded:
@@ -198,7 +202,7 @@ class AnalyticsEngine:
                 return query.call(start + seen, n - seen)
 
         header: tuple[str, ...] | None = None
-        stream = self._client._request_path().stream_rows(query.call(start, n), resume)
+        stream = self._session.stream_rows(query.call(start, n), resume)
         async with aclosing(stream):
             async for batch in stream:
                 if header is None:
@@ -214,6 +218,6 @@ class AnalyticsEngine:
 
     async def short_page_cut_by_balance(self, query: ReportQuery, rows_so_far: int) -> bool:
         """After a short page: True (and a warning) if the unit balance may have cut it."""
-        return await self._client.units.short_page_cut(
+        return await self._session.units.short_page_cut(
             query.unit_price, query.spec.type, ",".join(query.targets), rows_so_far
         )

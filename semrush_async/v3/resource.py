@@ -20,18 +20,44 @@ from semrush_async.v3.pager import DEFAULT_PAGE_SIZE, AnalyticsEngine
 from semrush_async.v3.query import TARGET_PARAMS, Filters, ReportQuery, root_query
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["AnalyticsResource", "ReportGroup", "ReportMethod"]
 
 TargetArg = str | Sequence[str] | Sequence[GapDomain | str] | None
 
 
+class BacklinksSource(Protocol):
+    """What the report-by-name call needs of the Backlinks reports' resource."""
+
+    def query(
+        self,
+        report: str,
+        targets: Sequence[str],
+        target_types: Sequence[Any],
+        columns: Iterable[str] | None = None,
+        sort: str | None = None,
+        filters: Filters = None,
+    ) -> ReportQuery: ...
+
+    def pager(
+        self,
+        query: ReportQuery,
+        *,
+        limit: int | None = ...,
+        offset: int = ...,
+        page_size: int = ...,
+    ) -> Pager[Any]: ...
+
+    def runs_on_v4(self, query: ReportQuery) -> bool: ...
+
+
 class AnalyticsResource(AnalyticsEngine):
     """Every Analytics v3 report through one call (``report``) and one ``harvest``."""
 
-    def __init__(self, client: SemrushClient) -> None:
-        super().__init__(client)
+    def __init__(self, session: Session, backlinks: BacklinksSource) -> None:
+        super().__init__(session)
+        self._backlinks = backlinks
 
     def query(
         self,
@@ -68,7 +94,7 @@ class AnalyticsResource(AnalyticsEngine):
                     f"{type} takes no database, date, export_escape or "
                     f"{', '.join(options) or 'other'} options"
                 )
-            return self._client.backlinks.query(
+            return self._backlinks.query(
                 type, [target or ""], [target_type], columns, sort, filters
             )
         if target is not None:
@@ -79,7 +105,7 @@ class AnalyticsResource(AnalyticsEngine):
             )
         return root_query(
             spec,
-            self._client.base_url,
+            self._session.base_url,
             targets={
                 "domain": domain,
                 "domains": domains,
@@ -108,10 +134,11 @@ class AnalyticsResource(AnalyticsEngine):
         """Rows of ``query``; a Backlinks report goes through ``client.backlinks``
         (on Backlinks API v4 when the client was made with ``backlinks_api="v4"``)."""
         if query.spec.family == "backlinks":
-            return self._client.backlinks.pager(
-                query, limit=limit, offset=offset, page_size=page_size
-            )
+            return self._backlinks.pager(query, limit=limit, offset=offset, page_size=page_size)
         return super().pager(query, limit=limit, offset=offset, page_size=page_size)
+
+    def runs_on_v4(self, query: ReportQuery) -> bool:
+        return query.spec.family == "backlinks" and self._backlinks.runs_on_v4(query)
 
     def report(
         self,

@@ -34,7 +34,12 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from semrush_async import errors
 
+#: ``YYYY-MM``: the month format of API v4 (Keyword v4 ``month``, Backlinks v4
+#: ``date_from``/``date_to``).
+MONTH: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
 __all__ = [
+    "MONTH",
     "OpenStrEnum",
     "camel",
     "make_converter",

@@ -14,7 +14,7 @@ from semrush_async.pagination import Pager
 from semrush_async.v4.paging import Paging
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["Endpoint", "V4Engine"]
 
@@ -81,8 +81,8 @@ def _data_lines(response: Response) -> int:
 class V4Engine:
     """Sends :class:`Endpoint` calls through the client's request path."""
 
-    def __init__(self, client: SemrushClient) -> None:
-        self._client = client
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     def call(
         self,
@@ -97,7 +97,7 @@ class V4Engine:
 
         ``lines``: the most rows a per-line price can charge (default: ``limit``).
         """
-        request = v4_request(ep.method, ep.url(self._client.base_url, path or {}), params, body)
+        request = v4_request(ep.method, ep.url(self._session.base_url, path or {}), params, body)
         if lines is None:
             lines = 1
             if ep.report is not None and PRICES[ep.report].per_line:
@@ -127,7 +127,7 @@ class V4Engine:
     ) -> Envelope:
         """Send one request and return its decoded envelope (or raise its error)."""
         call = self.call(ep, path=path, params=params, body=body, lines=lines)
-        return v4_envelope(await self._client._request_path().send(call))
+        return v4_envelope(await self._session.send(call))
 
     def pager(
         self,
@@ -179,4 +179,4 @@ class V4Engine:
             return False
         sent = dict(params)
         target = sent.get("url") or sent.get("domain") or sent.get("urls") or ""
-        return await self._client.units.short_page_cut(PRICES[ep.report], ep.name, target, seen)
+        return await self._session.units.short_page_cut(PRICES[ep.report], ep.name, target, seen)

@@ -17,7 +17,7 @@ from semrush_async._core.sansio import Request
 from semrush_async.errors import AuthorizationPending, DeviceCodeExpired, SlowDown
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["AuthResource", "DevicePrompt"]
 
@@ -56,25 +56,25 @@ class AuthResource:
 
     def __init__(
         self,
-        client: SemrushClient,
+        session: Session,
         provider: OAuthTokenProvider,
         config: OAuthConfig,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._client = client
+        self._session = session
         self.provider = provider
         self.config = config
         #: How the device flow waits between polls, and what "now" is (tests swap these).
         self.sleep = sleep
         self.clock = clock
-        client._redactor.add(config.client_secret)
+        session.add_secret(config.client_secret)
 
     # --- plumbing -------------------------------------------------------------------------
 
     def _form(self, path_or_url: str, form: Mapping[str, str], *, idempotent: bool) -> Call:
-        url = path_or_url if "://" in path_or_url else self._client.oauth_url + path_or_url
+        url = path_or_url if "://" in path_or_url else self._session.oauth_url + path_or_url
         body = urlencode(form).encode()
         headers = (
             ("Content-Type", "application/x-www-form-urlencoded"),
@@ -91,9 +91,7 @@ class AuthResource:
     async def _post(
         self, path: str, form: Mapping[str, str], *, idempotent: bool = True
     ) -> dict[str, Any]:
-        response = await self._client._request_path().send(
-            self._form(path, form, idempotent=idempotent)
-        )
+        response = await self._session.send(self._form(path, form, idempotent=idempotent))
         doc: dict[str, Any] = response.json()
         return doc
 
@@ -105,8 +103,8 @@ class AuthResource:
             now=self.provider.clock(),
             refresh_lifetime=self.config.refresh_lifetime,
         )
-        self._client._redactor.add(tokens.access_token)
-        self._client._redactor.add(tokens.refresh_token)
+        self._session.add_secret(tokens.access_token)
+        self._session.add_secret(tokens.refresh_token)
         return tokens
 
     # --- device authorization grant (RFC 8628) -----------------------------------------------
@@ -123,7 +121,7 @@ class AuthResource:
         form = {"scope": scope} if scope else {}
         code = await self._post("/dag/device/code", form)
         device_code = str(code["device_code"])
-        self._client._redactor.add(device_code)
+        self._session.add_secret(device_code)
         interval = float(code.get("interval") or DEFAULT_INTERVAL)
         expires_in = float(code.get("expires_in") or 300)
         prompt = DevicePrompt(
@@ -173,14 +171,14 @@ class AuthResource:
         }
         if state:
             q["state"] = state
-        return f"{self._client.oauth_url}/oauth2/authorize?{urlencode(q)}"
+        return f"{self._session.oauth_url}/oauth2/authorize?{urlencode(q)}"
 
     async def exchange_code(self, code: str, redirect_uri: str = "/oauth2/success") -> TokenSet:
         """Exchange an authorization code for tokens (Semrush Auth, step 2) and store them."""
         cid, secret = self.config.client_id, self.config.client_secret
         if not cid or not secret:
             raise ValueError("exchange_code needs OAuthConfig(client_id=..., client_secret=...)")
-        self._client._redactor.add(code)
+        self._session.add_secret(code)
         doc = await self._post(
             "/oauth2/access_token",
             {
@@ -199,7 +197,7 @@ class AuthResource:
     async def _adopt(self, tokens: TokenSet) -> None:
         # A login switches the client's v4 requests to these tokens.
         await self.provider.set(tokens)
-        self._client.tokens = self.provider
+        self._session.tokens = self.provider
 
     # --- refresh ------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from semrush_async.errors import BudgetExceeded, NotAvailableInV4, UnboundedCost
 from semrush_async.pagination import Pager
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
 
 __all__ = ["BRIDGES", "NOT_IN_V4", "Bridge", "v4_pager"]
 
@@ -211,7 +211,7 @@ def _fields(bridge: Bridge, columns: Sequence[str] | None, all_columns: Sequence
 
 
 def v4_pager(
-    client: SemrushClient,
+    v4: BacklinksV4Resource,
     report: str,
     targets: Sequence[str],
     target_types: Sequence[str],
@@ -232,11 +232,10 @@ def v4_pager(
             f"{report}: v3 display_filter conditions do not translate to the v4 filter "
             "language; pass filter='...' to client.backlinks_v4 instead"
         )
-    v4 = client.backlinks_v4
     scopes = [str(SCOPE_OF_TARGET_TYPE.get(str(t), t)) for t in target_types]
     size = min(page_size, MAX_PAGE)
     if report in GROUPED:
-        return _grouped(client, report, targets[0], scopes[0], columns=columns, sort=sort,
+        return _grouped(v4, report, targets[0], scopes[0], columns=columns, sort=sort,
                         limit=limit, offset=offset, size=size)  # fmt: skip
     bridge = BRIDGES[report]
     # v3's default order, sent explicitly: v4's own default differs (see Bridge.order).
@@ -244,12 +243,12 @@ def v4_pager(
     fields = _fields(bridge, columns, all_columns)
     spec = BACKLINKS_V4[bridge.v4]
     if report == "backlinks_comparison":
-        return _comparison(client, bridge, targets, target_types, scopes, fields)
+        return _comparison(v4, bridge, targets, target_types, scopes, fields)
     kw: dict[str, Any] = {}
     if fields is not None and spec.fields:
         kw["fields"] = fields
     if report == "backlinks_overview":
-        return _one(client, bridge, targets[0], scopes[0], kw)
+        return _one(v4, bridge, targets[0], scopes[0], kw)
     if report == "backlinks_matrix":
         inner: Pager[Any] = v4.matrix(list(targets), scopes[0], limit=limit, offset=offset,
                                       page_size=size, **order)  # fmt: skip
@@ -299,16 +298,16 @@ def _sorted(inner: Pager[Any], bridge: Bridge) -> Pager[Any]:
     return Pager(source)
 
 
-def _one(client: SemrushClient, bridge: Bridge, target: str, scope: str, kw: Any) -> Pager[Any]:
+def _one(v4: BacklinksV4Resource, bridge: Bridge, target: str, scope: str, kw: Any) -> Pager[Any]:
     async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
         pager.pages = 1
-        yield [bridge.convert(await client.backlinks_v4.overview(target, scope, **kw))]
+        yield [bridge.convert(await v4.overview(target, scope, **kw))]
 
     return Pager(source)
 
 
 def _comparison(
-    client: SemrushClient,
+    v4: BacklinksV4Resource,
     bridge: Bridge,
     targets: Sequence[str],
     target_types: Sequence[str],
@@ -320,7 +319,7 @@ def _comparison(
     async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
         out = []
         for target, ttype, scope in zip(targets, target_types, scopes, strict=True):
-            ov = await client.backlinks_v4.overview(target, scope)
+            ov = await v4.overview(target, scope)
             pager.pages += 1
             row = bridge.convert(ov)
             out.append(attrs.evolve(row, target=target, target_type=m.TargetType(ttype)))
@@ -334,7 +333,7 @@ def _zone(domain: str) -> str:
 
 
 def _grouped(
-    client: SemrushClient,
+    v4: BacklinksV4Resource,
     report: str,
     target: str,
     scope: str,
@@ -357,11 +356,10 @@ def _grouped(
     what = f"{report} for {target} on Backlinks API v4"
 
     async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
-        v4 = client.backlinks_v4
         n = (await v4.overview(target, scope, fields=["domains_count"])).domains_count
         pager.pages = 1
         worst = None if n is None else line.cost(n)
-        hold = _Hold(client.units)
+        hold = _Hold(v4.units)
         domains: collections.Counter[str] = collections.Counter()
         links: collections.Counter[str] = collections.Counter()
         try:

@@ -36,7 +36,8 @@ from semrush_async.v3.pager import BALANCE_MAX_AGE, DEFAULT_PAGE_SIZE, MAX_LIMIT
 from semrush_async.v3.query import Filters, ReportQuery
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
+    from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
 
 __all__ = ["BALANCE_MAX_AGE", "DEFAULT_PAGE_SIZE", "MAX_LIMIT", "BacklinksResource", "ReportQuery"]
 
@@ -54,8 +55,11 @@ class BacklinksResource(AnalyticsEngine):
     """Backlinks Analytics reports (an instance of the Analytics engine). List reports
     return a :class:`Pager`."""
 
-    def __init__(self, client: SemrushClient) -> None:
-        super().__init__(client)
+    def __init__(self, session: Session, v4: BacklinksV4Resource, api: str = "v3") -> None:
+        super().__init__(session)
+        self._v4 = v4
+        #: Which API the reports run on: "v3" (Analytics) or "v4" (Backlinks API v4).
+        self.api = api
 
     # --- validation -------------------------------------------------------------------
 
@@ -147,8 +151,11 @@ class BacklinksResource(AnalyticsEngine):
         if details:
             raise ValidationError(f"invalid {spec.type} request", details=details)
         return ReportQuery(
-            spec, self._client.base_url, targets, types, cols, sort, filt, lines=len(targets)
+            spec, self._session.base_url, targets, types, cols, sort, filt, lines=len(targets)
         )
+
+    def runs_on_v4(self, query: ReportQuery) -> bool:
+        return self.api == "v4"
 
     def pager(
         self,
@@ -160,11 +167,11 @@ class BacklinksResource(AnalyticsEngine):
     ) -> Pager[Any]:
         """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request
         (on Backlinks API v4 when the client was made with ``backlinks_api="v4"``)."""
-        if self._client.backlinks_api == "v4":
+        if self.api == "v4":
             spec = query.spec
             self._check_paging(spec, limit, offset, page_size)
             return v4_pager(
-                self._client,
+                self._v4,
                 spec.type,
                 query.targets,
                 query.target_types,

@@ -1,8 +1,8 @@
-"""``client.backlinks_v4`` and ``client.keywords_v4``: Backlinks API v4 and Keyword API v4.
+"""``client.backlinks_v4``: Backlinks API v4.
 
-Thin methods over the tables in :mod:`semrush_async.apis.backlinks.v4` and
-:mod:`semrush_async.apis.keywords_v4.endpoints`: validate, build parameters, hand the row to the
-v4 engine. Every list method returns a :class:`~semrush_async.pagination.Pager`.
+Thin methods over the table in :mod:`semrush_async.apis.backlinks.v4`: validate, build
+parameters, hand the row to the v4 engine. Every list method returns a
+:class:`~semrush_async.pagination.Pager`.
 """
 
 from __future__ import annotations
@@ -33,25 +33,18 @@ from semrush_async.apis.backlinks.v4 import (
     history_months,
 )
 from semrush_async.apis.backlinks.v4 import converter as _bl_converter
-from semrush_async.apis.keywords_v4.endpoints import (
-    COUNTRIES,
-    MAX_KEYWORD,
-    METRICS,
-    MONTH,
-    KeywordMetrics,
-    validate_month,
-)
-from semrush_async.apis.keywords_v4.endpoints import converter as _kw_converter
 from semrush_async.errors import ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
 from semrush_async.v4 import LimitOffset, OnePage, V4Engine, structure
+from semrush_async.v4.convert import MONTH
 from semrush_async.v4.paging import Params
 
 if TYPE_CHECKING:
     from semrush_async._core.sansio import Envelope
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
+    from semrush_async._core.units import UnitMeter
 
-__all__ = ["BacklinksV4Resource", "KeywordsV4Resource"]
+__all__ = ["BacklinksV4Resource"]
 
 T = TypeVar("T")
 #: ``filter`` is passed through (Semrush checks its grammar); [JSK] caps it at 4000.
@@ -92,8 +85,13 @@ def _target(value: str, field: str, problems: list[ErrorDetail]) -> str:
 class BacklinksV4Resource:
     """The 11 Backlinks API v4 endpoints (v4 key; 10/s with the whole account)."""
 
-    def __init__(self, client: SemrushClient) -> None:
-        self._client = client
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @property
+    def units(self) -> UnitMeter:
+        """The unit meter these calls are charged to."""
+        return self._session.units
 
     # --- the one builder --------------------------------------------------------------
 
@@ -189,7 +187,7 @@ class BacklinksV4Resource:
     ) -> Pager[Any]:
         spec = BACKLINKS_V4[method]
         params = self._params(spec, **kw)
-        engine = V4Engine(self._client)
+        engine = V4Engine(self._session)
 
         decode = spec.decode
         if not spec.paged:
@@ -215,7 +213,7 @@ class BacklinksV4Resource:
         """``/overview``: profile totals (45 units per request)."""
         spec = BACKLINKS_V4["overview"]
         params = self._params(spec, url=url, scope=scope, fields=fields)
-        page = await V4Engine(self._client).send(spec.endpoint, params=params)
+        page = await V4Engine(self._session).send(spec.endpoint, params=params)
         return structure(_bl_converter, page.data or {}, V4Overview, "backlinks overview")
 
     def summary(
@@ -297,42 +295,3 @@ class BacklinksV4Resource:
                 "fields, order_by, direction, filter, limit, offset, page_size"
             )
         return self._list(method, limit=limit, offset=offset, page_size=page_size, **kw)
-
-
-class KeywordsV4Resource:
-    """Keyword API v4: ``metrics`` (20 units per request)."""
-
-    def __init__(self, client: SemrushClient) -> None:
-        self._client = client
-
-    async def metrics(self, keyword: str, country: str, month: str | None = None) -> KeywordMetrics:
-        """Metrics of ``keyword`` in ``country`` (``US``, ``UK``...) for ``month``
-        (``YYYY-MM``, default: the current month)."""
-        problems: list[ErrorDetail] = []
-        if not isinstance(keyword, str) or not keyword.strip() or len(keyword) > MAX_KEYWORD:
-            problems.append(ErrorDetail(field="keyword", message="1 to 255 characters"))
-        code = country.upper() if isinstance(country, str) else ""
-        if code not in COUNTRIES:
-            hint = " (the United Kingdom is UK)" if code == "GB" else ""
-            problems.append(
-                ErrorDetail(
-                    field="country",
-                    message=f"{country!r} is not supported{hint}: one of "
-                    f"{', '.join(sorted(COUNTRIES))}",
-                )
-            )
-        if month is not None:
-            bad = validate_month(month)
-            if bad:
-                problems.append(ErrorDetail(field="month", message=bad))
-        if problems:
-            raise ValidationError("invalid keywords_v4.metrics request", details=problems)
-        params = [("keyword", keyword), ("country", code)]
-        if month is not None:
-            params.append(("month", month))
-        page = await V4Engine(self._client).send(METRICS, params=params)
-        doc = dict(page.data or {})
-        doc.setdefault("keyword", page.meta.get("keyword", keyword))
-        doc.setdefault("country", page.meta.get("country", code))
-        doc.setdefault("month", page.meta.get("month", month))
-        return structure(_kw_converter, doc, KeywordMetrics, "keyword metrics")

@@ -8,13 +8,12 @@ from four independent implementations that agree (semrush-v4-backlinks-keywords.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Final
 
 import attrs
 
 from semrush_async._core.request_path import Auth
-from semrush_async.v4.convert import OpenStrEnum, make_converter
+from semrush_async.v4.convert import MONTH, OpenStrEnum, make_converter
 from semrush_async.v4.endpoint import Endpoint
 
 __all__ = [
@@ -39,8 +38,6 @@ US UY VE VN ZM ZW
 COUNTRIES: Final = frozenset(_CODES.split())
 #: ``month``: ``YYYY-MM`` from 2012-01 up to the current month [OFF-KW4].
 FIRST_MONTH: Final = "2012-01"
-#: ``YYYY-MM`` (months here and Backlinks v4's ``date_from``/``date_to``).
-MONTH: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_KEYWORD: Final = 255
 
 METRICS: Final = Endpoint(

@@ -27,7 +27,7 @@ from semrush_async.errors import APIError, ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["ListingsPaths", "ListingsResource"]
 
@@ -53,8 +53,8 @@ ProgressCallback = Callable[[int, int], Any]
 class ListingsResource:
     """Listing Management locations (free of API units; needs an OAuth token)."""
 
-    def __init__(self, client: SemrushClient, paths: ListingsPaths | None = None) -> None:
-        self._client = client
+    def __init__(self, session: Session, paths: ListingsPaths | None = None) -> None:
+        self._session = session
         self.paths = paths or ListingsPaths()
 
     def _call(
@@ -68,13 +68,13 @@ class ListingsResource:
     ) -> Call:
         return Call(
             endpoint,
-            v4_request(method, self._client.base_url + path, params, body),
+            v4_request(method, self._session.base_url + path, params, body),
             Dialect.V4,
             Auth.BEARER,
         )
 
     async def _send(self, call: Call) -> Any:
-        return v4_data(await self._client._request_path().send(call))
+        return v4_data(await self._session.send(call))
 
     async def get_location(self, location_id: str) -> Location:
         """GetLocation (20/s)."""

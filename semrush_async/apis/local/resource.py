@@ -42,7 +42,7 @@ from semrush_async.v4.convert import structure
 from semrush_async.v4.endpoint import V4Engine
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["LocalResource"]
 
@@ -64,14 +64,14 @@ def _category(data: Any) -> Category:
 class LocalResource:
     """Locations and categories of Semrush Local (no API units; Local Pro/Business)."""
 
-    def __init__(self, client: SemrushClient) -> None:
-        self._client = client
+    def __init__(self, session: Session) -> None:
+        self._session = session
         #: The date ``reopen_date`` must lie after (None: today, local time).
         self.today: dt.date | None = None
 
     @property
     def _engine(self) -> V4Engine:
-        return V4Engine(self._client)
+        return V4Engine(self._session)
 
     def locations(
         self, statuses: Iterable[LocationStatus | str] | LocationStatus | str | None = None

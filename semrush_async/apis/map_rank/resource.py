@@ -52,7 +52,7 @@ from semrush_async.pagination import Pager
 from semrush_async.v4 import Nested, SpringPages, V4Engine, parse_timestamp
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["UNSET", "CompetitorsPager", "MapRankResource"]
 
@@ -121,9 +121,9 @@ class CompetitorsPager(Pager[CompetitorStanding]):
 class MapRankResource:
     """Map Rank Tracker (``/apis/v4/map-rank-tracker/v0``), OAuth Bearer."""
 
-    def __init__(self, client: SemrushClient, wire: MapRankWire = WIRE) -> None:
-        self._client = client
-        self._engine = V4Engine(client)
+    def __init__(self, session: Session, wire: MapRankWire = WIRE) -> None:
+        self._session = session
+        self._engine = V4Engine(session)
         #: Spellings and verbs chosen where the sources disagree.
         self.wire = wire
 

@@ -29,7 +29,7 @@ from semrush_async.pagination import Pager
 from semrush_async.v4 import Endpoint, LimitOffset, V4Engine
 
 if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
+    from semrush_async._core.session import Session
 
 __all__ = ["ProjectsResource"]
 
@@ -69,14 +69,14 @@ class ProjectsResource:
     """Semrush projects ("folders"). Every method validates its input first:
     bad input raises :class:`~semrush_async.errors.ValidationError` and sends nothing."""
 
-    def __init__(self, client: SemrushClient) -> None:
-        self._client = client
-        self._engine = V4Engine(client)
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._engine = V4Engine(session)
 
     @property
     def uses_v0(self) -> bool:
         """True when calls go to the deprecated OAuth v0 API (the client has no v4 key)."""
-        return not self._client.has_v4_key
+        return not self._session.has_v4_key
 
     def list(
         self, scope: ProjectScope | str = "OWN", *, page_size: int = DEFAULT_PAGE_SIZE
@@ -150,7 +150,7 @@ class ProjectsResource:
         ep: Endpoint = V0[method]
         call = self._engine.call(ep, path=path, body=body)
         try:
-            response = await self._client._request_path().send(call)
+            response = await self._session.send(call)
         except errors.LoginRequired as e:
             raise errors.LoginRequired(
                 f"{_NO_CREDENTIAL} ({e.message})",
