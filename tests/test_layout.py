@@ -251,8 +251,8 @@ def test_the_rules_themselves(src: str, dst: str, ok: bool) -> None:
 #: Product names: a family's name, or a dotted governor/report name of one. None may
 #: appear as a string in the core or the engines (a product's rule is data in its
 #: family folder).
-_FAMILIES = ("backlinks", "keywords_v4", "listings", "local", "map_rank", "projects")
-_FAMILIES += ("position_tracking", "site_audit", "reports")
+_FAMILIES: tuple[str, ...] = ("backlinks", "keywords_v4", "listings", "local", "map_rank")
+_FAMILIES += ("projects", "position_tracking", "site_audit", "reports")
 # "trends" is also a v3 column's name (Td): only its dotted form is a product name.
 _DOTTED = (*(f"{f}." for f in _FAMILIES), "trends.", "backlinks_v4.", "v4.")
 
