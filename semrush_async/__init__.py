@@ -2,7 +2,6 @@
 
 from semrush_async import _compat
 from semrush_async._core.governance import (
-    DEFAULT_LIMITS,
     EndpointStats,
     Limit,
     LocalGovernance,
@@ -19,7 +18,7 @@ from semrush_async._core.oauth import (
 )
 from semrush_async._core.retry import RetryPolicy
 from semrush_async._core.tokens import StaticToken, TokenProvider
-from semrush_async._core.units import PRICES, UnitMeter
+from semrush_async._core.units import UnitMeter
 from semrush_async._version import __version__
 from semrush_async.apis.auth.resource import DevicePrompt
 from semrush_async.apis.backlinks.rows import (
@@ -80,7 +79,7 @@ from semrush_async.apis.reports import (
     IntentCode,
     SerpFeatureCode,
 )
-from semrush_async.client import SemrushClient
+from semrush_async.client import SemrushClient, published_limits
 from semrush_async.errors import (
     AccessDenied,
     APIError,
@@ -115,8 +114,6 @@ from semrush_async.v3.filters import Filter, FilterOp
 __all__ = [
     "COLUMNS",
     "DATABASES",
-    "DEFAULT_LIMITS",
-    "PRICES",
     "APIError",
     "AccessDenied",
     "AnchorRow",
@@ -212,6 +209,7 @@ __all__ = [
     "UpdateState",
     "ValidationError",
     "__version__",
+    "published_limits",
 ]
 
 # --- API v4: Backlinks API v4 and Keyword API v4 ---------------------------------------
@@ -255,3 +253,8 @@ __all__ += [
 
 # Old module paths (before the one-folder-per-family layout) keep working.
 _compat.install()
+
+
+def __getattr__(name: str) -> object:
+    # Names the layout replaced (PRICES, DEFAULT_LIMITS) still work, with a warning.
+    return _compat.deprecated_name(name)

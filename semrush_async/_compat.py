@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Final
 
-__all__ = ["MOVED", "install"]
+__all__ = ["MOVED", "deprecated_name", "install"]
 
 #: Old public module path -> its new home. ``None``: an old package that only held
 #: the moved modules (importing it gives an empty package, for the dotted imports).
@@ -111,3 +111,28 @@ def install() -> None:
         # First: a stale folder of an old layout (say, one left with only __pycache__)
         # must not shadow the table as a namespace package.
         sys.meta_path.insert(0, _FINDER)
+
+
+def deprecated_name(name: str) -> object:
+    """A public name the layout replaced, with a DeprecationWarning (called by the
+    package's ``__getattr__``); raise AttributeError for any other name."""
+    if name == "PRICES":
+        from semrush_async.apis.backlinks.v4 import BACKLINKS_V4
+        from semrush_async.apis.keywords_v4.endpoints import METRICS
+        from semrush_async.apis.reports import REPORTS
+
+        value: object = {
+            **{t: s.price for t, s in REPORTS.items()},
+            **{s.report: s.price for s in BACKLINKS_V4.values()},
+            "v4.keywords.metrics": METRICS.price,
+        }
+        hint = "each report row carries its price (ReportSpec.price, Endpoint.price)"
+    elif name == "DEFAULT_LIMITS":
+        from semrush_async.client import published_limits
+
+        value = published_limits()
+        hint = "use semrush_async.published_limits() (each family's rows declare them)"
+    else:
+        raise AttributeError(f"module 'semrush_async' has no attribute {name!r}")
+    warnings.warn(f"semrush_async.{name} is deprecated: {hint}", DeprecationWarning, stacklevel=3)
+    return value

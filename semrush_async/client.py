@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 
 from semrush_async._core.governance import (
+    DEFAULT_LIMITS,
     DEFAULT_SAFETY_MARGIN,
     EndpointStats,
     Governance,
@@ -27,21 +29,61 @@ from semrush_async._core.tokens import StaticToken, TokenProvider
 from semrush_async._core.transport import AiohttpTransport, sent_trace
 from semrush_async._core.units import UnitMeter
 from semrush_async._version import __version__
+from semrush_async.apis.auth import resource as _auth
 from semrush_async.apis.auth.resource import AuthResource
+from semrush_async.apis.backlinks import v4 as _backlinks_v4
 from semrush_async.apis.backlinks.resource import BacklinksResource
 from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
+from semrush_async.apis.keywords_v4 import endpoints as _keywords_v4
 from semrush_async.apis.keywords_v4.resource import KeywordsV4Resource
+from semrush_async.apis.listings import resource as _listings
 from semrush_async.apis.listings.resource import ListingsPaths, ListingsResource
+from semrush_async.apis.local import endpoints as _local
 from semrush_async.apis.local.resource import LocalResource
+from semrush_async.apis.map_rank import endpoints as _map_rank
 from semrush_async.apis.map_rank.resource import MapRankResource
+from semrush_async.apis.projects import endpoints as _projects
 from semrush_async.apis.projects.resource import ProjectsResource
 from semrush_async.v3.resource import AnalyticsResource, ReportGroup
 
-__all__ = ["SemrushClient"]
+__all__ = ["SemrushClient", "published_limits"]
 
 DEFAULT_BASE_URL = "https://api.semrush.com"
 DEFAULT_OAUTH_URL = "https://oauth.semrush.com"
 DEFAULT_WWW_URL = "https://www.semrush.com"
+
+
+#: The client's own governor: the unit balance endpoint (``units``) publishes no
+#: limit; this polite default governs it.
+_CLIENT_LIMITS: Final[Mapping[str, Limit]] = {"units": Limit(5, 1.0, concurrency=4)}
+
+#: The governors each bound family declares on its rows (an ``Endpoint``'s ``limit=``,
+#: or the family's own table), in binding order. A new limited endpoint is a row in its
+#: family's table; nothing here changes.
+_FAMILY_LIMITS: Final[tuple[Mapping[str, Limit], ...]] = (
+    _CLIENT_LIMITS,
+    _auth.LIMITS,
+    _backlinks_v4.LIMITS,
+    _keywords_v4.LIMITS,
+    _listings.LIMITS,
+    _local.LIMITS,
+    _map_rank.LIMITS,
+    _projects.LIMITS,
+)
+
+
+def published_limits() -> dict[str, Limit]:
+    """The published limit of every governor a client has: the account-wide one
+    (``account``) and those each API family declares (``local.categories`` ...).
+
+    ``SemrushClient(limits=...)`` and ``LocalGovernance(limits=...)`` override these
+    by name; ``client.governor_stats()`` reports them.
+    """
+    out = dict(DEFAULT_LIMITS)
+    for table in _FAMILY_LIMITS:
+        for name, limit in table.items():
+            out.setdefault(name, limit)
+    return out
 
 
 class SemrushClient:
@@ -96,11 +138,18 @@ class SemrushClient:
             if governance is not None
             else LocalGovernance(limits, safety_margin=safety_margin)
         )
+        # Bind every family's governors (their published limits travel with the rows
+        # that declare them), then refuse overrides of names no family declared.
+        for table in _FAMILY_LIMITS:
+            self.governance.register(table)
+        self.governance.check()
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self._redactor = Redactor(
             [self._api_key, self._v4_api_key, token if isinstance(token, str) else None]
         )
         config = oauth or OAuthConfig()
+        # Known from the start, whether or not client.auth is ever built.
+        self._redactor.add(config.client_secret)
         provider = OAuthTokenProvider(
             token_store if token_store is not None else MemoryTokenStore(),
             refresh_ahead=config.refresh_ahead,
@@ -146,33 +195,89 @@ class SemrushClient:
             tokens=lambda: self._tokens,
             set_tokens=self._set_tokens,
         )
-        s = self._session
-        #: OAuth 2.0 logins for API v4 (device flow, auth code, refresh).
-        self.auth = AuthResource(s, provider, config)
-        provider.bind(self.auth._refresh)
-        #: Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports.
-        self.backlinks_v4 = BacklinksV4Resource(s)
-        #: Backlinks Analytics reports.
-        self.backlinks = BacklinksResource(s, self.backlinks_v4, backlinks_api)
-        #: Every Analytics v3 report: ``report(type, ...)`` and ``harvest(type, ...)``.
-        self.analytics = AnalyticsResource(s, self.backlinks)
-        #: Named Analytics v3 reports by family (methods from the report tables).
-        self.overview = ReportGroup(self.analytics, "overview")
-        self.domains = ReportGroup(self.analytics, "domain")
-        self.keywords = ReportGroup(self.analytics, "keyword")
-        self.subdomains = ReportGroup(self.analytics, "subdomain")
-        self.subfolders = ReportGroup(self.analytics, "subfolder")
-        self.urls = ReportGroup(self.analytics, "url")
-        #: Keyword API v4 (v4 key): keyword metrics.
-        self.keywords_v4 = KeywordsV4Resource(s)
-        #: Listing Management v4 locations.
-        self.listings = ListingsResource(s, ListingsPaths(listings_path) if listings_path else None)
-        #: Map Rank Tracker (API v4 family, OAuth Bearer).
-        self.map_rank = MapRankResource(s)
-        #: Projects API v4 (v4 key; the deprecated OAuth v0 without one).
-        self.projects = ProjectsResource(s)
-        #: The Local API (Listing Management on /apis/v4/local/v1, API v4 key).
-        self.local = LocalResource(s)
+        self._oauth_provider = provider
+        self._oauth_config = config
+        self._listings_path = listings_path
+        # The OAuth refresh goes through client.auth (built on first use).
+        provider.bind(lambda tokens: self.auth._refresh(tokens))
+
+    # --- the API families, built on first use ------------------------------------------
+
+    @functools.cached_property
+    def auth(self) -> AuthResource:
+        """OAuth 2.0 logins for API v4 (device flow, auth code, refresh)."""
+        return AuthResource(self._session, self._oauth_provider, self._oauth_config)
+
+    @functools.cached_property
+    def backlinks_v4(self) -> BacklinksV4Resource:
+        """Backlinks API v4 (v4 key): the successor of the v3 Backlinks reports."""
+        return BacklinksV4Resource(self._session)
+
+    @functools.cached_property
+    def backlinks(self) -> BacklinksResource:
+        """The 15 Backlinks Analytics reports (on v3, or v4 with ``backlinks_api="v4"``)."""
+        return BacklinksResource(self._session, self.backlinks_v4, self.backlinks_api)
+
+    @functools.cached_property
+    def analytics(self) -> AnalyticsResource:
+        """Every Analytics v3 report: ``report(type, ...)`` and ``harvest(type, ...)``."""
+        return AnalyticsResource(self._session, self.backlinks)
+
+    @functools.cached_property
+    def overview(self) -> ReportGroup:
+        """The overview reports as methods (from the report tables)."""
+        return ReportGroup(self.analytics, "overview")
+
+    @functools.cached_property
+    def domains(self) -> ReportGroup:
+        """The domain reports as methods."""
+        return ReportGroup(self.analytics, "domain")
+
+    @functools.cached_property
+    def keywords(self) -> ReportGroup:
+        """The keyword reports as methods."""
+        return ReportGroup(self.analytics, "keyword")
+
+    @functools.cached_property
+    def subdomains(self) -> ReportGroup:
+        """The subdomain reports as methods."""
+        return ReportGroup(self.analytics, "subdomain")
+
+    @functools.cached_property
+    def subfolders(self) -> ReportGroup:
+        """The subfolder reports as methods."""
+        return ReportGroup(self.analytics, "subfolder")
+
+    @functools.cached_property
+    def urls(self) -> ReportGroup:
+        """The URL reports as methods."""
+        return ReportGroup(self.analytics, "url")
+
+    @functools.cached_property
+    def keywords_v4(self) -> KeywordsV4Resource:
+        """Keyword API v4 (v4 key): keyword metrics."""
+        return KeywordsV4Resource(self._session)
+
+    @functools.cached_property
+    def listings(self) -> ListingsResource:
+        """Listing Management locations (deprecated; OAuth)."""
+        paths = ListingsPaths(self._listings_path) if self._listings_path else None
+        return ListingsResource(self._session, paths)
+
+    @functools.cached_property
+    def map_rank(self) -> MapRankResource:
+        """Map Rank Tracker (API v4 family, OAuth Bearer)."""
+        return MapRankResource(self._session)
+
+    @functools.cached_property
+    def projects(self) -> ProjectsResource:
+        """Projects API v4 (v4 key; the deprecated OAuth v0 without one)."""
+        return ProjectsResource(self._session)
+
+    @functools.cached_property
+    def local(self) -> LocalResource:
+        """The Local API (Listing Management on /apis/v4/local/v1, API v4 key)."""
+        return LocalResource(self._session)
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from semrush_async import SemrushClient, published_limits
 from semrush_async._core.governance import (
-    DEFAULT_LIMITS,
     DEFAULT_SAFETY_MARGIN,
     EndpointGovernor,
     Limit,
@@ -65,10 +65,10 @@ async def saturate(gov: EndpointGovernor, calls: int, hold: float = 0.0) -> tupl
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n in DEFAULT_LIMITS if n.count(".") or n == "account")
+    "name", sorted(n for n in published_limits() if n.count(".") or n == "account")
 )
 def test_default_limits_hold_under_saturation(name: str) -> None:
-    limit = DEFAULT_LIMITS[name]
+    limit = published_limits()[name]
     calls = limit.rate * 20
 
     async def main() -> tuple[list[float], int]:
@@ -255,8 +255,20 @@ def test_local_governance_overrides_and_unknown_names() -> None:
     g = LocalGovernance({"account": Limit(3, 1.0)})
     assert g.governor("account").limit == Limit(3, 1.0)
     assert g.governor("account") is g.governor("account")
-    with pytest.raises(ValueError, match="unknown endpoint"):
-        LocalGovernance({"nope": Limit(1, 1.0)})
+    # Governors are learned from the families a client binds: an override of a name no
+    # bound family declares is refused when the client binds the governance.
+    g = LocalGovernance({"nope": Limit(1, 1.0), "local.categories": Limit(2, 1.0)})
+    with pytest.raises(
+        ValueError, match=r"unknown endpoint name\(s\) \['local.categories', 'nope'\]"
+    ):
+        g.check()
+    with pytest.raises(ValueError, match=r"unknown endpoint.*expected some of.*local.categories"):
+        SemrushClient(api_key="k" * 8, governance=g)
+    g = LocalGovernance({"local.categories": Limit(2, 1.0)})
+    SemrushClient(api_key="k" * 8, governance=g)
+    # The override wins over the limit the row declares.
+    assert g.limits["local.categories"] == Limit(2, 1.0)
+    assert g.limits["local.create_location"].concurrency == 1
 
 
 @settings(
@@ -389,11 +401,11 @@ def test_send_barrier_waits_for_the_previous_request_to_leave() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", [n for n, lim in DEFAULT_LIMITS.items() if lim.strategy is Strategy.SPACED]
+    "name", [n for n, lim in published_limits().items() if lim.strategy is Strategy.SPACED]
 )
 def test_send_barrier_holds_at_every_published_limit(name: str) -> None:
     """At the real limits the next start still waits for the previous one to leave."""
-    limit = DEFAULT_LIMITS[name]
+    limit = published_limits()[name]
 
     async def main() -> None:
         gov = EndpointGovernor(name, limit)

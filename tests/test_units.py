@@ -6,17 +6,31 @@ import asyncio
 
 import pytest
 
+import semrush_async
 from semrush_async import BudgetExceeded
-from semrush_async._core.units import PRICES, UnitMeter
+from semrush_async._core.units import UnitMeter
+from semrush_async.apis.backlinks.v4 import BACKLINKS_V4
+from semrush_async.apis.reports import REPORTS
 
 
-def test_documented_prices() -> None:
-    assert PRICES["backlinks"].cost(100) == 4000
-    assert PRICES["backlinks_overview"].cost(100) == 40
-    assert PRICES["backlinks_categories"].cost(1) == 50
-    assert PRICES["backlinks_ascore_profile"].cost(1) == 100
-    assert len([k for k in PRICES if k.startswith("backlinks")]) == 15
-    assert len([k for k in PRICES if not k.startswith("v4.")]) == 61  # 15 + 46 root
+def test_documented_prices_travel_with_the_rows() -> None:
+    assert REPORTS["backlinks"].price.cost(100) == 4000
+    assert REPORTS["backlinks_overview"].price.cost(100) == 40
+    assert REPORTS["backlinks_categories"].price.cost(1) == 50
+    assert REPORTS["backlinks_ascore_profile"].price.cost(1) == 100
+    assert len([k for k in REPORTS if k.startswith("backlinks")]) == 15
+    assert len(REPORTS) == 61  # 15 + 46 root
+    assert BACKLINKS_V4["ref_ips"].endpoint.price == BACKLINKS_V4["ref_ips"].price
+    assert BACKLINKS_V4["ref_ips"].price.cost(10) == 200
+
+
+def test_the_old_price_table_still_answers_with_a_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="PRICES is deprecated"):
+        prices = semrush_async.PRICES
+    assert isinstance(prices, dict)
+    assert prices["backlinks"] == REPORTS["backlinks"].price
+    assert prices["v4.backlinks.links"].cost(2) == 90
+    assert len(prices) == 61 + 12
 
 
 async def test_reserve_settle_and_breakdown() -> None:

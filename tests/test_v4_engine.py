@@ -8,12 +8,13 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
+import attrs
 import pytest
 import pytest_asyncio
 from aiohttp import web
 from multidict import CIMultiDict
 
-from semrush_async import SemrushClient, errors
+from semrush_async import SemrushClient, errors, published_limits
 from semrush_async._core.governance import GovernorChain, Limit, LocalGovernance, Strategy
 from semrush_async._core.request_path import Auth
 from semrush_async._core.sansio import Envelope, Response, path_segment, v4_envelope
@@ -184,6 +185,7 @@ def test_chain_holds_both_limits_when_the_account_queue_is_long() -> None:
 def test_chain_releases_the_method_slot_when_cancelled() -> None:
     async def main() -> None:
         gov = LocalGovernance({"account": Limit(1, 1.0, concurrency=1)})
+        gov.register(published_limits())  # what a client does when it binds the families
         account = gov.governor("account")
         chain = GovernorChain(gov.governor("listings.update_location"), account)
         held = await account.acquire()
@@ -379,3 +381,42 @@ def test_endpoint_defaults() -> None:
     assert not WRITE.idempotent
     assert ECHO.auth is Auth.APIKEY
     assert ECHO.governor == "account"
+
+
+async def test_a_row_carries_its_governor_limit_and_price(v4_sandbox: SemrushSandbox) -> None:
+    """A limited, priced endpoint is one row: the client learns the limit from it when
+    it binds the row's family, and every call carries the row's price."""
+    from semrush_async._core.price import Price
+    from semrush_async.v4.endpoint import limits_of
+
+    limited = attrs.evolve(
+        ECHO, governor="test.echo", limit=Limit(2, 0.5), price=Price(7, per_line=False)
+    )
+    async with v4_sandbox.client() as c:
+        c.governance.register(limits_of([limited]))  # what binding a family does
+        assert c.governor_stats()["test.echo"].limit == Limit(2, 0.5)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await asyncio.gather(
+            *(V4Engine(c._session).send(limited, path={"item_id": str(i)}) for i in range(4))
+        )
+        elapsed = loop.time() - t0
+        stats = c.governor_stats()
+    assert stats["test.echo"].started == 4
+    assert stats["account"].started == 4  # the chain: its own governor, then the account's
+    assert elapsed >= 0.5  # 4 starts at 2 per 0.5 s need at least one more window
+    assert c.units.by_report == {"test.echo": 28}
+
+
+def test_rows_sharing_a_governor_must_agree_on_its_limit() -> None:
+    from semrush_async.v4.endpoint import limits_of
+
+    a = attrs.evolve(ECHO, governor="test.g", limit=Limit(2, 1.0))
+    b = attrs.evolve(WRITE, governor="test.g", limit=Limit(3, 1.0))
+    with pytest.raises(ValueError, match="another row says"):
+        limits_of([a, b])
+    with pytest.raises(ValueError, match="no limit= on its row"):
+        limits_of([attrs.evolve(ECHO, governor="test.g")])
+    assert limits_of([a, attrs.evolve(WRITE, governor="test.g", limit=Limit(2, 1.0))]) == {
+        "test.g": Limit(2, 1.0)
+    }

@@ -59,6 +59,7 @@ __all__ = [
     "GovernorChain",
     "GovernorProtocol",
     "Limit",
+    "LimitTable",
     "LocalGovernance",
     "Permit",
     "Strategy",
@@ -89,29 +90,15 @@ class Limit:
     strategy: Strategy = Strategy.SPACED
 
 
-#: Published limits. ``account``: "10 requests per second and 10 simultaneous
-#: requests per account", across every Semrush API method. Every Analytics v3 report
-#: and every v4 method without a published limit of its own goes through it; a v4
-#: method with its own limit goes through its governor and then through ``account``.
-#: Listing Management (deprecated, its own published limits): GetLocation(s) 20/s,
-#: UpdateLocation 5/s,
-#: UpdateLocations "one such request at a time, making up to 5 requests per minute".
-#: ``oauth`` and ``units`` have no published limit; these are polite defaults.
+#: The one limit that is truly account-wide: "10 requests per second and 10
+#: simultaneous requests per account", across every Semrush API method. Every
+#: Analytics v3 report and every v4 method without a published limit of its own goes
+#: through it; a v4 method with its own limit goes through its governor and then
+#: through ``account``. Every other governor's limit is declared by the rows that use
+#: it (an ``Endpoint``'s ``limit=``, a family's table) and learned when the client
+#: binds the family (:meth:`LocalGovernance.register`).
 DEFAULT_LIMITS: Final[Mapping[str, Limit]] = {
     "account": Limit(10, 1.0, concurrency=10),
-    "listings.get_locations": Limit(20, 1.0),
-    "listings.get_location": Limit(20, 1.0),
-    "listings.update_location": Limit(5, 1.0),
-    "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
-    # Local API (/apis/v4/local/v1): location methods 10/s; Create Location one at a
-    # time (a second concurrent create is answered 429); Get Categories 10 per minute.
-    "local.locations": Limit(10, 1.0),
-    "local.get_location": Limit(10, 1.0),
-    "local.create_location": Limit(10, 1.0, concurrency=1),
-    "local.update_location": Limit(10, 1.0),
-    "local.categories": Limit(10, 60.0, strategy=Strategy.SLIDING_WINDOW),
-    "oauth": Limit(5, 1.0, concurrency=4),
-    "units": Limit(5, 1.0, concurrency=4),
 }
 
 
@@ -228,6 +215,14 @@ class Governance(Protocol):
         ...
 
     def governor(self, name: str) -> GovernorProtocol: ...
+
+    def register(self, published: Mapping[str, Limit]) -> None:
+        """Learn governors and their published limits (from a family's rows)."""
+        ...
+
+    def check(self) -> None:
+        """Refuse overrides of governors that no bound family declared."""
+        ...
 
     def stats(self) -> dict[str, EndpointStats]:
         """The counters of every endpoint in :attr:`limits` (zero until it is used)."""
@@ -574,23 +569,55 @@ class GovernorChain:
 RENAMED: Final[Mapping[str, str]] = {"analytics": "account"}
 
 
-def resolve_limits(limits: Mapping[str, Limit] | None) -> dict[str, Limit]:
-    """Defaults plus ``limits``; unknown names are an error naming the known ones."""
+def _renamed(limits: Mapping[str, Limit] | None) -> dict[str, Limit]:
     given = dict(limits or {})
     for old, new in RENAMED.items():
         if old in given:
             warnings.warn(
                 f"the {old!r} governor is now called {new!r} (it governs the whole account)",
                 DeprecationWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             given.setdefault(new, given.pop(old))
-    unknown = set(given) - set(DEFAULT_LIMITS)
-    if unknown:
-        raise ValueError(
-            f"unknown endpoint name(s) {sorted(unknown)}; expected some of {sorted(DEFAULT_LIMITS)}"
-        )
-    return {**DEFAULT_LIMITS, **given}
+    return given
+
+
+class LimitTable:
+    """The limit of every governor: the account-wide default, the published ones
+    learned from the rows that declare them (``register``), and the user's overrides,
+    which win.
+
+    An override is usable at once (a governance can be used on its own); ``check()``
+    (the client calls it once every family is bound) refuses one that names a
+    governor no family declared, naming those that exist.
+    """
+
+    def __init__(self, overrides: Mapping[str, Limit] | None = None) -> None:
+        self.overrides = _renamed(overrides)
+        self.declared: set[str] = set(DEFAULT_LIMITS)
+        self.limits: dict[str, Limit] = {**DEFAULT_LIMITS, **self.overrides}
+
+    def register(self, published: Mapping[str, Limit]) -> None:
+        """Learn the published limits of a family's governors (an override, or a
+        governor already known, keeps its limit)."""
+        for name, limit in published.items():
+            self.declared.add(name)
+            self.limits.setdefault(name, limit)
+
+    def check(self) -> None:
+        """Refuse overrides of governors no bound family declared."""
+        unknown = set(self.overrides) - self.declared
+        if unknown:
+            raise ValueError(
+                f"unknown endpoint name(s) {sorted(unknown)}; expected some of "
+                f"{sorted(self.declared)}"
+            )
+
+
+def resolve_limits(limits: Mapping[str, Limit] | None) -> dict[str, Limit]:
+    """Deprecated: the account-wide defaults plus ``limits`` (governors are now
+    learned from the families a client binds; see :class:`LimitTable`)."""
+    return dict(LimitTable(limits).limits)
 
 
 class LocalGovernance:
@@ -606,9 +633,23 @@ class LocalGovernance:
         *,
         safety_margin: float = DEFAULT_SAFETY_MARGIN,
     ) -> None:
-        self.limits: dict[str, Limit] = resolve_limits(limits)
+        self._table = LimitTable(limits)
         self.safety_margin = safety_margin
         self._governors: dict[str, EndpointGovernor] = {}
+
+    @property
+    def limits(self) -> Mapping[str, Limit]:
+        """The limit of every governor known so far."""
+        return self._table.limits
+
+    def register(self, published: Mapping[str, Limit]) -> None:
+        """Learn governors and their published limits (the client binds each family's
+        rows here); overrides given at construction win."""
+        self._table.register(published)
+
+    def check(self) -> None:
+        """Refuse ``limits=`` overrides of governors no bound family declared."""
+        self._table.check()
 
     def governor(self, name: str) -> EndpointGovernor:
         gov = self._governors.get(name)

@@ -62,12 +62,12 @@ from semrush_async._core.governance import (
     EndpointGovernor,
     EndpointStats,
     Limit,
+    LimitTable,
     Permit,
     Strategy,
     _all_stats,
     _Counters,
     _Inner,
-    resolve_limits,
 )
 from semrush_async._core.units import Reservation, UnitMeter
 from semrush_async.errors import BudgetExceeded, SemrushError
@@ -483,7 +483,7 @@ class RedisGovernance:
         max_connections: int = 32,
         pool_timeout: float = 30.0,
     ) -> None:
-        resolved = resolve_limits(limits)
+        table = LimitTable(limits)
         if fallback_workers is not None and fallback_workers < 1:
             raise ValueError("fallback_workers must be >= 1")
         if lease_seconds <= 0 or probe_interval <= 0:
@@ -508,7 +508,7 @@ class RedisGovernance:
             self.redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
         else:
             self.redis = redis
-        self._limits: dict[str, Limit] = resolved
+        self._table = table
         self.safety_margin = safety_margin
         self.lease_seconds = lease_seconds
         self.fallback_workers = fallback_workers
@@ -532,7 +532,16 @@ class RedisGovernance:
 
     @property
     def limits(self) -> Mapping[str, Limit]:
-        return self._limits
+        return self._table.limits
+
+    def register(self, published: Mapping[str, Limit]) -> None:
+        """Learn governors and their published limits (from a family's rows);
+        overrides given at construction win. Every process must bind the same
+        families with the same limits (as it must pass the same ``limits=``)."""
+        self._table.register(published)
+
+    def check(self) -> None:
+        self._table.check()
 
     @property
     def on_fallback(self) -> bool:
@@ -564,12 +573,12 @@ class RedisGovernance:
     def governor(self, name: str) -> RedisGovernor:
         gov = self._governors.get(name)
         if gov is None:
-            gov = self._governors[name] = RedisGovernor(self, name, self._limits[name])
+            gov = self._governors[name] = RedisGovernor(self, name, self._table.limits[name])
         return gov
 
     def stats(self) -> dict[str, EndpointStats]:
         """This process's counters of every endpoint (zero for those not used yet)."""
-        return _all_stats(self._limits, self._governors)
+        return _all_stats(self._table.limits, self._governors)
 
     def unit_meter(
         self, budget: int | None, balance_fetcher: Callable[[], Awaitable[int]]
@@ -1055,8 +1064,8 @@ class RedisGovernor:
 class _RedisReservation(Reservation):
     __slots__ = ("rid",)
 
-    def __init__(self, meter: UnitMeter, report: str, units: int, rid: str) -> None:
-        super().__init__(meter, report, units)
+    def __init__(self, meter: UnitMeter, report: str, units: int, rid: str, known: bool) -> None:
+        super().__init__(meter, report, units, known)
         self.rid = rid
 
 
@@ -1100,9 +1109,9 @@ class RedisUnitMeter(UnitMeter):
             self._resync = True
             self._wake.set()
 
-    async def reserve(self, report: str, units: int) -> Reservation:
+    async def reserve(self, report: str, units: int, *, known: bool = True) -> Reservation:
         if units == 0 or self.budget is None:
-            return await super().reserve(report, units)
+            return await super().reserve(report, units, known=known)
         if units < 0:
             raise ValueError("units must be >= 0")
         if self._heartbeat is None and not self._closing:
@@ -1138,7 +1147,7 @@ class RedisUnitMeter(UnitMeter):
             )
         self._reserved += units
         self._live[rid] = units
-        return _RedisReservation(self, report, units, rid)
+        return _RedisReservation(self, report, units, rid, known)
 
     def _drop(self, rid: str) -> None:
         self._live.pop(rid, None)

@@ -29,7 +29,7 @@ from semrush_async._core.retry import RetryPolicy
 from semrush_async._core.sansio import NOTHING_FOUND, Request, Response, decode_error
 from semrush_async._core.tokens import TokenProvider
 from semrush_async._core.transport import AiohttpTransport
-from semrush_async._core.units import PRICES, Reservation, UnitMeter
+from semrush_async._core.units import Reservation, UnitMeter
 
 __all__ = ["Auth", "Call", "CodeTable", "Dialect", "RequestPath"]
 
@@ -72,11 +72,12 @@ class Call:
     request: Request
     dialect: Dialect
     auth: Auth = Auth.NONE
-    #: Report type for unit metering (None: the call is free).
+    #: What the unit meter books the call under (``units.by_report``); default: the
+    #: endpoint name.
     report: str | None = None
     #: Lines requested, for per-line prices (the worst case to reserve).
     lines: int = 0
-    #: The price when it is not the report's live one (a historical display_date).
+    #: The call's price, carried by the row that made it (None: the call is free).
     price: Price | None = None
     #: False for requests that must not be repeated after they may have arrived
     #: (an OAuth code exchange, a create): no retry on transport errors or 5xx.
@@ -140,10 +141,10 @@ class RequestPath:
     async def send(self, call: Call) -> Response:
         """Send ``call`` and return its response; raise its decoded error."""
         self._check_credentials(call)
-        price = PRICES.get(call.report) if call.report is not None else None
+        price = call.price
         if price is not None and not price.known and self.meter.balance_readable:
             # An unpublished price: settle from what the balance lost, not a guess.
-            async with self.meter.measure(call.report or "") as settle:
+            async with self.meter.measure(call.report or call.endpoint) as settle:
                 response = await self._send(call)
                 await settle()
             return response
@@ -344,15 +345,15 @@ class RequestPath:
             )
 
     async def _reserve(self, call: Call, lines: int) -> Reservation:
-        if call.report is None:
+        if call.price is None:
             return await self.meter.reserve("free", 0)
-        return await self.meter.reserve(call.report, self._price(call, lines))
+        return await self.meter.reserve(
+            call.report or call.endpoint, call.price.cost(lines), known=call.price.known
+        )
 
     @staticmethod
     def _price(call: Call, lines: int) -> int:
-        if call.report is None:
-            return 0
-        return (call.price or PRICES[call.report]).cost(lines)
+        return 0 if call.price is None else call.price.cost(lines)
 
     async def _authorize(self, call: Call, state: _Attempts) -> Request:
         request = call.request
@@ -397,7 +398,7 @@ class RequestPath:
             )
         elif (
             call.dialect is Dialect.V4
-            and call.report is not None
+            and call.price is not None
             and err.status == 403
             and type(err) is errors.PermissionDenied
         ):

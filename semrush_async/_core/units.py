@@ -20,51 +20,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final
 
 from semrush_async._core.price import Price
-from semrush_async.apis.reports import REPORTS
 from semrush_async.errors import BudgetExceeded, SemrushError
 
-__all__ = ["BALANCE_MAX_AGE", "PRICES", "Price", "Reservation", "UnitMeter"]
+__all__ = ["BALANCE_MAX_AGE", "Price", "Reservation", "UnitMeter"]
 
 logger: Final = logging.getLogger("semrush_async")
 
 
-#: Prices of every report: the 61 Analytics v3 reports from the report tables (the
-#: Backlinks docs' "Price: 40 API units per line" etc.; the root reports' live
-#: per-line prices; historical ones: ``REPORTS[type].historical_price``), then API v4.
-#: Listing Management and OAuth calls cost no units.
-PRICES: Final[Mapping[str, Price]] = {
-    **{t: s.price for t, s in REPORTS.items()},
-    # Backlinks API v4 and Keyword API v4 (semrush-v4-backlinks-keywords.md §3, §5.2):
-    # overview 45/request, links 45/line, summary and ref-domains 40/line, ref-ips
-    # 20/line [REFMD, AE-SKILL]; keyword metrics 20/request [OFF-KW4]. The other six
-    # prices are "not found": the v3 price of the same report stands in, marked.
-    "v4.backlinks.overview": Price(45, per_line=False),
-    "v4.backlinks.summary": Price(40, per_line=True),
-    "v4.backlinks.links": Price(45, per_line=True),
-    "v4.backlinks.ref_domains": Price(40, per_line=True),
-    "v4.backlinks.ref_ips": Price(20, per_line=True),
-    "v4.backlinks.pages": Price(40, per_line=True, known=False),
-    "v4.backlinks.anchors": Price(40, per_line=True, known=False),
-    "v4.backlinks.score_profile": Price(100, per_line=False, known=False),
-    "v4.backlinks.competitors": Price(40, per_line=True, known=False),
-    "v4.backlinks.comparison": Price(40, per_line=True, known=False),
-    "v4.backlinks.matrix": Price(40, per_line=True, known=False),
-    "v4.keywords.metrics": Price(20, per_line=False),
-}
-
-
 #: How old a fetched unit balance may be when judging a short page.
 BALANCE_MAX_AGE: Final = 30.0
-
-
-def _unpublished(report: str) -> bool:
-    """A report whose price no source publishes (settled from the balance)."""
-    price = PRICES.get(report)
-    return price is not None and not price.known
 
 
 class _Charges:
@@ -99,12 +67,14 @@ class _Charges:
 class Reservation:
     """Units held for one request until it is settled or cancelled."""
 
-    __slots__ = ("_counted", "_done", "_meter", "report", "units")
+    __slots__ = ("_counted", "_done", "_meter", "known", "report", "units")
 
-    def __init__(self, meter: UnitMeter, report: str, units: int) -> None:
+    def __init__(self, meter: UnitMeter, report: str, units: int, known: bool = True) -> None:
         self._meter = meter
         self.report = report
         self.units = units
+        #: False for a price no source publishes (an estimate, settled from the balance).
+        self.known = known
         self._done = False
         #: Where the server's charge for it was counted (None: not charged yet).
         self._counted: tuple[_Charges, ...] | None = None
@@ -203,8 +173,10 @@ class UnitMeter:
         """Pages that the account balance may have cut short."""
         return self._short_pages
 
-    async def reserve(self, report: str, units: int) -> Reservation:
-        """Hold ``units`` for a request or raise BudgetExceeded (nothing sent)."""
+    async def reserve(self, report: str, units: int, *, known: bool = True) -> Reservation:
+        """Hold ``units`` for a request or raise BudgetExceeded (nothing sent).
+
+        ``known=False``: the price is an estimate (no source publishes it)."""
         if units < 0:
             raise ValueError("units must be >= 0")
         remaining = self.remaining
@@ -218,14 +190,14 @@ class UnitMeter:
                 available=left,
             )
         self._reserved += units
-        return Reservation(self, report, units)
+        return Reservation(self, report, units, known)
 
     def _settle(self, r: Reservation, actual: int) -> None:
         self._reserved -= r.units
         self._spent += actual
         if actual:
             self._by_report[r.report] = self._by_report.get(r.report, 0) + actual
-            if _unpublished(r.report):
+            if not r.known:
                 self._estimated += actual
                 if self._measuring is not None:
                     self._measuring += actual
@@ -253,7 +225,7 @@ class UnitMeter:
     def _count_charge(self, r: Reservation) -> tuple[_Charges, ...]:
         if r.report == "free" or not self._watching:
             return ()
-        unpublished = _unpublished(r.report)
+        unpublished = not r.known
         counted = tuple(c for c in self._watching if not (unpublished and c.known_only))
         for c in counted:
             c.pending += 1

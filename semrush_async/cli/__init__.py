@@ -25,7 +25,6 @@ import attrs
 from semrush_async import __version__
 from semrush_async._core.harvest import Harvest
 from semrush_async._core.oauth import FileTokenStore, MemoryTokenStore
-from semrush_async._core.units import PRICES
 from semrush_async.apis.auth.resource import DevicePrompt
 from semrush_async.apis.backlinks._reports import REPORTS
 from semrush_async.apis.listings.models import Location
@@ -277,7 +276,7 @@ async def cmd_export(args: argparse.Namespace) -> int:
         raise ValidationError(
             f"unknown report {args.report!r}; allowed: {', '.join(sorted(REPORT_NAMES))}"
         )
-    price = PRICES[report]
+    price = REPORTS[report].price
     if args.budget is not None and args.budget < price.units:
         raise BudgetExceeded(
             f"--budget {args.budget} is below the price of one line or request of "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
-from semrush_async._core.units import PRICES, Price
+from semrush_async._core.price import Price
 from semrush_async.apis.backlinks._reports import REPORTS, ReportSpec
 from semrush_async.testing import _data
 
@@ -122,7 +122,7 @@ async def _serve(
     except _Err as e:
         return e.response()
     header, n_rows, make_row, price_key = plan
-    price = price_key if isinstance(price_key, Price) else PRICES[price_key]
+    price = REPORTS[price_key].price if isinstance(price_key, str) else price_key
     if n_rows == 0:
         return _Err(50, "NOTHING FOUND").response()
     balance = state.balances[key]

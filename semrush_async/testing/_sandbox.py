@@ -456,11 +456,12 @@ class SemrushSandbox:
         kwargs.setdefault("oauth_url", self.url)
         kwargs.setdefault("www_url", self.url)
         if "governance" not in kwargs and self._overrides:
-            from semrush_async import DEFAULT_LIMITS
+            from semrush_async import published_limits
 
             # Only the limits the client has a governor for (it governs the others
             # through "account"); a server-only limit just answers 429s.
-            own = {k: v for k, v in self._overrides.items() if k in DEFAULT_LIMITS}
+            known = published_limits()
+            own = {k: v for k, v in self._overrides.items() if k in known}
             kwargs.setdefault("limits", own)
         if "token" not in kwargs and "oauth" in self.state.extensions:
             kwargs["token"] = self.state.extensions["oauth"].issue_static_token()

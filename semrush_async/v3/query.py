@@ -93,7 +93,7 @@ class ReportQuery:
             Auth.KEY,
             report=self.spec.type,
             lines=lines,
-            price=self.price,
+            price=self.unit_price,
             codes=self._codes(),
         )
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from semrush_async._core.governance import Limit
+from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth, Call, CodeTable, Dialect
 from semrush_async._core.sansio import Envelope, Response, path_segment, v4_envelope, v4_request
-from semrush_async._core.units import PRICES
 from semrush_async.pagination import Pager
 from semrush_async.v4.paging import Paging
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
 
-__all__ = ["Endpoint", "V4Engine"]
+__all__ = ["Endpoint", "V4Engine", "limits_of"]
 
 T = TypeVar("T")
 
@@ -39,7 +40,9 @@ def _default_idempotent(ep: Endpoint) -> bool:
 
 @attrs.frozen(slots=True)
 class Endpoint:
-    """One v4 method: verb, path template, credential, governor, retry safety."""
+    """One v4 method: verb, path template, credential, governor and its limit, price,
+    retry safety. The client learns the governor's limit from the row when it binds
+    the family (:func:`limits_of`); the price travels with every call it makes."""
 
     #: Dotted name for docs and errors, e.g. ``projects.get``.
     name: str
@@ -49,11 +52,16 @@ class Endpoint:
     auth: Auth = Auth.APIKEY
     #: The method's own governor; ``account`` when it has no published limit.
     governor: str = ACCOUNT
+    #: The published limit of ``governor`` (required for a governor of its own; the
+    #: call also goes through ``account``).
+    limit: Limit | None = None
     #: Safe to repeat after a 5xx or a dropped connection (default: not for POST).
     idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
-    #: Key of the unit price in :data:`semrush_async._core.units.PRICES` (None: free). A
-    #: per-line price reserves the request's ``limit`` and settles to the rows in
-    #: ``data``.
+    #: The unit price (None: free). A per-line price reserves the request's ``limit``
+    #: and settles to the rows in ``data``.
+    price: Price | None = None
+    #: What the unit meter books the calls under (``units.by_report``); default: the
+    #: endpoint's name.
     report: str | None = None
     #: The product's own error codes (``code -> (error class, hint)``).
     codes: CodeTable = attrs.field(factory=dict, hash=False)
@@ -100,17 +108,18 @@ class V4Engine:
         request = v4_request(ep.method, ep.url(self._session.base_url, path or {}), params, body)
         if lines is None:
             lines = 1
-            if ep.report is not None and PRICES[ep.report].per_line:
+            if ep.price is not None and ep.price.per_line:
                 lines = int(dict(params).get("limit", "1"))
         return Call(
             ep.governor,
             request,
             Dialect.V4,
             ep.auth,
-            report=ep.report,
+            report=ep.report or ep.name,
             lines=lines,
+            price=ep.price,
             idempotent=ep.idempotent,
-            lines_of=_data_lines if ep.report is not None else None,
+            lines_of=_data_lines if ep.price is not None else None,
             within=None if ep.governor == ACCOUNT else ACCOUNT,
             codes=ep.codes,
             gone_ok_on_retry=ep.gone_ok_on_retry,
@@ -175,8 +184,25 @@ class V4Engine:
     ) -> bool:
         """A short page of a per-line report: did the unit balance cut it? (the check
         the Analytics v3 pager makes, shared)."""
-        if ep.report is None:
+        if ep.price is None:
             return False
         sent = dict(params)
         target = sent.get("url") or sent.get("domain") or sent.get("urls") or ""
-        return await self._session.units.short_page_cut(PRICES[ep.report], ep.name, target, seen)
+        return await self._session.units.short_page_cut(ep.price, ep.name, target, seen)
+
+
+def limits_of(endpoints: Iterable[Endpoint]) -> dict[str, Limit]:
+    """The published limit of every governor ``endpoints`` name (what a family hands
+    the client to bind). Rows sharing a governor must state the same limit."""
+    out: dict[str, Limit] = {}
+    for ep in endpoints:
+        if ep.governor == ACCOUNT:
+            continue
+        if ep.limit is None:
+            raise ValueError(f"{ep.name}: governor {ep.governor!r} has no limit= on its row")
+        seen = out.setdefault(ep.governor, ep.limit)
+        if seen != ep.limit:
+            raise ValueError(
+                f"{ep.name}: governor {ep.governor!r} has limit {ep.limit}, another row says {seen}"
+            )
+    return out

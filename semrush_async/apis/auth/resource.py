@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import attrs
 
+from semrush_async._core.governance import Limit
 from semrush_async._core.oauth import Grant, OAuthConfig, OAuthTokenProvider, TokenSet
 from semrush_async._core.request_path import Auth, Call, Dialect
 from semrush_async._core.sansio import Request
@@ -19,7 +20,10 @@ from semrush_async.errors import AuthorizationPending, DeviceCodeExpired, SlowDo
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
 
-__all__ = ["AuthResource", "DevicePrompt"]
+__all__ = ["LIMITS", "AuthResource", "DevicePrompt"]
+
+#: The OAuth endpoints publish no limit; this polite default governs them (``oauth``).
+LIMITS: Final[Mapping[str, Limit]] = {"oauth": Limit(5, 1.0, concurrency=4)}
 
 DEVICE_GRANT: Final = "urn:ietf:params:oauth:grant-type:device_code"
 #: RFC 8628 3.5: poll every 5 s when the server gives no interval; slow_down adds 5 s.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from semrush_async._core.units import PRICES, Reservation, UnitMeter
+from semrush_async._core.units import Reservation, UnitMeter
 from semrush_async.apis.backlinks import rows as m
 from semrush_async.apis.backlinks.v4 import BACKLINKS_V4, MAX_PAGE, SCOPE_OF_TARGET_TYPE
 from semrush_async.errors import BudgetExceeded, NotAvailableInV4, UnboundedCostWarning
@@ -352,7 +352,7 @@ def _grouped(
     :class:`UnboundedCostWarning`, and bounds the read.
     """
     group = GROUPED[report]
-    line = PRICES[_REF_DOMAINS]
+    line = _LINE
     what = f"{report} for {target} on Backlinks API v4"
 
     async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
@@ -416,6 +416,8 @@ def _grouped(
 
 
 _REF_DOMAINS: Final = "v4.backlinks.ref_domains"
+#: What one referring domain read for tld/geo costs.
+_LINE: Final = BACKLINKS_V4["ref_domains"].price
 
 
 class _Hold:
@@ -447,8 +449,8 @@ class _Hold:
             self._held = await self._meter.reserve(_REF_DOMAINS, worst)
         except BudgetExceeded as e:
             err = BudgetExceeded(
-                f"{what} reads all {n:,} referring domains at "
-                f"{PRICES[_REF_DOMAINS].units} API units per line: up to {worst:,} API "
+                f"{what} reads all {n:,} referring domains at {_LINE.units} "
+                f"API units per line: up to {worst:,} API "
                 f"units whatever the limit, but only {e.available:,} of the unit_budget "
                 f"{self._meter.budget:,} remain; no referring domain was read",
                 needed=worst,

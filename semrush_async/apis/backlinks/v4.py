@@ -16,13 +16,15 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth
 from semrush_async.v4.convert import OpenStrEnum, fast_decoder, make_converter, parse_timestamp
-from semrush_async.v4.endpoint import Endpoint
+from semrush_async.v4.endpoint import Endpoint, limits_of
 
 __all__ = [
     "BACKLINKS_V4",
     "DIRECTIONS",
+    "LIMITS",
     "BacklinksV4Spec",
     "Scope",
     "V4Anchor",
@@ -297,6 +299,9 @@ class BacklinksV4Spec:
     method: str
     path: str
     model: type[Any]
+    #: Units per line or per request (``known=False``: no source publishes it; the v3
+    #: price of the same report stands in, and the call is settled from the balance).
+    price: Price
     target: Target = "url"
     #: Scopes it takes; None: no ``scope`` parameter.
     scopes: frozenset[Scope] | None = ALL_SCOPES
@@ -315,7 +320,7 @@ class BacklinksV4Spec:
 
     @property
     def report(self) -> str:
-        """The key of its price in ``units.PRICES``."""
+        """What the unit meter books its calls under (``units.by_report``)."""
         return f"v4.backlinks.{self.method}"
 
     @property
@@ -325,6 +330,7 @@ class BacklinksV4Spec:
             "GET",
             f"{BASE_PATH}/{self.path}",
             auth=Auth.APIKEY,
+            price=self.price,
             report=self.report,
         )
 
@@ -338,30 +344,42 @@ class BacklinksV4Spec:
         return tuple(a.name for a in attrs.fields(self.model))
 
 
-def _spec(method: str, path: str, model: type[Any], **kw: Any) -> BacklinksV4Spec:
-    return BacklinksV4Spec(method, path, model, **kw)
+def _spec(method: str, path: str, model: type[Any], price: Price, **kw: Any) -> BacklinksV4Spec:
+    return BacklinksV4Spec(method, path, model, price, **kw)
 
+
+# Prices (semrush-v4-backlinks-keywords.md §3, §5.2): overview 45/request, links
+# 45/line, summary and ref-domains 40/line, ref-ips 20/line [REFMD, AE-SKILL]. The
+# other six are "not found": the v3 price of the same report stands in (known=False).
+_LINE_40: Final = Price(40, per_line=True)
+_GUESS_40: Final = Price(40, per_line=True, known=False)
 
 #: The 11 endpoints (semrush-v4-backlinks-keywords.md §3 table).
 BACKLINKS_V4: Final[Mapping[str, BacklinksV4Spec]] = {
     s.method: s
     for s in (
-        _spec("overview", "overview", V4Overview, paged=False, sort=False, filter=False,
-              single=True),
-        _spec("summary", "summary", V4SummaryRow, scopes=NO_SUBFOLDER, paged=False,
-              sort=False, filter=False, dates=True, default_limit=12),
-        _spec("links", "links", V4Link),
-        _spec("ref_domains", "ref-domains", V4RefDomain, default_sort="backlinks_count"),
-        _spec("ref_ips", "ref-ips", V4RefIp, default_sort="domains_count"),
-        _spec("pages", "pages", V4Page, default_sort="domains_count"),
-        _spec("anchors", "anchors", V4Anchor, default_sort="domains_count"),
-        _spec("score_profile", "score-profile", V4ScoreBucket, fields=False, paged=False,
+        _spec("overview", "overview", V4Overview, Price(45, per_line=False), paged=False,
+              sort=False, filter=False, single=True),
+        _spec("summary", "summary", V4SummaryRow, _LINE_40, scopes=NO_SUBFOLDER,
+              paged=False, sort=False, filter=False, dates=True, default_limit=12),
+        _spec("links", "links", V4Link, Price(45, per_line=True)),
+        _spec("ref_domains", "ref-domains", V4RefDomain, _LINE_40,
+              default_sort="backlinks_count"),
+        _spec("ref_ips", "ref-ips", V4RefIp, Price(20, per_line=True),
+              default_sort="domains_count"),
+        _spec("pages", "pages", V4Page, _GUESS_40, default_sort="domains_count"),
+        _spec("anchors", "anchors", V4Anchor, _GUESS_40, default_sort="domains_count"),
+        _spec("score_profile", "score-profile", V4ScoreBucket,
+              Price(100, per_line=False, known=False), fields=False, paged=False,
               sort=False, filter=False),
-        _spec("competitors", "competitors", V4Competitor, target="domain", scopes=None,
-              filter=False, default_sort="similarity"),
-        _spec("comparison", "comparison", V4ComparisonRow, target="urls",
+        _spec("competitors", "competitors", V4Competitor, _GUESS_40, target="domain",
+              scopes=None, filter=False, default_sort="similarity"),
+        _spec("comparison", "comparison", V4ComparisonRow, _GUESS_40, target="urls",
               scopes=NO_SUBFOLDER, max_urls=10, paged=False, sort=False, filter=False),
-        _spec("matrix", "matrix", V4MatrixRow, target="urls", scopes=NO_SUBFOLDER,
-              max_urls=6, fields=False),
+        _spec("matrix", "matrix", V4MatrixRow, _GUESS_40, target="urls",
+              scopes=NO_SUBFOLDER, max_urls=6, fields=False),
     )
 }  # fmt: skip
+
+#: The published limits of this family's governors, from its rows (the client binds them).
+LIMITS: Final = limits_of(s.endpoint for s in BACKLINKS_V4.values())

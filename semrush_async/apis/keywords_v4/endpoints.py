@@ -12,12 +12,14 @@ from typing import Any, Final
 
 import attrs
 
+from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth
 from semrush_async.v4.convert import MONTH, OpenStrEnum, make_converter
-from semrush_async.v4.endpoint import Endpoint
+from semrush_async.v4.endpoint import Endpoint, limits_of
 
 __all__ = [
     "COUNTRIES",
+    "LIMITS",
     "METRICS",
     "Intent",
     "KeywordMetrics",
@@ -45,6 +47,8 @@ METRICS: Final = Endpoint(
     "GET",
     "/apis/v4/keywords/v1/metrics",
     auth=Auth.APIKEY,
+    # 20 units per request [OFF-KW4] (semrush-v4-backlinks-keywords.md §5.2).
+    price=Price(20, per_line=False),
     report="v4.keywords.metrics",
 )
 
@@ -115,3 +119,7 @@ def validate_month(month: str, today: dt.date | None = None) -> str | None:
     if month < FIRST_MONTH or month > f"{now.year:04d}-{now.month:02d}":
         return f"month {month!r} is outside {FIRST_MONTH}..{now.year:04d}-{now.month:02d}"
     return None
+
+
+#: The published limits of this family's governors, from its rows (the client binds them).
+LIMITS: Final = limits_of([METRICS])

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from semrush_async._core.counts import check_counts, count_problem
+from semrush_async._core.governance import Limit, Strategy
 from semrush_async._core.request_path import Auth, Call, Dialect
 from semrush_async._core.sansio import details_of, path_segment, v4_data, v4_request
 from semrush_async.apis.listings.models import (
@@ -29,10 +30,22 @@ from semrush_async.pagination import Pager
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
 
-__all__ = ["ListingsPaths", "ListingsResource"]
+__all__ = ["LIMITS", "ListingsPaths", "ListingsResource"]
 
 #: UpdateLocations takes "up to 50 locations at a time".
 MAX_BULK: Final = 50
+
+
+#: Listing Management's published limits (deprecated API): GetLocation(s) 20/s,
+#: UpdateLocation 5/s, UpdateLocations "one such request at a time, making up to 5
+#: requests per minute" (semrush-listing-management-v4.txt). Its calls take these
+#: governors only.
+LIMITS: Final[Mapping[str, Limit]] = {
+    "listings.get_locations": Limit(20, 1.0),
+    "listings.get_location": Limit(20, 1.0),
+    "listings.update_location": Limit(5, 1.0),
+    "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+}
 
 
 @attrs.frozen(slots=True)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from semrush_async._core.governance import Limit, Strategy
 from semrush_async._core.request_path import Auth
-from semrush_async.v4.endpoint import Endpoint
+from semrush_async.v4.endpoint import Endpoint, limits_of
 from semrush_async.v4.paging import LimitOffset
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "DELETE_LOCATION",
     "ENDPOINTS",
     "GET_LOCATION",
+    "LIMITS",
     "LOCATIONS",
     "LOCATIONS_PAGE",
     "UPDATE_LOCATION",
@@ -35,8 +37,18 @@ __all__ = [
 
 BASE: Final = "/apis/v4/local/v1"
 
+# Published limits (semrush-v4-projects-maprank-local.md, Local API): location methods
+# 10/s; Create Location one at a time (a second concurrent create is answered 429); Get
+# Categories 10 per minute. Delete Location has none of its own (``account`` only).
+_PER_SECOND: Final = Limit(10, 1.0)
+
 LOCATIONS: Final = Endpoint(
-    "local.locations", "GET", BASE + "/locations", Auth.APIKEY, governor="local.locations"
+    "local.locations",
+    "GET",
+    BASE + "/locations",
+    Auth.APIKEY,
+    governor="local.locations",
+    limit=_PER_SECOND,
 )
 GET_LOCATION: Final = Endpoint(
     "local.get_location",
@@ -44,6 +56,7 @@ GET_LOCATION: Final = Endpoint(
     BASE + "/locations/{location_id}",
     Auth.APIKEY,
     governor="local.get_location",
+    limit=_PER_SECOND,
 )
 CREATE_LOCATION: Final = Endpoint(
     "local.create_location",
@@ -51,6 +64,7 @@ CREATE_LOCATION: Final = Endpoint(
     BASE + "/locations",
     Auth.APIKEY,
     governor="local.create_location",
+    limit=Limit(10, 1.0, concurrency=1),
 )
 UPDATE_LOCATION: Final = Endpoint(
     "local.update_location",
@@ -58,12 +72,18 @@ UPDATE_LOCATION: Final = Endpoint(
     BASE + "/locations/{location_id}",
     Auth.APIKEY,
     governor="local.update_location",
+    limit=_PER_SECOND,
 )
 DELETE_LOCATION: Final = Endpoint(
     "local.delete_location", "DELETE", BASE + "/locations/{location_id}", Auth.APIKEY
 )
 CATEGORIES: Final = Endpoint(
-    "local.categories", "GET", BASE + "/categories", Auth.APIKEY, governor="local.categories"
+    "local.categories",
+    "GET",
+    BASE + "/categories",
+    Auth.APIKEY,
+    governor="local.categories",
+    limit=Limit(10, 60.0, strategy=Strategy.SLIDING_WINDOW),
 )
 
 ENDPOINTS: Final = (
@@ -79,3 +99,6 @@ ENDPOINTS: Final = (
 LOCATIONS_PAGE: Final = LimitOffset(50, total=None)
 #: Get Categories: at most 1000 a page.
 CATEGORIES_PAGE: Final = LimitOffset(1000, total=None)
+
+#: The published limits of this family's governors, from its rows (the client binds them).
+LIMITS: Final = limits_of(ENDPOINTS)

@@ -24,13 +24,14 @@ from semrush_async.v4.convert import (
     structure,
     structure_input,
 )
-from semrush_async.v4.endpoint import Endpoint
+from semrush_async.v4.endpoint import Endpoint, limits_of
 
 __all__ = [
     "BASE",
     "CAMPAIGN_SORTS",
     "COMPETITOR_SORTS",
     "ENDPOINTS",
+    "LIMITS",
     "WIRE",
     "Business",
     "Campaign",
@@ -127,6 +128,10 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = {
         _ep("limits", "GET", "/limits"),
     )
 }
+
+
+#: The published limits of this family's governors, from its rows (the client binds them).
+LIMITS: Final = limits_of(ENDPOINTS.values())
 
 
 # --- closed sets (unknown server values are kept, .known is False) ----------------------

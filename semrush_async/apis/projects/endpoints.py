@@ -21,11 +21,12 @@ from semrush_async import errors
 from semrush_async._core.counts import check_count
 from semrush_async._core.request_path import Auth, CodeTable
 from semrush_async.v4.convert import OpenStrEnum, make_converter, structure
-from semrush_async.v4.endpoint import Endpoint
+from semrush_async.v4.endpoint import Endpoint, limits_of
 
 __all__ = [
     "CODES",
     "FORBIDDEN_NAME_CHARS",
+    "LIMITS",
     "MAX_PAGE_SIZE",
     "V0",
     "V1",
@@ -274,3 +275,7 @@ def validate_scope(scope: object) -> ProjectScope:
 
 def validate_page_size(page_size: object) -> int:
     return check_count("page_size", page_size, minimum=1, maximum=MAX_PAGE_SIZE)
+
+
+#: The published limits of this family's governors, from its rows (the client binds them).
+LIMITS: Final = limits_of([*V1.values(), *V0.values()])
