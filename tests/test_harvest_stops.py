@@ -30,7 +30,7 @@ from semrush_async import (
     SemrushClient,
     ValidationError,
 )
-from semrush_async.cli import _write_harvest
+from semrush_async.cli._harvest import write_harvest
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size, row
 from tests.conftest import FAST_LIMITS, FAST_RETRY
 from tests.test_backlinks_v4 import _strip
@@ -315,7 +315,7 @@ async def test_cli_prints_each_failed_target_once(
     args = _Args(output=str(tmp_path / "o.csv"))
     async with sandbox.client(retry_policy=FAST_RETRY.__class__(max_retries=0)) as c:
         h = c.backlinks.harvest(["tiny.example", "small.example"], columns=["source_url"])
-        code = await _write_harvest(args, c, h, ["source_url"])
+        code = await write_harvest(args, c, h, ["source_url"])
     err = capsys.readouterr().err
     assert code == 1
     [failed] = h.failed

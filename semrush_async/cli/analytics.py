@@ -1,4 +1,4 @@
-"""CLI commands for the Analytics v3 root reports (registered from ``cli.py``).
+"""``semrush-async report|keywords|domains``: the Analytics v3 root reports.
 
 - ``report TYPE --domain D [--domain D2 ...] --database us [--columns Ph,Po] -o FILE``
   streams any report (several targets: a resumable harvest, ``--checkpoint``);
@@ -13,12 +13,15 @@ import sys
 from typing import Any, Final
 
 from semrush_async.apis.reports import COLUMNS, REPORTS, ROOT_REPORTS
+from semrush_async.cli._client import client_for
+from semrush_async.cli._command import Command, actions
+from semrush_async.cli._harvest import write_harvest
+from semrush_async.cli._writer import Writer
 from semrush_async.errors import BudgetExceeded, ValidationError
 from semrush_async.v3.query import TARGET_PARAMS
 
-__all__ = ["COMMANDS", "add_parsers", "run"]
+__all__ = ["COMMANDS"]
 
-COMMANDS: Final = ("report", "keywords", "domains")
 #: How many keywords one phrase_these request takes.
 _BATCH: Final = 100
 
@@ -51,9 +54,7 @@ def _common(p: argparse.ArgumentParser, *, many: bool = True) -> None:
         p.add_argument("--page-size", type=int, default=2_000)
 
 
-def add_parsers(sub: Any) -> None:
-    """Add ``report``, ``keywords`` and ``domains`` to the top-level subparsers."""
-    rep = sub.add_parser("report", help="stream any Analytics v3 report to a file")
+def _report_arguments(rep: argparse.ArgumentParser) -> None:
     rep.add_argument("type", help=f"report type, e.g. domain_organic ({len(REPORTS)} in all)")
     for name in TARGET_PARAMS:
         rep.add_argument(
@@ -65,16 +66,16 @@ def add_parsers(sub: Any) -> None:
         )
     _common(rep)
 
-    kw = sub.add_parser("keywords", help="keyword reports").add_subparsers(
-        dest="action", required=True
-    )
+
+def _keywords_arguments(parser: argparse.ArgumentParser) -> None:
+    kw = actions(parser)
     ov = kw.add_parser("overview", help="search volume, CPC, competition of keywords")
     ov.add_argument("phrases", nargs="+")
     _common(ov, many=False)
 
-    dom = sub.add_parser("domains", help="domain reports").add_subparsers(
-        dest="action", required=True
-    )
+
+def _domains_arguments(parser: argparse.ArgumentParser) -> None:
+    dom = actions(parser)
     org = dom.add_parser("organic", help="a domain's organic search keywords")
     org.add_argument("domain")
     _common(org)
@@ -112,11 +113,11 @@ def _check_budget(report: str, budget: int | None) -> None:
         )
 
 
-async def run(args: argparse.Namespace) -> int:
-    if args.command == "keywords":
-        return await _keywords_overview(args)
-    if args.command == "domains":
-        return await _report(args, "domain_organic", [args.domain])
+async def cmd_domains(args: argparse.Namespace) -> int:
+    return await _report(args, "domain_organic", [args.domain])
+
+
+async def cmd_report(args: argparse.Namespace) -> int:
     spec = ROOT_REPORTS.get(args.type)
     if spec is None:
         raise ValidationError(
@@ -137,13 +138,11 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def _report(args: argparse.Namespace, report: str, targets: list[str]) -> int:
-    from semrush_async.cli import _client, _write_harvest, _Writer
-
     _check_budget(report, args.budget)
     if args.output == "-" and args.checkpoint:
         raise ValidationError("--checkpoint needs -o FILE (stdout cannot be resumed)")
     spec = ROOT_REPORTS[report]
-    async with _client(args, unit_budget=args.budget) as client:
+    async with client_for(args, unit_budget=args.budget) as client:
         if targets:
             harvest = client.analytics.harvest(
                 report,
@@ -154,14 +153,14 @@ async def _report(args: argparse.Namespace, report: str, targets: list[str]) -> 
                 **_params(args),
             )
             fields = [COLUMNS[c].field for c in harvest._template.columns]
-            return await _write_harvest(args, client, harvest, fields)
+            return await write_harvest(args, client, harvest, fields)
         if args.checkpoint:
             raise ValidationError(f"{report} has no target: --checkpoint needs a target report")
         pager = client.analytics.report(
             report, limit=args.limit, page_size=args.page_size, **_params(args)
         )
         cols = client.analytics.query(report, **_params(args)).columns
-        writer = _Writer(args.output, args.format, [COLUMNS[c].field for c in cols], target=False)
+        writer = Writer(args.output, args.format, [COLUMNS[c].field for c in cols], target=False)
         writer.open(None)
         try:
             async for batch in pager.batches():
@@ -175,15 +174,13 @@ async def _report(args: argparse.Namespace, report: str, targets: list[str]) -> 
     return 0
 
 
-async def _keywords_overview(args: argparse.Namespace) -> int:
-    from semrush_async.cli import _client, _Writer
-
+async def cmd_keywords(args: argparse.Namespace) -> int:
     _check_budget("phrase_these", args.budget)
     phrases = list(dict.fromkeys(args.phrases))
-    async with _client(args, unit_budget=args.budget) as client:
+    async with client_for(args, unit_budget=args.budget) as client:
         params = _params(args)
         cols = client.analytics.query("phrase_these", phrase=phrases[:_BATCH], **params).columns
-        writer = _Writer(args.output, args.format, [COLUMNS[c].field for c in cols], target=False)
+        writer = Writer(args.output, args.format, [COLUMNS[c].field for c in cols], target=False)
         writer.open(None)
         try:
             for i in range(0, len(phrases), _BATCH):
@@ -193,3 +190,10 @@ async def _keywords_overview(args: argparse.Namespace) -> int:
             writer.close()
         print(f"{len(phrases)} keywords; {client.units.spent:,} API units spent", file=sys.stderr)
     return 0
+
+
+COMMANDS: Final = (
+    Command("report", "stream any Analytics v3 report to a file", _report_arguments, cmd_report),
+    Command("keywords", "keyword reports", _keywords_arguments, cmd_keywords),
+    Command("domains", "domain reports", _domains_arguments, cmd_domains),
+)

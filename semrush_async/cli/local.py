@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from semrush_async.apis.local.models import LocalLocation, LocationStatus, converter, location_body
-from semrush_async.cli._common import ClientFactory, CommandGroup, add_format, emit
+from semrush_async.cli._client import client_for
+from semrush_async.cli._command import Command, actions
+from semrush_async.cli._output import add_format, emit
 from semrush_async.errors import ValidationError
 
-__all__ = ["GROUP"]
+__all__ = ["COMMANDS"]
 
 LOCATION_COLUMNS: Final = (
     "location_id",
@@ -24,7 +26,8 @@ LOCATION_COLUMNS: Final = (
 CATEGORY_COLUMNS: Final = ("id", "name", "full_name", "parent_id")
 
 
-def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    sub = actions(parser)
     ls = sub.add_parser("list", help="every location (50 a page)")
     ls.add_argument(
         "--status",
@@ -72,7 +75,7 @@ def _wire(loc: LocalLocation) -> dict[str, Any]:
     return out
 
 
-async def _run(args: argparse.Namespace, client_for: ClientFactory) -> int:
+async def _run(args: argparse.Namespace) -> int:
     async with client_for(args) as client:
         local = client.local
         if args.action == "list":
@@ -96,4 +99,4 @@ async def _run(args: argparse.Namespace, client_for: ClientFactory) -> int:
     return 0
 
 
-GROUP: Final = CommandGroup("local", "Local API: locations and categories", _register, _run)
+COMMANDS: Final = (Command("local", "Local API: locations and categories", _arguments, _run),)

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from semrush_async.apis.map_rank.endpoints import Campaign, GridSettings, Heatmap, HeatmapPosition
-from semrush_async.cli._common import ClientFactory, CommandGroup, add_format, emit, to_plain
+from semrush_async.cli._client import client_for
+from semrush_async.cli._command import Command, actions
+from semrush_async.cli._output import add_format, emit, to_plain
 from semrush_async.errors import ValidationError
 
 if TYPE_CHECKING:
     from semrush_async.client import SemrushClient
 
-__all__ = ["ALIAS", "GROUP", "heatmap_csv", "heatmap_geojson", "heatmap_text"]
+__all__ = ["COMMANDS", "heatmap_csv", "heatmap_geojson", "heatmap_text"]
 
 CAMPAIGN_COLUMNS: Final = (
     "id",
@@ -36,7 +38,8 @@ COMPETITOR_COLUMNS: Final = ("rank", "name", "cid", "average_position", "share_o
 HEATMAP_COLUMNS: Final = ("row", "col", "point_id", "lat", "lng", "position", "diff")
 
 
-def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    sub = actions(parser)
     p = sub.add_parser("campaigns", help="all campaigns")
     p.add_argument("--query", default=None, help="filter by name or business address")
     p.add_argument("--sort", default="createdAt,DESC", help="createdAt|businessName,ASC|DESC")
@@ -244,8 +247,8 @@ def _print_heatmap(hm: Heatmap, title: str) -> None:
 # --- the commands -------------------------------------------------------------------------
 
 
-async def _run(args: argparse.Namespace, client_factory: ClientFactory) -> int:
-    async with client_factory(args) as client:
+async def _run(args: argparse.Namespace) -> int:
+    async with client_for(args) as client:
         return await _act(client, args)
 
 
@@ -385,6 +388,8 @@ def _write_heatmap(hm: Heatmap, path: Path) -> int:
     return 0
 
 
-GROUP: Final = CommandGroup("map-rank", "Map Rank Tracker (OAuth)", _register, _run)
-#: The spelling of the issue (``semrush-async maprank ...``), same commands.
-ALIAS: Final = CommandGroup("maprank", "alias of map-rank", _register, _run)
+COMMANDS: Final = (
+    Command("map-rank", "Map Rank Tracker (OAuth)", _arguments, _run),
+    # The spelling of the issue (``semrush-async maprank ...``), same commands.
+    Command("maprank", "alias of map-rank", _arguments, _run),
+)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 from typing import Final
 
-from semrush_async.cli._common import ClientFactory, CommandGroup, add_format, emit
+from semrush_async.cli._client import client_for
+from semrush_async.cli._command import Command, actions
+from semrush_async.cli._output import add_format, emit
 
-__all__ = ["GROUP"]
+__all__ = ["COMMANDS"]
 
 #: Table and CSV columns (JSON has every field).
 COLUMNS: Final = ("project_id", "name", "domain", "domain_unicode", "owner_id", "tools")
 
 
-def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    sub = actions(parser)
     ls = sub.add_parser("list", help="projects in a scope, every page")
     ls.add_argument("--scope", default="OWN", help="OWN (default), ALL, SHARED or CORPORATE")
     ls.add_argument("--page-size", type=int, default=1000, help="projects per request, 1-1000")
@@ -33,8 +36,8 @@ def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rm.add_argument("project_id", type=int)
 
 
-async def _run(args: argparse.Namespace, client_factory: ClientFactory) -> int:
-    async with client_factory(args) as client:
+async def _run(args: argparse.Namespace) -> int:
+    async with client_for(args) as client:
         projects = client.projects
         if args.action == "list":
             items = await projects.list(args.scope, page_size=args.page_size)
@@ -51,4 +54,4 @@ async def _run(args: argparse.Namespace, client_factory: ClientFactory) -> int:
     return 0
 
 
-GROUP: Final = CommandGroup("projects", "Projects API v4", _register, _run)
+COMMANDS: Final = (Command("projects", "Projects API v4", _arguments, _run),)

@@ -1,46 +1,37 @@
-"""What command groups of the CLI share: registration and ``--format`` output.
+"""What a command prints: tables, JSON and CSV of records (``--format``), and the rich console.
 
-A group (``projects``, ``local``, ...) is a module exposing :class:`CommandGroup`;
-``cli.py`` lists the groups, so adding one is a module plus one line there.
+Exports stream rows to a file through :mod:`semrush_async.cli._writer` instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
 import enum
 import json
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from collections.abc import Iterable, Sequence
+from typing import Any, Final, TextIO
 
 import attrs
 
-if TYPE_CHECKING:
-    from semrush_async.client import SemrushClient
-
-__all__ = ["FORMATS", "ClientFactory", "CommandGroup", "add_format", "emit", "to_plain"]
+__all__ = ["FORMATS", "add_format", "emit", "stderr_console", "to_plain"]
 
 FORMATS: Final = ("table", "json", "csv")
 
-#: ``async with client_for(args) as client:`` (the sandbox behind it with --sandbox).
-ClientFactory = Callable[
-    [argparse.Namespace], contextlib.AbstractAsyncContextManager["SemrushClient"]
-]
 
+def stderr_console() -> Any:
+    """A rich console on stderr (progress, tables); exits with advice when rich is missing."""
+    try:
+        import rich
+    except ImportError:
+        raise SystemExit(
+            'error: the command line needs rich: pip install "semrush-async[cli]"'
+        ) from None
+    import rich.console
 
-@attrs.frozen
-class CommandGroup:
-    """One top-level command with sub-actions."""
-
-    name: str
-    help: str
-    #: Adds the group's actions to its (already created) sub-parser action.
-    register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
-    #: Runs ``args.action``; returns the exit code.
-    run: Callable[[argparse.Namespace, ClientFactory], Awaitable[int]]
+    return rich.console.Console(stderr=True)
 
 
 def add_format(p: argparse.ArgumentParser, default: str = "table") -> None:

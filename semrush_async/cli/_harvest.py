@@ -1,0 +1,116 @@
+"""A harvest streamed to a file, with a progress bar and a summary on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Final
+
+from semrush_async._core.harvest import Harvest
+from semrush_async.cli._errors import EXIT_ERROR
+from semrush_async.cli._output import stderr_console
+from semrush_async.cli._writer import Writer
+from semrush_async.client import SemrushClient
+
+__all__ = ["HarvestProgress", "write_harvest"]
+
+#: Targets named in the "not finished" line (the rest are counted).
+_MAX_NAMES: Final = 20
+
+
+async def write_harvest(
+    args: argparse.Namespace, client: SemrushClient, harvest: Harvest, fields: list[str]
+) -> int:
+    """Stream a harvest to ``args.output`` with progress; the summary on stderr."""
+    console = None if args.quiet else stderr_console()
+    writer = Writer(args.output, args.format, fields)
+    progress = HarvestProgress(console, client, len(harvest.targets))
+    try:
+        with progress:
+            async with harvest:
+                async for item in harvest:
+                    writer.open(harvest.resumed_notes.get("output_bytes"))
+                    if item.error is not None:
+                        progress.log(f"{item.target}: failed: {item.error}")
+                    else:
+                        writer.write(item.target, item.rows)
+                    harvest.note("output_bytes", str(writer.size()))
+                    progress.update(harvest)
+                progress.update(harvest)
+            writer.open(harvest.resumed_notes.get("output_bytes"))
+    finally:
+        writer.close()
+    summary = (
+        f"{harvest.rows:,} rows from {len(harvest.completed)} of "
+        f"{len(harvest.targets)} targets, {harvest.pages} pages "
+        f"({harvest.replayed_pages} replayed from the checkpoint); "
+        f"{client.units.spent:,} API units spent"
+    )
+    if harvest.failed:
+        # Each failure was printed once as it happened (progress.log above).
+        summary += f"; {len(harvest.failed)} targets failed (listed above)"
+    print(summary, file=sys.stderr)
+    if harvest.budget_exceeded is not None:
+        pending = harvest.pending
+        names = ", ".join(pending[:_MAX_NAMES])
+        if len(pending) > _MAX_NAMES:
+            names += f" and {len(pending) - _MAX_NAMES} more"
+        print(
+            f"stopped by --budget: {harvest.tally()}: {names}"
+            + (
+                "; rerun with the same --checkpoint and a new --budget to continue"
+                if args.checkpoint
+                else ""
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return EXIT_ERROR if harvest.failed else 0
+
+
+class HarvestProgress:
+    """A live bar: targets done, rows, pages, units spent, current governor wait."""
+
+    def __init__(self, console: Any, client: SemrushClient, targets: int) -> None:
+        self.console = console
+        self.client = client
+        self.targets = targets
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> HarvestProgress:
+        if self.console is not None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._progress = Progress(
+                TextColumn("targets"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                console=self.console,
+                transient=False,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task("export", total=self.targets, info="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+
+    def update(self, harvest: Any) -> None:
+        if self._progress is None:
+            return
+        stats = self.client.governor_stats().get("account")
+        wait = f"{stats.max_wait:.2f}s" if stats else "0s"
+        info = (
+            f"rows {harvest.rows:,}  pages {harvest.pages}  units "
+            f"{self.client.units.spent:,}  governor wait (max) {wait}"
+        )
+        self._progress.update(self._task, completed=len(harvest.completed), info=info)
+
+    def log(self, text: str) -> None:
+        if self._progress is not None:
+            self._progress.console.print(text)
+        else:
+            print(text, file=sys.stderr)
