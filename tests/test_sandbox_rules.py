@@ -11,16 +11,18 @@ value. A difference is a bug in one of them; the facts files in
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from semrush_async import PRICES
+from semrush_async import published_limits
 from semrush_async.apis.backlinks.bridge import BRIDGES
 from semrush_async.apis.backlinks.v4 import BACKLINKS_V4, MAX_PAGE, MAX_URL
-from semrush_async.apis.keywords_v4.endpoints import COUNTRIES
+from semrush_async.apis.keywords_v4.endpoints import COUNTRIES, METRICS
 from semrush_async.apis.reports import (
     BACKLINKS_REPORTS,
     COLUMNS,
@@ -40,14 +42,40 @@ from semrush_async.testing._root_columns import DATABASES as SANDBOX_DATABASES
 from semrush_async.testing._root_columns import DESKTOP_DATABASES
 from semrush_async.testing._root_rules import ROOT_REPORTS as SANDBOX_ROOT
 from semrush_async.testing._root_rules import RootReport
+from semrush_async.testing._state import PUBLISHED_LIMITS
 from semrush_async.v3.filters import MAX_CONDITIONS
 from semrush_async.v3.pager import MAX_LIMIT
+
+TESTING = Path(__file__).resolve().parents[1] / "semrush_async" / "testing"
+#: What the sandbox may take from the package root: the client it hands out and the
+#: configuration types of ``limits=`` (``published_limits``: which limits the client
+#: governs, so that ``sandbox.client()`` hands it only those). Public tables
+#: (``COLUMNS``, ``DATABASES`` ...) are the client's statement of the docs, not the
+#: sandbox's.
+ROOT_NAMES = {"SemrushClient", "Limit", "Strategy", "published_limits"}
+
+
+def test_the_sandbox_takes_only_configuration_names_from_the_client() -> None:
+    taken: dict[str, set[str]] = {}
+    for path in sorted(TESTING.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "semrush_async":
+                taken.setdefault(path.name, set()).update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("semrush"):
+                assert (node.module or "").startswith("semrush_async.testing"), (path, node.module)
+            elif isinstance(node, ast.Import):
+                # ``import semrush_async.x`` would reach anything: never.
+                assert not any(a.name.startswith("semrush_async") for a in node.names), path
+    assert taken, "the sandbox hands out a client: it imports SemrushClient somewhere"
+    for module, names in taken.items():
+        assert names <= ROOT_NAMES, (module, sorted(names - ROOT_NAMES))
+
 
 # --- Analytics v3: the 15 Backlinks reports ----------------------------------------------
 
 
 def _client_backlinks(spec: ReportSpec) -> dict[str, object]:
-    price = PRICES[spec.type]
+    price = spec.price
     return {
         "columns": tuple(spec.columns),
         "sorts": frozenset(spec.sorts),
@@ -105,7 +133,7 @@ def test_backlinks_paging_and_filter_limits_agree() -> None:
 
 def _client_root(spec: ReportSpec) -> dict[str, object]:
     assert spec.path == "/"
-    live = PRICES[spec.type]
+    live = spec.price
     assert live.per_line
     return {
         "target": spec.target,
@@ -211,7 +239,7 @@ def test_the_same_backlinks_v4_endpoints() -> None:
 def test_backlinks_v4_endpoint_rules_agree(method: str) -> None:
     spec = BACKLINKS_V4[method]
     _, target, scopes, params = sandbox_v4.ROUTES[spec.path]
-    price = PRICES[spec.report]
+    price = spec.price
     client = {
         "target": spec.target,
         "scopes": None if spec.scopes is None else {str(s) for s in spec.scopes},
@@ -246,8 +274,22 @@ def test_backlinks_v4_limits_agree() -> None:
 
 def test_keyword_v4_rules_agree() -> None:
     assert sandbox_v4._COUNTRIES == COUNTRIES
-    metrics = PRICES["v4.keywords.metrics"]
-    assert sandbox_v4._PRICES["v4.keywords.metrics"] == (metrics.units, metrics.per_line)
+    price = METRICS.price
+    assert price is not None
+    assert sandbox_v4._PRICES["v4.keywords.metrics"] == (price.units, price.per_line)
+
+
+# --- published limits ---------------------------------------------------------------------
+
+#: Governors the client paces by its own choice: Semrush publishes no limit for OAuth or
+#: the balance endpoint, so the sandbox counts them and rejects nothing unless told.
+UNPUBLISHED = {"oauth", "units"}
+
+
+def test_published_limits_agree() -> None:
+    client = published_limits()
+    assert {name: client.get(name) for name in PUBLISHED_LIMITS} == dict(PUBLISHED_LIMITS)
+    assert set(client) - set(PUBLISHED_LIMITS) == UNPUBLISHED
 
 
 # --- the Backlinks v3 -> v4 field mapping, value by value ---------------------------------
