@@ -37,11 +37,6 @@ KNOWN: set[str] = {
     "semrush_async._core.harvest -> semrush_async.v3.query",
     "semrush_async.apis.backlinks._reports -> semrush_async.apis.reports",
     "semrush_async.apis.reports -> semrush_async.apis.backlinks.reports",
-    "semrush_async.testing._analytics -> semrush_async._core.price",
-    "semrush_async.testing._analytics -> semrush_async.apis.backlinks._reports",
-    "semrush_async.testing._backlinks_v4 -> semrush_async.apis.keywords_v4.endpoints",
-    "semrush_async.testing._root_reports -> semrush_async.apis.reports",
-    "semrush_async.testing._state -> semrush_async._core.governance",
     "semrush_async.v3.decode -> semrush_async.apis.reports",
     "semrush_async.v3.pager -> semrush_async.apis.backlinks.rows",
     "semrush_async.v3.query -> semrush_async.apis.reports.gap",
@@ -49,17 +44,12 @@ KNOWN: set[str] = {
 }
 
 #: Known import cycles still to be broken, as ``"package: module module ..."``.
-KNOWN_CYCLES: set[str] = {
-    "semrush_async.testing: _analytics _backlinks_v4 _keys _listings _local _maprank _oauth"
-    " _position_tracking _projects _pt_data _pt_discovery _pt_reports _root_reports _sandbox"
-    " _site_audit _trends _v3json _v4",
-}
+KNOWN_CYCLES: set[str] = set()
 
 #: Hand-written modules above this many lines hold two things; split them.
 MAX_LINES = 700
 KNOWN_LONG: set[str] = {
     "semrush_async/_core/redis_governance.py",
-    "semrush_async/testing/_maprank.py",
 }
 
 

@@ -45,7 +45,7 @@ from semrush_async.apis.map_rank.endpoints import (
 from semrush_async.apis.map_rank.resource import MapRankResource
 from semrush_async.cli import main
 from semrush_async.testing import SemrushSandbox
-from semrush_async.testing._maprank import CAMPAIGNS, ODD_CAMPAIGN, MapRankServer
+from semrush_async.testing._maprank_world import CAMPAIGNS, ODD_CAMPAIGN, MapRankServer
 from semrush_async.v4 import make_converter, parse_timestamp
 
 from .conftest import FAST_RETRY

@@ -37,7 +37,7 @@ from semrush_async.apis.projects import endpoints as projects_rows
 from semrush_async.cli import main
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox
 from semrush_async.testing._local import LocalServer
-from semrush_async.testing._maprank import MapRankServer
+from semrush_async.testing._maprank_world import MapRankServer
 from semrush_async.v4 import V4Engine
 
 from .conftest import FAST_LIMITS, FAST_RETRY

@@ -1,10 +1,12 @@
 """Sandbox Backlinks API v4 and Keyword API v4: strict parameters, the envelope, units.
 
 The data is the v3 Backlinks data of the same target (``_data.row``) renamed with
-the documented v3 column -> v4 field mapping, so a v3 call and a v4 call on one
-target return the same numbers wherever the mapping says they are the same.
-Rules stated here come from semrush-v4-backlinks-keywords.md, independently of the
-client's validators.
+the documented v3 column -> v4 field mapping (:data:`_MAPPERS`, stated here from
+semrush-v4-backlinks-keywords.md §4.1), so a v3 call and a v4 call on one target return
+the same numbers wherever the mapping says they are the same. Every rule here comes
+from that facts file, independently of the client's validators and of its v3 -> v4
+bridge (an oracle that repeated the code under test would prove nothing);
+``tests/test_sandbox_rules.py`` checks that the two statements agree.
 """
 
 from __future__ import annotations
@@ -19,20 +21,31 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from semrush_async.apis.keywords_v4.endpoints import (
-    COUNTRIES as _COUNTRIES,  # the documented list: what is legal
-)
 from semrush_async.testing import _data
 from semrush_async.testing._keys import STATE
-from semrush_async.testing._sandbox import SandboxState
+from semrush_async.testing._state import SandboxState
 from semrush_async.testing._v4 import bad_request, serve_v4, v4_error_response, v4_response
 
 __all__ = ["setup_backlinks_v4", "v4_rows"]
 
+#: Get Keyword Metrics' ``country`` values, as the docs list them (uppercase; the
+#: United Kingdom is ``UK``): semrush-v4-backlinks-keywords.md §5.2 [OFF-KW4].
+_COUNTRIES: Final = frozenset(
+    """
+    AF AL DZ AO AR AM AU AT AZ BS BH BD BY BE BZ BO BA BW BR BN BG KH CM CA CV CL CO CR
+    HR CY CZ CD DK DO EC EG SV EE ET FI FR GE DE GH GR GT GY HT HN HK HU IS IN ID IE IL
+    IT JM JP JO KZ KW LV LB LY LT LU MG MY MT MU MX MD MN ME MA MZ NA NP NL NZ NI NG NO
+    OM PK PA PY PE PH PL PT QA RO RU SA SN RS SG SK SI ZA KR ES LK SE CH TW TH TT TN TR
+    UA AE UK US UY VE VN ZM ZW
+    """.split()  # noqa: SIM905 (the list as the docs write it)
+)
 _SCOPES4: Final = {"ROOT_DOMAIN", "SUBDOMAIN", "SUBFOLDER", "PAGE"}
 _SCOPES3: Final = {"ROOT_DOMAIN", "SUBDOMAIN", "PAGE"}
 _LIST: Final = {"fields", "order_by", "direction", "limit", "offset", "filter", "format"}
+#: The largest ``limit``: Semrush's own is "not found"; [JSK] enforces 1..1000 (§2.5).
 MAX_LIMIT: Final = 1000
+#: ``url``: "max 2000 characters" [AE-SKILL], [JSK] (§2.7).
+MAX_URL: Final = 2000
 
 #: path -> (v3 report the data comes from, target param, scopes, other params)
 ROUTES: Final[Mapping[str, tuple[str, str, set[str] | None, set[str]]]] = {
@@ -100,6 +113,9 @@ def _h(*parts: object) -> int:
                           .digest(), "big")  # fmt: skip
 
 
+#: v3 row -> v4 item, per list endpoint (§4.1: "v3 column -> v4 field"). Fields v4
+#: adds with no v3 column (``domain_score`` of a link, ``is_follow``, ``lang`` ...) are
+#: derived from the row's hash or fixed.
 _MAPPERS: Final[Mapping[str, Callable[[dict[str, str]], dict[str, Any]]]] = {
     "links": lambda r: {
         "source_url": r["source_url"], "target_url": r["target_url"],
@@ -372,8 +388,8 @@ async def _backlinks(
     targets = raw_target.split(",") if target_param == "urls" else [raw_target]
     if len(targets) > _MAX_URLS.get(path, 1) or any(not t for t in targets):
         return bad_request(f"{target_param}: 1 to {_MAX_URLS.get(path, 1)} targets")
-    if any(len(t) > 2000 for t in targets):
-        return bad_request("url is longer than 2000 characters")
+    if any(len(t) > MAX_URL for t in targets):
+        return bad_request(f"url is longer than {MAX_URL} characters")
     meta: dict[str, Any] = {target_param: raw_target}
     if scopes is not None:
         scope = q.get("scope")

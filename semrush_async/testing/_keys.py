@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from semrush_async.testing._sandbox import SandboxState
+from semrush_async.testing._state import SandboxState
 
-STATE: web.AppKey[SandboxState] = web.AppKey("state")
+STATE: web.AppKey[SandboxState] = web.AppKey("state", SandboxState)

@@ -29,7 +29,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from semrush_async.testing._oauth import OAuthServer
-    from semrush_async.testing._sandbox import SandboxState
+    from semrush_async.testing._state import SandboxState
 
 __all__ = ["setup_listings"]
 

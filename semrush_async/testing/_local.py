@@ -38,7 +38,7 @@ from aiohttp import web
 from semrush_async.testing._v4 import serve_v4, v4_error_response, v4_response
 
 if TYPE_CHECKING:
-    from semrush_async.testing._sandbox import SandboxState
+    from semrush_async.testing._state import SandboxState
 
 __all__ = ["LocalServer", "setup_local"]
 

@@ -22,7 +22,7 @@ import attrs
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from semrush_async.testing._sandbox import SandboxState
+    from semrush_async.testing._state import SandboxState
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "OAuthServer", "setup_oauth"]
 

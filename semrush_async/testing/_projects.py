@@ -32,7 +32,7 @@ from aiohttp import web
 from semrush_async.testing._v4 import V4Auth, bad_request, serve_v4, v4_error_response, v4_response
 
 if TYPE_CHECKING:
-    from semrush_async.testing._sandbox import SandboxState
+    from semrush_async.testing._state import SandboxState
 
 __all__ = ["ProjectsServer", "SandboxProject", "setup_projects"]
 

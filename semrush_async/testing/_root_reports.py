@@ -1,8 +1,9 @@
 """Sandbox Analytics v3 reports at the API root (``GET /?type=...``): all 46 types.
 
-What is legal comes from the shared report tables (columns, sorts, filter fields,
-targets, database rule, dates, options, prices) and the column registry (headers and
-value types); how to answer is written here. Row ``i`` is a pure function of
+What is legal comes from the sandbox's own report table (``_root_rules``: columns,
+sorts, filter fields, targets, database rule, dates, options, prices) and column
+registry (``_root_columns``: headers, value types, databases); how to answer is
+written here. Row ``i`` is a pure function of
 (seed, report, target, database, date, i) (:func:`root_row`, :func:`root_size`), so
 tests compute the expected rows without the server.
 
@@ -18,26 +19,24 @@ import fnmatch
 import zlib
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from aiohttp import web
 
-from semrush_async.apis.reports import (
-    COLUMNS,
-    DATABASES,
-    ROOT_REPORTS,
-    ColumnKind,
-    DbRule,
-    ReportSpec,
-)
-from semrush_async.testing._analytics import Plan, _Err, _mandatory, _parse_int, _serve, check_key
 from semrush_async.testing._data import _mix, _seed_of
-from semrush_async.testing._keys import STATE
+from semrush_async.testing._root_columns import COLUMNS, DATABASES, DESKTOP_DATABASES, Kind
+from semrush_async.testing._root_rules import ROOT_REPORTS, RootReport
+from semrush_async.testing._state import SandboxState
+from semrush_async.testing._v3 import (
+    DEFAULT_LIMIT,
+    Plan,
+    V3Error,
+    mandatory,
+    parse_int,
+    serve_report,
+)
 
-if TYPE_CHECKING:
-    from semrush_async.testing._sandbox import SandboxState
-
-__all__ = ["TRICKY_TEXTS", "root_handler", "root_row", "root_size"]
+__all__ = ["TRICKY_TEXTS", "root_row", "root_size", "setup_root_reports"]
 
 SIZES: Final[Mapping[str, int]] = {
     "tiny.example": 3,
@@ -59,7 +58,10 @@ TRICKY_TEXTS: Final = (
 _WORDS: Final = ("seo", "shoes", "coffee", "python", "garden", "travel", "bank", "music")
 _TARGET_CODES: Final = {"domain": 42, "phrase": 43, "url": 44, "domains": 42}
 #: Databases returned by the all-database reports when none is given.
-_ALL_DBS: Final = tuple(c for c, d in DATABASES.items() if d.kind.value == "desktop")
+_ALL_DBS: Final = DESKTOP_DATABASES
+#: The base text of generated text cells, by column.
+_TEXT_BASE: Final = {"Tt": "title", "Ds": "description", "Sn": "shop_name",
+                     "Fl": "serp_features_legacy"}  # fmt: skip
 _TODAY_SNAPSHOT_DAY: Final = 15
 
 
@@ -76,10 +78,10 @@ def root_size(report: str, seed: int, target: str, database: str | None = None) 
     if spec.max_phrases > 1:
         return len(target.split(";"))
     if not spec.paged:
-        if spec.database is DbRule.OPTIONAL and database is None:
+        if spec.database == "optional" and database is None:
             return len(_ALL_DBS)
         return 1
-    if spec.database is DbRule.OPTIONAL and database is None:
+    if spec.database == "optional" and database is None:
         return 20
     if report.endswith("_rank_history"):
         return 24
@@ -106,8 +108,8 @@ def _value(code: str, h: int, i: int, n: int, ctx: _Ctx) -> str:
         if ctx.phrases:
             return ctx.phrases[i]
         return _text(k, i, ctx.tricky, "keyword")
-    if code in ("Tt", "Ds", "Sn", "Fl"):
-        return _text(k, i, ctx.tricky, col.field)
+    if code in _TEXT_BASE:
+        return _text(k, i, ctx.tricky, _TEXT_BASE[code])
     if code == "Ur":
         return f"https://{ctx.host}/page/{i}?q={k % 97}"
     if code == "Vu":
@@ -134,25 +136,25 @@ def _value(code: str, h: int, i: int, n: int, ctx: _Ctx) -> str:
     if code in ("P0", "P1", "P2", "P3", "P4"):
         # Positions of the compared domains only (0: not ranking).
         return str(k % 101) if int(code[1]) < ctx.compared else ""
-    if kind is ColumnKind.FLOATS:
+    if kind is Kind.TREND:
         return ",".join(f"{((k >> j) % 101) / 100:.2f}" for j in range(12))
-    if kind is ColumnKind.INTENTS:
+    if kind is Kind.INTENTS:
         return ",".join(str(x) for x in sorted({k % 4, (k >> 3) % 4})) if k % 5 else ""
-    if kind is ColumnKind.FEATURES:
+    if kind is Kind.FEATURES:
         picks = sorted({(k >> s) % 53 for s in (0, 6, 12)} - {33})
         # A code Semrush may add later must survive (tolerant enum).
         return ",".join(map(str, picks)) + (",99" if k % 17 == 0 else "") if k % 7 else ""
-    if kind is ColumnKind.FLOAT:
+    if kind is Kind.FLOAT:
         if code in ("Co", "Cr", "Rr", "Tr", "Tc"):
             return f"{(k % 1000) / 1000:.3f}"
         return f"{(k % 10_000) / 100:.2f}"
-    if kind is ColumnKind.INT:
+    if kind is Kind.INT:
         if code in ("Om", "Tm", "Um", "Am", "Bm", "Cm", "Pd", "Srm", "Stm", "Scm"):
             return str(k % 2001 - 1000)
         if code == "Nq":
             return str(max(0, 1_000_000 - (i * 1_000_000) // max(1, n)) + k % 10)
         return str(k % 1_000_000)
-    return _text(k, i, ctx.tricky, col.field)
+    return _text(k, i, ctx.tricky, code)
 
 
 class _Ctx:
@@ -187,59 +189,57 @@ def root_row(
     return {code: _value(code, h, i, n, ctx) for code in spec.columns}
 
 
-async def root_handler(request: web.Request) -> web.StreamResponse:
-    """``GET /?type=...``: the 46 root reports (anything else at ``/`` is a 404)."""
-    state: SandboxState = request.app[STATE]
-    q = request.query
-    try:
-        key = check_key(state, q.get("key"))
-    except _Err as e:
-        return e.response()
-    quote_all = q.get("export_escape") == "1"
-    return await state.governed(
-        request, key, "account", lambda: _serve(request, state, key, _plan, quote_all)
-    )
+def setup_root_reports(app: web.Application, state: SandboxState) -> None:
+    """Register ``GET /?type=...``: the 46 root reports (anything else at ``/`` is a
+    404); every report counts against ``account``."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        quote_all = request.query.get("export_escape") == "1"
+        return await serve_report(request, _plan, quote_all=quote_all)
+
+    app.router.add_get("/", handler)
 
 
 def _plan(request: web.Request, state: SandboxState) -> Plan:
     q = request.query
     rtype = q.get("type")
     if not rtype:
-        raise _mandatory(41, "type")
+        raise mandatory(41, "type")
     spec = ROOT_REPORTS.get(rtype)
     if spec is None:
-        raise _Err(10001, "WRONG REPORT TYPE", 400)
+        raise V3Error(10001, "WRONG REPORT TYPE", 400)
     target = ""
     if spec.target is not None:
         target = q.get(spec.target, "")
         if not target.strip():
-            raise _mandatory(_TARGET_CODES.get(spec.target, 42), spec.target)
+            raise mandatory(_TARGET_CODES.get(spec.target, 42), spec.target)
         if spec.max_phrases > 1 and len(target.split(";")) > spec.max_phrases:
-            raise _Err(10014, "TOO MANY VALUES", 400)
+            raise V3Error(10014, "TOO MANY VALUES", 400)
     domains: list[str] = []
     if spec.target == "domains":
         parts = target.split("|")
         if len(parts) % 3 or not 1 <= len(parts) // 3 <= 5:
-            raise _Err(10000, "WRONG VALUE FOR DOMAINS", 400)
+            raise V3Error(10000, "WRONG VALUE FOR DOMAINS", 400)
         for j in range(0, len(parts), 3):
             if parts[j] not in "*+-/" or parts[j + 1] not in ("or", "ad"):
-                raise _Err(10000, "WRONG VALUE FOR DOMAINS", 400)
+                raise V3Error(10000, "WRONG VALUE FOR DOMAINS", 400)
             domains.append(parts[j + 2])
     database = q.get("database") or None
-    if database is None and spec.database is DbRule.REQUIRED:
-        raise _mandatory(46, "database")
+    if database is None and spec.database == "required":
+        raise mandatory(46, "database")
     if database is not None:
-        db = DATABASES.get(database)
-        if db is None or (spec.keyword_db and not db.keyword_reports):
-            raise _Err(133, "DB ACCESS DENIED", 403)
+        kind = DATABASES.get(database)
+        # §5: "Mobile/extended not available for keyword reports".
+        if kind is None or (spec.keyword_db and kind != "desktop"):
+            raise V3Error(133, "DB ACCESS DENIED", 403)
     raw_cols = q.get("export_columns", "")
-    columns = [c.strip() for c in raw_cols.split(",")] if raw_cols else list(spec.export_columns)
+    columns = [c.strip() for c in raw_cols.split(",")] if raw_cols else list(spec.default_columns)
     bad = [c for c in columns if c not in spec.columns]
     if bad:
-        raise _Err(10002, f"WRONG EXPORT COLUMNS: {','.join(bad)}", 400)
+        raise V3Error(10002, f"WRONG EXPORT COLUMNS: {','.join(bad)}", 400)
     sort = q.get("display_sort") or None
     if sort is not None and sort not in spec.sorts:
-        raise _Err(10003, "WRONG DISPLAY_SORT VALUE", 400)
+        raise V3Error(10003, "WRONG DISPLAY_SORT VALUE", 400)
     conds = _parse_filter(spec, q.get("display_filter") or "")
     display_date = q.get("display_date") or None
     if display_date is not None:
@@ -247,7 +247,7 @@ def _plan(request: web.Request, state: SandboxState) -> Plan:
     for name in ("display_daily", "display_positions", "display_positions_type", "positions_type"):
         value = q.get(name)
         if value is not None and value not in spec.options.get(name, ()):
-            raise _Err(10000, f"WRONG VALUE FOR {name.upper()}", 400)
+            raise V3Error(10000, f"WRONG VALUE FOR {name.upper()}", 400)
     when = (
         date(int(display_date[:4]), int(display_date[4:6]), int(display_date[6:8]))
         if display_date
@@ -255,14 +255,14 @@ def _plan(request: web.Request, state: SandboxState) -> Plan:
     )
     price = spec.price_for(when)
     if spec.paged:
-        limit = _parse_int(q.getall("display_limit", None), "display_limit") or 10_000
-        offset = _parse_int(q.getall("display_offset", None), "display_offset")
+        limit = parse_int(q.getall("display_limit", None), "display_limit") or DEFAULT_LIMIT
+        offset = parse_int(q.getall("display_offset", None), "display_offset")
         if limit > spec.max_end:
-            raise _Err(613, "TOO MANY ROWS REQUESTED", 400)
+            raise V3Error(613, "TOO MANY ROWS REQUESTED", 400)
         if offset and offset >= limit:
-            raise _Err(605, "DISPLAY_OFFSET MUST BE LESS THAN DISPLAY_LIMIT", 400)
+            raise V3Error(605, "DISPLAY_OFFSET MUST BE LESS THAN DISPLAY_LIMIT", 400)
         if limit - offset > spec.max_page:
-            raise _Err(613, "TOO MANY ROWS REQUESTED", 400)
+            raise V3Error(613, "TOO MANY ROWS REQUESTED", 400)
     else:
         limit, offset = 1 << 40, 0
     seed = state.seed
@@ -295,17 +295,17 @@ def _plan(request: web.Request, state: SandboxState) -> Plan:
     return header, n, make, price
 
 
-def _check_date(spec: ReportSpec, value: str) -> None:
+def _check_date(spec: RootReport, value: str) -> None:
     if not spec.dated:
-        raise _Err(10000, "DISPLAY_DATE IS NOT SUPPORTED", 400)
+        raise V3Error(10000, "DISPLAY_DATE IS NOT SUPPORTED", 400)
     try:
         when = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
     except ValueError:
-        raise _Err(10000, "WRONG VALUE FOR DISPLAY_DATE", 400) from None
+        raise V3Error(10000, "WRONG VALUE FOR DISPLAY_DATE", 400) from None
     if len(value) != 8 or (not spec.daily_dates and when.day != _TODAY_SNAPSHOT_DAY):
-        raise _Err(10000, "WRONG VALUE FOR DISPLAY_DATE", 400)
+        raise V3Error(10000, "WRONG VALUE FOR DISPLAY_DATE", 400)
     if when > date.today():
-        raise _Err(10000, "WRONG VALUE FOR DISPLAY_DATE", 400)
+        raise V3Error(10000, "WRONG VALUE FOR DISPLAY_DATE", 400)
 
 
 Condition = tuple[str, str, str, str]
@@ -313,26 +313,26 @@ _TEXT_OPS: Final = ("Bw", "Ew", "Eq", "Co", "Wm")
 _NUM_OPS: Final = ("Eq", "Gt", "Lt")
 
 
-def _parse_filter(spec: ReportSpec, raw: str) -> list[Condition]:
+def _parse_filter(spec: RootReport, raw: str) -> list[Condition]:
     if not raw:
         return []
     parts = raw.split("|")
     if len(parts) % 4 or len(parts) // 4 > 25:
-        raise _Err(10004, "WRONG FILTER FORMAT", 400)
+        raise V3Error(10004, "WRONG FILTER FORMAT", 400)
     out: list[Condition] = []
     for j in range(0, len(parts), 4):
         sign, field, op, value = parts[j : j + 4]
         if sign not in ("+", "-") or field not in spec.filters:
-            raise _Err(10004, "WRONG FILTER FIELD", 400)
+            raise V3Error(10004, "WRONG FILTER FIELD", 400)
         kind = COLUMNS[field].kind if field in COLUMNS else None
         if field in ("Br", "Hs", "Db"):
             ok = op == ""
-        elif kind is ColumnKind.STR:
+        elif kind is Kind.TEXT:
             ok = op in _TEXT_OPS
         else:
             ok = op in _NUM_OPS
         if not ok:
-            raise _Err(10004, "WRONG FILTER OPERATION", 400)
+            raise V3Error(10004, "WRONG FILTER OPERATION", 400)
         out.append((sign, field, op, value))
     return out
 
@@ -342,7 +342,7 @@ def _matches(conds: list[Condition], r: dict[str, str]) -> bool:
         cell = r.get(field, "")
         if field in ("Br", "Hs", "Db") or field not in COLUMNS:
             hit = True  # not modelled by the synthetic data: every row qualifies
-        elif COLUMNS[field].kind is ColumnKind.STR:
+        elif COLUMNS[field].kind is Kind.TEXT:
             v, w = cell.lower(), value.lower()
             hit = {
                 "Bw": v.startswith(w),
@@ -351,7 +351,7 @@ def _matches(conds: list[Condition], r: dict[str, str]) -> bool:
                 "Co": w in v,
                 "Wm": fnmatch.fnmatchcase(v, w),
             }[op]
-        elif "," in cell or COLUMNS[field].kind in (ColumnKind.INTENTS, ColumnKind.FEATURES):
+        elif "," in cell or COLUMNS[field].kind in (Kind.INTENTS, Kind.FEATURES):
             hit = value in cell.split(",")
         else:
             got, want = float(cell or 0), float(value)

@@ -57,7 +57,7 @@ from semrush_async.testing._v3json import (
 
 if TYPE_CHECKING:
     from semrush_async.testing._projects import SandboxProject
-    from semrush_async.testing._sandbox import SandboxState
+    from semrush_async.testing._state import SandboxState
 
 __all__ = ["SiteAuditServer", "setup_site_audit"]
 

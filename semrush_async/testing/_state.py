@@ -1,4 +1,8 @@
-"""Sandbox state shared by the handlers: strict limits, faults, accounting."""
+"""Sandbox state shared by the handlers: strict limits, faults, accounting.
+
+:class:`SandboxState` lives here, below every product: products import this module
+(and ``_keys``, ``_envelope``), never ``_sandbox``, which wires them together.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,42 @@ import collections
 import contextvars
 import random
 import warnings
-from collections.abc import Collection, Mapping
-from typing import Final, Literal, TypeVar
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
+from aiohttp import web
 
-from semrush_async._core.governance import Limit, Strategy
+# Public configuration types only (what ``limits=`` takes): no client table or code path.
+from semrush_async import Limit, Strategy
+from semrush_async.testing._echo import credentials_of, echo_response, send_garbage
+from semrush_async.testing._envelope import Dialect, json_response, too_many, v4_error_response
 
-__all__ = ["CURRENT_FAULT", "EndpointCounters", "Fault", "FaultKind", "Faults", "StrictLimits"]
+__all__ = [
+    "CURRENT_FAULT",
+    "DEFAULT_BALANCE",
+    "DEFAULT_KEY",
+    "DEFAULT_V4_KEY",
+    "OAUTH_ACCOUNT",
+    "READ_ONLY_V4_KEY",
+    "EndpointCounters",
+    "Fault",
+    "FaultKind",
+    "Faults",
+    "SandboxState",
+    "StrictLimits",
+    "V4Key",
+]
+
+DEFAULT_KEY: Final = "sandbox-key-0000000000000000"
+#: The sandbox account's API v4 keys: read-and-write, and read-only (GET only).
+DEFAULT_V4_KEY: Final = "sandbox-v4-key-rw-000000000000"
+READ_ONLY_V4_KEY: Final = "sandbox-v4-key-ro-000000000000"
+DEFAULT_BALANCE: Final = 1_000_000_000
+#: The account the sandbox's OAuth tokens belong to.
+OAUTH_ACCOUNT: Final = "sandbox-account"
+
+BalanceErrors = Literal["text", "json"]
 
 FaultKind = Literal["502", "550", "553", "554", "429", "drop", "stall", "echo", "garbage"]
 FAULT_KINDS: Final[tuple[FaultKind, ...]] = (
@@ -253,3 +285,160 @@ def check_fault_kind(kind: object) -> FaultKind:
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; allowed: {', '.join(FAULT_KINDS)}")
     return kind
+
+
+@attrs.frozen
+class V4Key:
+    """An API v4 key of a sandbox account."""
+
+    account: str
+    read_only: bool = False
+
+
+class SandboxState:
+    """Everything the handlers share; one per sandbox instance."""
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        balances: Mapping[str, int],
+        limits: Mapping[str, Limit],
+        latency: float | Mapping[str, float],
+        faults: Faults,
+        retry_after: bool,
+    ) -> None:
+        self.seed = seed
+        self.initial_balances = dict(balances)
+        self.balances = dict(balances)
+        self.units_spent: dict[str, int] = {}
+        self.limits = StrictLimits(limits, retry_after=retry_after)
+        self.latency = latency
+        self.faults = faults
+        #: Each product's own server object, by name (set up by the product).
+        self.extensions: dict[str, Any] = {}
+        first = next(iter(balances), DEFAULT_KEY)
+        #: v4 key -> its account (the v3 key of the same account).
+        self.v4_keys: dict[str, V4Key] = {
+            DEFAULT_V4_KEY: V4Key(first),
+            READ_ONLY_V4_KEY: V4Key(first, read_only=True),
+        }
+        #: How many requests carried a v4 key in the URL (the client never should).
+        self.v4_key_in_url = 0
+        #: Backlinks v4 lists: most rows one page holds whatever ``limit`` asks
+        #: (None: ``limit``), and whether ``meta.total`` is sent (see SemrushSandbox).
+        self.v4_max_page: int | None = None
+        self.v4_total = True
+        #: Every endpoint name the handlers count under (``limits=``, ``latency=``,
+        #: ``inject`` and ``counters`` accept these and nothing else).
+        self.endpoints: set[str] = {"account", "units"}
+        #: "json": an unknown key on the balance endpoint gets the JSON ``errors`` body
+        #: seen live, instead of the documented-style ``ERROR 120``.
+        self.balance_errors: BalanceErrors = "text"
+
+    def declare(self, *names: str) -> None:
+        """Name the endpoints a product's handlers count under (at setup)."""
+        self.endpoints.update(names)
+
+    def account_of(self, credential: str) -> str:
+        """The account a credential belongs to: the account-wide limit counts per
+        account, whatever mix of v3 key, v4 key and OAuth token its calls use."""
+        if credential in self.v4_keys:
+            return self.v4_keys[credential].account
+        if credential == OAUTH_ACCOUNT:
+            return next(iter(self.initial_balances), DEFAULT_KEY)
+        return credential
+
+    def latency_for(self, endpoint: str) -> float:
+        if isinstance(self.latency, Mapping):
+            return float(self.latency.get(endpoint, 0.0))
+        return self.latency
+
+    async def governed(
+        self,
+        request: web.Request,
+        credential: str,
+        endpoint: str,
+        handler: Callable[[], Awaitable[web.StreamResponse]],
+        dialect: Dialect = "analytics",
+        *,
+        account_wide: bool = False,
+    ) -> web.StreamResponse:
+        """Admit (or 429), inject a fault, add latency, run ``handler``, count.
+
+        ``account_wide``: the request also counts against the ``account`` limit of
+        the credential's account (every v4 method does, besides its own limit).
+        """
+        # A name no one declared could be neither limited nor inspected.
+        assert endpoint in self.endpoints, f"undeclared sandbox endpoint {endpoint!r}"
+        also = ("account", self.account_of(credential)) if account_wide else None
+        wait = self.limits.admit(credential, endpoint, also=also)
+        if wait is not None:
+            headers = {"Retry-After": f"{wait:.3f}"} if self.limits.retry_after else {}
+            return too_many(dialect, headers)
+        try:
+            fault = self.faults.next(endpoint)
+            CURRENT_FAULT.set(fault)
+            if fault is not None:
+                self.limits.counters[endpoint].faults += 1
+                if fault.kind == "stall":
+                    await asyncio.sleep(fault.seconds)
+                elif fault.kind == "429":
+                    return too_many(dialect, {"Retry-After": f"{fault.seconds:g}"})
+                elif fault.kind == "echo":
+                    found = await credentials_of(request)
+                    return echo_response(endpoint, dialect, found, fault.status)
+                elif fault.kind == "garbage":
+                    return send_garbage(request)
+                elif fault.kind != "drop":
+                    status = int(fault.kind)
+                    hdrs = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                    if dialect == "analytics":
+                        return web.Response(
+                            status=status, text="Internal Server Error", headers=hdrs
+                        )
+                    if dialect == "v4json":
+                        return v4_error_response(
+                            status, status, "Internal Server Error", headers=hdrs
+                        )
+                    return json_response(
+                        status, {"code": status, "message": "Internal Server Error"}, hdrs
+                    )
+            if (delay := self.latency_for(endpoint)) > 0:
+                await asyncio.sleep(delay)
+            response = await handler()
+            if fault is not None and fault.kind == "drop" and isinstance(response, web.Response):
+                return await self._drop_after_half(request, response)
+            return response
+        finally:
+            self.limits.done(credential, endpoint, also=also)
+
+    async def _drop_after_half(
+        self, request: web.Request, response: web.Response
+    ) -> web.StreamResponse:
+        body = response.body if isinstance(response.body, bytes) else b""
+        stream = web.StreamResponse(status=response.status)
+        stream.content_type = response.content_type
+        stream.content_length = len(body)
+        await stream.prepare(request)
+        await stream.write(body[: len(body) // 2])
+        self.drop_connection(request)
+        return stream
+
+    @staticmethod
+    def drop_connection(request: web.Request) -> None:
+        """Close the socket under a response that is still being written."""
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+
+    def reset(self) -> None:
+        self.balances = dict(self.initial_balances)
+        self.units_spent.clear()
+        self.limits.reset()
+        self.faults.reset()
+        for extension in self.extensions.values():
+            # Extensions with a meter of their own (the Trends quota) forget it too.
+            hook = getattr(extension, "on_sandbox_reset", None)
+            if hook is not None:
+                hook()

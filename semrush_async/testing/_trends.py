@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Final
 import attrs
 from aiohttp import web
 
-from semrush_async.testing._analytics import _Err, check_key
 from semrush_async.testing._trends_data import CATEGORIES, COUNTRIES, REPORTS, TrendsReport
 from semrush_async.testing._trends_rows import Ctx, trends_rows, trends_size
+from semrush_async.testing._v3 import V3Error, check_key
 
 if TYPE_CHECKING:
-    from semrush_async.testing._sandbox import SandboxState
+    from semrush_async.testing._state import SandboxState
 
 __all__ = ["TrendsServer", "setup_trends"]
 
@@ -89,8 +89,8 @@ class _Plan:
     sort: tuple[str, bool] | None
 
 
-def _bad(code: int, message: str) -> _Err:
-    return _Err(code, message, 400)
+def _bad(code: int, message: str) -> V3Error:
+    return V3Error(code, message, 400)
 
 
 def _month(value: str) -> dt.date:
@@ -138,7 +138,7 @@ def _targets(spec: TrendsReport, raw: str) -> list[str]:
     if len(values) > spec.max_targets:
         raise _bad(10030, f"TOO MANY VALUES FOR {spec.target!r} (MAX {spec.max_targets})")
     if len({t.lower() for t in values}) != len(values):
-        raise _Err(402, "Duplicate domains", 400)
+        raise V3Error(402, "Duplicate domains", 400)
     return values
 
 
@@ -153,7 +153,7 @@ def plan(request: web.Request, server: TrendsServer) -> _Plan:
     """Validate a report request the way the Trends docs state it."""
     spec = REPORTS.get(request.match_info["report"])
     if spec is None:
-        raise _Err(10000, f"UNKNOWN REPORT: ONE OF {', '.join(REPORTS)}", 404)
+        raise V3Error(10000, f"UNKNOWN REPORT: ONE OF {', '.join(REPORTS)}", 404)
     q: dict[str, str] = {}
     for name, value in request.query.items():
         if name not in spec.params:
@@ -306,32 +306,32 @@ def setup_trends(
     async def report(request: web.Request) -> web.StreamResponse:
         try:
             key = check_key(state, request.query.get("key"))
-        except _Err as e:
+        except V3Error as e:
             return e.response()
 
         async def handle() -> web.StreamResponse:
             try:
                 p = plan(request, server)
-            except _Err as e:
+            except V3Error as e:
                 return e.response()
             rows = select(state.seed, p)
             spec = p.spec
             remaining = server.remaining(key)
             if not rows and spec.free_when_empty:
-                return _Err(50, "NOTHING FOUND").response()
+                return V3Error(50, "NOTHING FOUND").response()
             if spec.per_line:
                 if remaining == 0:
-                    return _Err(132, "API UNITS BALANCE IS ZERO", 403).response()
+                    return V3Error(132, "API UNITS BALANCE IS ZERO", 403).response()
                 # Per-line reports return the lines the quota pays for [AUR balance].
                 rows = rows[:remaining]
                 cost = len(rows) * spec.price
             else:
                 if remaining < spec.price:
-                    return _Err(132, "API UNITS BALANCE IS ZERO", 403).response()
+                    return V3Error(132, "API UNITS BALANCE IS ZERO", 403).response()
                 cost = spec.price
             server.charge(key, cost)
             if not rows:
-                return _Err(50, "NOTHING FOUND").response()
+                return V3Error(50, "NOTHING FOUND").response()
             body = _csv(p.columns, rows, server.delimiter)
             return web.Response(text=body, content_type="text/csv", charset="utf-8")
 
@@ -340,7 +340,7 @@ def setup_trends(
     async def limits(request: web.Request) -> web.StreamResponse:
         try:
             key = check_key(state, request.match_info.get("key"))
-        except _Err as e:
+        except V3Error as e:
             return e.response()
 
         async def handle() -> web.StreamResponse:

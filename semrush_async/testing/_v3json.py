@@ -24,7 +24,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from semrush_async.testing._projects import SandboxProject
-    from semrush_async.testing._sandbox import SandboxState
+    from semrush_async.testing._state import SandboxState
 
 __all__ = [
     "PROJECT_ERRORS",

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from semrush_async.testing._sandbox import SandboxState, v4_error_response, v4_response
+from semrush_async.testing._envelope import v4_error_response, v4_response
+from semrush_async.testing._state import SandboxState
 
 __all__ = ["bad_request", "not_found", "serve_v4", "v4_error_response", "v4_response"]
 

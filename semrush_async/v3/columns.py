@@ -243,8 +243,14 @@ for _prefix, _what, _head in (("Ip", "positions", "Positions"), ("It", "traffic"
             )
         )
 for _suffix, _intent in (("u", "unknown"), *((str(i.value), i.name.lower()) for i in IntentCode)):
+    # §6: "Intent ... Traffic Cost" (the header the sandbox states too).
     _TABLE.append(
-        (f"Ic{_suffix}", f"intent_{_intent}_traffic_cost", _I, f"Intent {_intent.title()} Cost")
+        (
+            f"Ic{_suffix}",
+            f"intent_{_intent}_traffic_cost",
+            _I,
+            f"Intent {_intent.title()} Traffic Cost",
+        )
     )
 # Position distribution buckets X0..X9, XA: 1-3, 4-10, 11-20, ... 91-100.
 _BUCKETS: Final = ((1, 3), (4, 10), *((10 * k + 1, 10 * k + 10) for k in range(1, 10)))
