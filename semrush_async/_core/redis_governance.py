@@ -70,7 +70,7 @@ from semrush_async._core.governance import (
     _Inner,
 )
 from semrush_async._core.units import Reservation, UnitMeter
-from semrush_async.errors import BudgetExceeded, SemrushError
+from semrush_async.errors import BudgetExceeded, GovernanceUnavailable
 
 try:
     import redis.asyncio as aioredis
@@ -91,15 +91,6 @@ SALT_ENV: Final = "SEMRUSH_REDIS_SALT"
 # Used when no salt is configured: the tag is still a keyed hash, but anyone who
 # knows this package can test guesses against it. Set a salt in production.
 _DEFAULT_SALT: Final = b"semrush-async/redis-governance/v1"
-
-
-class GovernanceUnavailable(SemrushError):
-    """The shared governor (Redis) is unreachable; nothing was sent."""
-
-    hint = (
-        "Check Redis, or set RedisGovernance(fallback_workers=N) to fall back to a local "
-        "governor at 1/N of each limit"
-    )
 
 
 _NOW = """
