@@ -1,5 +1,7 @@
 """semrush-async: an asyncio-first Semrush API client with rate governance built in."""
 
+from typing import TYPE_CHECKING
+
 from semrush_async import _compat
 from semrush_async._core.governance import (
     EndpointStats,
@@ -92,6 +94,7 @@ from semrush_async.errors import (
     CreditsExhausted,
     DeviceCodeExpired,
     ErrorDetail,
+    GovernanceUnavailable,
     HarvestError,
     LimitExceeded,
     LoginRequired,
@@ -148,6 +151,7 @@ __all__ = [
     "GapSign",
     "GapType",
     "GeoRow",
+    "GovernanceUnavailable",
     "Harvest",
     "HarvestError",
     "HarvestItem",
@@ -251,10 +255,21 @@ __all__ += [
     "V4SummaryRow",
 ]
 
+# --- Shared governance (Redis): needs the optional ``redis`` extra ---------------------
+# Imported on first use (``__getattr__`` below), so that ``import semrush_async`` works
+# (and stays fast) without redis-py. Not in ``__all__``: ``from semrush_async import *``
+# must not need the extra.
+if TYPE_CHECKING:
+    from semrush_async._core.redis import RedisGovernance as RedisGovernance
+
 # Old module paths (before the one-folder-per-family layout) keep working.
 _compat.install()
 
 
 def __getattr__(name: str) -> object:
+    if name == "RedisGovernance":
+        from semrush_async._core.redis import RedisGovernance
+
+        return RedisGovernance
     # Names the layout replaced (PRICES, DEFAULT_LIMITS) still work, with a warning.
     return _compat.deprecated_name(name)

@@ -28,7 +28,7 @@ __all__ = ["MOVED", "deprecated_name", "install"]
 MOVED: Final[dict[str, str | None]] = {
     "semrush_async.units": "semrush_async._core.units",
     "semrush_async.governance": "semrush_async._core.governance",
-    "semrush_async.redis_governance": "semrush_async._core.redis_governance",
+    "semrush_async.redis_governance": "semrush_async._core.redis",
     "semrush_async.tokens": "semrush_async._core.tokens",
     "semrush_async.oauth": "semrush_async._core.oauth",
     "semrush_async.checkpoint": "semrush_async._core.checkpoint",

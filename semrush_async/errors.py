@@ -29,6 +29,7 @@ __all__ = [
     "CreditsExhausted",
     "DeviceCodeExpired",
     "ErrorDetail",
+    "GovernanceUnavailable",
     "HarvestError",
     "LimitExceeded",
     "LoginRequired",
@@ -164,6 +165,15 @@ class BudgetExceeded(SemrushError):
         super().__init__(message)
         self.needed = needed
         self.available = available
+
+
+class GovernanceUnavailable(SemrushError):
+    """The shared governor (Redis) is unreachable; nothing was sent."""
+
+    hint = (
+        "Check Redis, or set RedisGovernance(fallback_workers=N) to fall back to a local "
+        "governor at 1/N of each limit"
+    )
 
 
 class HarvestError(SemrushError):

@@ -9,7 +9,7 @@ import sys
 import time
 
 from semrush_async import BudgetExceeded, Limit, Location, SemrushClient, Strategy
-from semrush_async._core.redis_governance import RedisGovernance
+from semrush_async._core.redis import RedisGovernance
 
 
 async def main() -> None:

@@ -48,9 +48,7 @@ KNOWN_CYCLES: set[str] = set()
 
 #: Hand-written modules above this many lines hold two things; split them.
 MAX_LINES = 700
-KNOWN_LONG: set[str] = {
-    "semrush_async/_core/redis_governance.py",
-}
+KNOWN_LONG: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -717,7 +717,7 @@ def valkey_url(tmp_path: Path) -> Iterator[str]:
 
 
 async def test_local_limits_hold_with_redis_governance(sb: SemrushSandbox, valkey_url: str) -> None:
-    from semrush_async._core.redis_governance import RedisGovernance
+    from semrush_async._core.redis import RedisGovernance
 
     local(sb).create_seconds = 0.03
     shared = [

@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 
 from semrush_async import BudgetExceeded, Limit, Location, Strategy
 from semrush_async._core.oauth import MemoryTokenStore, TokenSet
-from semrush_async._core.redis_governance import (
+from semrush_async._core.redis import (
     SALT_ENV,
     GovernanceUnavailable,
     RedisGovernance,

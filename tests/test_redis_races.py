@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 
 from semrush_async import Limit, SemrushClient, Strategy, published_limits
 from semrush_async._core.governance import Governance, LocalGovernance
-from semrush_async._core.redis_governance import RedisGovernance
+from semrush_async._core.redis import RedisGovernance
 from semrush_async.testing import SemrushSandbox
 
 from .local_servers import redis_server
