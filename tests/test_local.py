@@ -720,8 +720,13 @@ async def test_local_limits_hold_with_redis_governance(sb: SemrushSandbox, valke
     from semrush_async._core.redis import RedisGovernance
 
     local(sb).create_seconds = 0.03
+    # The sandbox runs in this test's event loop: on a loaded machine a burst of 10
+    # categories calls reaches it spread over a starved loop's stalls, later than the
+    # client recorded the starts. A 5% margin (75 ms of a 1.5 s window) failed about 1 in
+    # 10 runs under CPU load with one 429; 30% (450 ms) covers such stalls. The rule
+    # tested is the same: never more than N starts in a window, one create in flight.
     shared = [
-        RedisGovernance(valkey_url, credential="k", limits=FAST_LIMITS, safety_margin=0.05)
+        RedisGovernance(valkey_url, credential="k", limits=FAST_LIMITS, safety_margin=0.3)
         for _ in range(2)
     ]
     clients = [sb.client(governance=g) for g in shared]
