@@ -41,6 +41,21 @@ from semrush_async.apis.backlinks.rows import (
     TargetType,
     TldRow,
 )
+from semrush_async.apis.backlinks.v4 import (
+    Scope,
+    V4Anchor,
+    V4ComparisonRow,
+    V4Competitor,
+    V4Link,
+    V4MatrixRow,
+    V4Overview,
+    V4Page,
+    V4RefDomain,
+    V4RefIp,
+    V4ScoreBucket,
+    V4SummaryRow,
+)
+from semrush_async.apis.keywords_v4.endpoints import Intent, KeywordMetrics, SerpFeature
 from semrush_async.apis.listings.models import (
     BusinessHours,
     HolidayHours,
@@ -98,16 +113,19 @@ from semrush_async.errors import (
     HarvestError,
     LimitExceeded,
     LoginRequired,
+    NotAvailableInV4,
     NotFound,
     OAuthError,
     PermissionDenied,
     RateLimited,
+    ReadOnlyKey,
     RetryAfterTooLong,
     SemrushError,
     ServerError,
     SlowDown,
     TokenFileError,
     TransportError,
+    UnboundedCostWarning,
     UnitsExhausted,
     ValidationError,
 )
@@ -159,8 +177,10 @@ __all__ = [
     "HolidayHours",
     "HolidayType",
     "IndexedPageRow",
+    "Intent",
     "IntentCode",
     "ItemList",
+    "KeywordMetrics",
     "Limit",
     "LimitExceeded",
     "LocalBusinessHours",
@@ -174,6 +194,7 @@ __all__ = [
     "LoginRequired",
     "MatrixRow",
     "MemoryTokenStore",
+    "NotAvailableInV4",
     "NotFound",
     "OAuthConfig",
     "OAuthError",
@@ -186,12 +207,15 @@ __all__ = [
     "ProjectScope",
     "ProjectsResource",
     "RateLimited",
+    "ReadOnlyKey",
     "RefDomainRow",
     "RefIpRow",
     "RetryAfterTooLong",
     "RetryPolicy",
+    "Scope",
     "SemrushClient",
     "SemrushError",
+    "SerpFeature",
     "SerpFeatureCode",
     "ServerError",
     "ServiceAreaPlace",
@@ -208,40 +232,10 @@ __all__ = [
     "TokenSet",
     "TokenStore",
     "TransportError",
+    "UnboundedCostWarning",
     "UnitMeter",
     "UnitsExhausted",
     "UpdateState",
-    "ValidationError",
-    "__version__",
-    "published_limits",
-]
-
-# --- API v4: Backlinks API v4 and Keyword API v4 ---------------------------------------
-from semrush_async.apis.backlinks.v4 import (
-    Scope,
-    V4Anchor,
-    V4ComparisonRow,
-    V4Competitor,
-    V4Link,
-    V4MatrixRow,
-    V4Overview,
-    V4Page,
-    V4RefDomain,
-    V4RefIp,
-    V4ScoreBucket,
-    V4SummaryRow,
-)
-from semrush_async.apis.keywords_v4.endpoints import Intent, KeywordMetrics, SerpFeature
-from semrush_async.errors import NotAvailableInV4, ReadOnlyKey, UnboundedCostWarning
-
-__all__ += [
-    "Intent",
-    "KeywordMetrics",
-    "NotAvailableInV4",
-    "ReadOnlyKey",
-    "Scope",
-    "SerpFeature",
-    "UnboundedCostWarning",
     "V4Anchor",
     "V4ComparisonRow",
     "V4Competitor",
@@ -253,6 +247,9 @@ __all__ += [
     "V4RefIp",
     "V4ScoreBucket",
     "V4SummaryRow",
+    "ValidationError",
+    "__version__",
+    "published_limits",
 ]
 
 # --- Shared governance (Redis): needs the optional ``redis`` extra ---------------------
@@ -264,6 +261,38 @@ if TYPE_CHECKING:
 
 # Old module paths (before the one-folder-per-family layout) keep working.
 _compat.install()
+
+
+def _publish() -> None:
+    """Show every public class and function at its public home, ``semrush_async``
+    (httpx does the same): reprs, tracebacks and the API reference name
+    ``semrush_async.Limit``, not the private module that defines it. Pickles then
+    refer to the public name too, which stays importable whatever moves inside."""
+    import inspect
+    import typing
+
+    import attrs
+
+    namespace = globals()
+    for name in __all__:
+        obj = namespace[name]
+        if not (isinstance(obj, type) or callable(obj)):
+            continue
+        module = getattr(obj, "__module__", "") or ""
+        if not module.startswith("semrush_async."):
+            continue
+        own = inspect.get_annotations(obj) if isinstance(obj, type) else {}
+        if own:
+            # Resolve string annotations while the defining module is still known:
+            # get_type_hints() (cattrs, the decoders) looks names up in __module__.
+            hints = typing.get_type_hints(obj)
+            obj.__annotations__ = {k: hints[k] for k in own}
+            if attrs.has(obj):
+                attrs.resolve_types(obj)
+        obj.__module__ = "semrush_async"
+
+
+_publish()
 
 
 def __getattr__(name: str) -> object:

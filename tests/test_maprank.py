@@ -32,11 +32,11 @@ from semrush_async.apis.map_rank.endpoints import (
     WIRE,
     CampaignStatus,
     CollectingFrequency,
-    Coordinates,
     DistanceUnit,
     Frequency,
     GridSettings,
     KeywordState,
+    MapCoordinates,
     Point,
     decode_campaign,
     decode_metrics,
@@ -285,7 +285,10 @@ async def test_create_default_grid_and_cost(sandbox: SemrushSandbox) -> None:
         custom = await c.map_rank.create_campaign(
             "ChIJcustom",
             ["pizza"],
-            points=[Point(Coordinates(34.9, 33.6)), Point(Coordinates(34.91, 33.61), 7, False)],
+            points=[
+                Point(MapCoordinates(34.9, 33.6)),
+                Point(MapCoordinates(34.91, 33.61), 7, False),
+            ],
         )
         limits = await c.map_rank.limits()
     assert made.status is CampaignStatus.CREATED
@@ -590,20 +593,20 @@ BAD_CALLS: list[tuple[str, Callable[[MapRankResource], Any], str]] = [
     (
         "grid and points",
         lambda m: m.create_campaign(
-            "p", ["k"], grid=GridSettings(), points=[Point(Coordinates(1, 1))]
+            "p", ["k"], grid=GridSettings(), points=[Point(MapCoordinates(1, 1))]
         ),
         "not both",
     ),
     (
         "update grid and points",
-        lambda m: m.update_campaign(C, grid=GridSettings(), points=[Point(Coordinates(1, 1))]),
+        lambda m: m.update_campaign(C, grid=GridSettings(), points=[Point(MapCoordinates(1, 1))]),
         "not both",
     ),
     ("grid template", lambda m: m.create_campaign("p", ["k"], grid=GridSettings("big")), "5x5"),
     ("grid None", lambda m: m.update_campaign(C, grid=None), "leave grid out"),  # type: ignore[arg-type]
     (
         "off the map",
-        lambda m: m.create_campaign("p", ["k"], points=[Point(Coordinates(95, 0))]),
+        lambda m: m.create_campaign("p", ["k"], points=[Point(MapCoordinates(95, 0))]),
         "map",
     ),
     (

@@ -43,7 +43,7 @@ from semrush_async.v4 import V4Engine
 from .conftest import FAST_LIMITS, FAST_RETRY
 from .test_local import valid
 
-Spot = map_rank_rows.Coordinates
+Spot = map_rank_rows.MapCoordinates
 LID = "b326158fb2a24777a76575b1883923e6"
 UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 DATE = "2024-07-05T12:39:22.611Z"

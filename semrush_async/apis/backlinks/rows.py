@@ -303,12 +303,17 @@ def _target_types(col: Sequence[str]) -> list[TargetType | None]:
     return [TargetType(v) if v else None for v in col]
 
 
-_COLUMN: Final[Mapping[str, Callable[[Sequence[str]], Sequence[Any]]]] = {
-    "float | None": _floats,
-    "bool | None": _bools,
-    "datetime | None": _stamps,
-    "TargetType | None": _target_types,
+_COLUMN: Final[Mapping[Any, Callable[[Sequence[str]], Sequence[Any]]]] = {
+    float | None: _floats,
+    bool | None: _bools,
+    datetime | None: _stamps,
+    TargetType | None: _target_types,
 }
+
+for _cls in ROW_TYPES.values():
+    # Field types as objects, not annotation strings (the decoder picks converters by
+    # them; the classes' public module, semrush_async, does not hold these names).
+    attrs.resolve_types(_cls)
 
 
 _TWINS: Final = {report: twin_of(cls) for report, cls in ROW_TYPES.items()}
@@ -329,11 +334,11 @@ def rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
     for f in attrs.fields(cls):
         if f.name not in position or (report == "backlinks_matrix" and f.name == "backlinks"):
             continue
-        ftype = str(f.type)
+        ftype = f.type
         conv: Callable[[Sequence[str]], Sequence[Any]] | None = None
-        if ftype != "str | None":
+        if ftype != str | None:
             # An int column keeps state (whether the small-number table pays off).
-            conv = _IntColumn() if ftype == "int | None" else _COLUMN[ftype]
+            conv = _IntColumn() if ftype == int | None else _COLUMN[ftype]
         columns[f.name] = (position[f.name], conv)
     computed = {}
     if report == "backlinks_matrix" and extra:

@@ -39,7 +39,6 @@ __all__ = [
     "CampaignStatus",
     "CollectingFrequency",
     "CompetitorStanding",
-    "Coordinates",
     "Credits",
     "DistanceUnit",
     "Frequency",
@@ -51,6 +50,7 @@ __all__ = [
     "KeywordState",
     "KeywordStatus",
     "Limits",
+    "MapCoordinates",
     "MapRankWire",
     "Metrics",
     "Point",
@@ -168,7 +168,10 @@ class DistanceUnit(OpenStrEnum):
 
 
 @attrs.frozen(slots=True)
-class Coordinates:
+class MapCoordinates:
+    """A grid point on the map (``lat``/``lng``, as Map Rank Tracker names them; the
+    Local API's :class:`~semrush_async.Coordinates` say ``latitude``/``longitude``)."""
+
     lat: float
     lng: float
 
@@ -211,7 +214,7 @@ class GridSettings:
     template: str = "5x5"
     unit: DistanceUnit = DistanceUnit.KM
     distance: float = 1.5
-    base_point: Coordinates | None = None
+    base_point: MapCoordinates | None = None
 
     @property
     def points_count(self) -> int | None:
@@ -224,7 +227,7 @@ class GridSettings:
 class Point:
     """A tracking point; ``id`` is assigned by the server (leave it None to create)."""
 
-    coordinates: Coordinates
+    coordinates: MapCoordinates
     index: int | None = None
     is_enabled: bool = True
     id: str | None = None
@@ -240,7 +243,7 @@ class Business:
     address: str | None = None
     rating: float | None = None
     review_number: int | None = None
-    coordinates: Coordinates | None = None
+    coordinates: MapCoordinates | None = None
 
 
 @attrs.frozen(slots=True)
@@ -311,7 +314,7 @@ class KeywordStatus:
 @attrs.frozen(slots=True)
 class HeatmapPoint:
     id: str
-    coordinates: Coordinates | None = None
+    coordinates: MapCoordinates | None = None
 
 
 @attrs.frozen(slots=True)
@@ -345,7 +348,7 @@ class Heatmap:
         return grid
 
 
-def _c(p: HeatmapPosition) -> Coordinates:
+def _c(p: HeatmapPosition) -> MapCoordinates:
     assert p.point.coordinates is not None
     return p.point.coordinates
 
@@ -442,7 +445,7 @@ def model_input(value: Any, cls: type[Any], what: str) -> Any:
     return structure_input(INPUT_CONVERTER, value, cls, what, root=what)
 
 
-def coordinate_problems(c: Coordinates | None, field: str) -> list[errors.ErrorDetail]:
+def coordinate_problems(c: MapCoordinates | None, field: str) -> list[errors.ErrorDetail]:
     """Latitude in -90..90 and longitude in -180..180 (finite: checked by type)."""
     if c is None:
         return []
@@ -521,3 +524,18 @@ def format_report_date(value: dt.datetime | str) -> str:
     if utc.microsecond % 1000 == 0:
         return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def __getattr__(name: str) -> object:
+    # The old name, before it was told apart from the Local API's Coordinates.
+    if name == "Coordinates":
+        import warnings
+
+        warnings.warn(
+            "map_rank Coordinates is now MapCoordinates (semrush_async.Coordinates is the "
+            "Local API's latitude/longitude pair)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return MapCoordinates
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
