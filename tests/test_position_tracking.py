@@ -291,7 +291,7 @@ async def test_bad_input_sends_nothing_and_costs_nothing(sandbox: SemrushSandbox
             lambda: pt.positions(cid, url=[c0.mask] * 6),
             lambda: pt.competitors(cid, url="*.ebay.com/*"),
             lambda: pt.competitors(cid, top_start=50, top_end=10),
-            lambda: pt.competitors(cid, limit=1.5),
+            lambda: pt.competitors(cid, limit=1.5),  # type: ignore[arg-type]
             lambda: pt.landing_pages(cid, url=c0.host, newlost="gone"),
             lambda: pt.visibility(cid, "adwords", use_volume="national"),
         ]
