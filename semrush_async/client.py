@@ -42,8 +42,12 @@ from semrush_async.apis.local import endpoints as _local
 from semrush_async.apis.local.resource import LocalResource
 from semrush_async.apis.map_rank import endpoints as _map_rank
 from semrush_async.apis.map_rank.resource import MapRankResource
+from semrush_async.apis.position_tracking import endpoints as _position_tracking
+from semrush_async.apis.position_tracking.resource import PositionTrackingResource
 from semrush_async.apis.projects import endpoints as _projects
 from semrush_async.apis.projects.resource import ProjectsResource
+from semrush_async.apis.site_audit import endpoints as _site_audit
+from semrush_async.apis.site_audit.resource import SiteAuditResource
 from semrush_async.v3.resource import AnalyticsResource, ReportGroup
 
 __all__ = ["SemrushClient", "published_limits"]
@@ -69,6 +73,8 @@ _FAMILY_LIMITS: Final[tuple[Mapping[str, Limit], ...]] = (
     _local.LIMITS,
     _map_rank.LIMITS,
     _projects.LIMITS,
+    _position_tracking.LIMITS,
+    _site_audit.LIMITS,
 )
 
 
@@ -266,13 +272,23 @@ class SemrushClient:
 
     @functools.cached_property
     def map_rank(self) -> MapRankResource:
-        """Map Rank Tracker (API v4 family, OAuth Bearer)."""
+        """Map Rank Tracker (the v4 key; the OAuth token without one)."""
         return MapRankResource(self._session)
 
     @functools.cached_property
     def projects(self) -> ProjectsResource:
         """Projects API v4 (v4 key; the deprecated OAuth v0 without one)."""
         return ProjectsResource(self._session)
+
+    @functools.cached_property
+    def position_tracking(self) -> PositionTrackingResource:
+        """Position Tracking (API v3, the v3 key): campaigns, keywords, reports."""
+        return PositionTrackingResource(self._session)
+
+    @functools.cached_property
+    def site_audit(self) -> SiteAuditResource:
+        """Site Audit (API v3, the v3 key): audits, snapshots, issues, pages."""
+        return SiteAuditResource(self._session)
 
     @functools.cached_property
     def local(self) -> LocalResource:

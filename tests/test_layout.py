@@ -29,6 +29,13 @@ PKG = ROOT / "semrush_async"
 SUCCESSORS = {
     # The Local API is Listing Management's successor: it reuses its hours models.
     ("local", "listings"),
+    # Position Tracking and Site Audit are tools inside a project: the Projects v3 API
+    # overview states one error-code table for all of them [AUR projects_api_overview],
+    # and their pages answer errors with it (semrush-coverage-2026-12-06.md §4.1, §5.1;
+    # semrush-v4-projects-maprank-local.md §2.9). They reuse Projects' table and its
+    # project-id rule (apis/projects/codes.py, endpoints.validate_project_id).
+    ("position_tracking", "projects"),
+    ("site_audit", "projects"),
 }
 
 #: Known violations still to be removed (issue 22 steps); must shrink to nothing.

@@ -262,3 +262,16 @@ def test_decode_error_any_format_with_retry_after() -> None:
     denied = decode_error(Response(403, {}, b"ERROR 132 :: API UNITS BALANCE IS ZERO"), v4=False)
     assert isinstance(denied, errors.UnitsExhausted)
     assert denied.retry_after is None
+
+
+def test_a_success_body_with_an_errors_list_of_its_own_is_not_an_error() -> None:
+    """Site Audit's snapshot lists the error issues it found (``errors: [{id, count}]``):
+    only a list whose items carry a ``message`` is the balance endpoint's key refusal."""
+    import json as _json
+
+    from semrush_async._core.sansio import v4_error
+
+    found = {"errors": [{"id": 3, "count": 2, "delta": 0, "checks": 10}], "snapshot_id": "a"}
+    assert v4_error(200, _json.dumps(found).encode()) is None
+    refused = {"errors": [{"field": "key", "message": "invalid api key"}]}
+    assert v4_error(401, _json.dumps(refused).encode()) is not None

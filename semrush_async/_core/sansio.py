@@ -260,10 +260,12 @@ def _key_refused(doc: Mapping[str, Any]) -> bool:
     no data: the balance endpoint's answer to an unknown key (observed live, with
     ``"field": "key"``; semrush-coverage-2026-12-06 §11)."""
     items = doc.get("errors")
+    # Every item needs a message: a success body may hold an ``errors`` list of its
+    # own (Site Audit's snapshot lists the error issues it found, ``{id, count, ...}``).
     return (
         isinstance(items, list)
         and bool(items)
-        and all(isinstance(i, Mapping) for i in items)
+        and all(isinstance(i, Mapping) and "message" in i for i in items)
         and "data" not in doc
     )
 
