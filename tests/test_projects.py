@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semrush_async import Project, ProjectScope, SemrushClient, errors
-from semrush_async._core.request_path import _int_code
+from semrush_async._core.sansio import int_code as _int_code
 from semrush_async.apis.projects.endpoints import (
     CODES,
     FORBIDDEN_NAME_CHARS,
