@@ -386,8 +386,10 @@ class RequestPath:
                         header = False
                         loop.rows = body.rows
                         yield rows
-                    # NOTHING FOUND costs nothing; an empty page costs its price.
-                    loop.units = 0 if body.empty else self._price(current, body.rows)
+                    # NOTHING FOUND costs nothing. Otherwise the server charged every
+                    # row from this attempt's start, dropped ones (``skip``) included.
+                    delivered = seen + body.rows - loop.base
+                    loop.units = 0 if body.empty else self._price(current, delivered)
                     complete = True
                 got = loop.rows or 0
                 if complete or loop.gone:
