@@ -51,7 +51,7 @@ MAX_ERROR_BODY: Final = 4096
 #: An error answer never needs more than this: a streamed body stops being read there.
 MAX_ERROR_READ: Final = 64 * 1024
 
-#: A product's own error codes: ``code -> (error class, hint)`` (e.g. Projects' 512).
+#: A product's own error codes: ``code -> (error class, hint)`` (its family's table).
 CodeTable = Mapping[int, tuple[type[errors.APIError], str]]
 
 Params = tuple[tuple[str, str], ...]
