@@ -1,7 +1,10 @@
 """Pure request building and response decoding (no I/O).
 
 The transport moves :class:`Request` and :class:`Response` values; everything that
-knows about Semrush's wire formats lives here and is tested without a network.
+knows about Semrush's wire formats lives here and is tested without a network: what
+an answer is (rows or an error, :class:`CsvBody` for a streamed CSV body), which
+error it carries (:func:`decode_error`), and how a call's own rules read that error
+(:func:`refine_error`). The request path feeds bytes in and acts on the result.
 """
 
 from __future__ import annotations
@@ -16,21 +19,26 @@ from urllib.parse import quote
 import attrs
 
 from semrush_async import errors
+from semrush_async._core.csvfeed import CsvFeed
 from semrush_async._core.redact import redact
 from semrush_async._core.retry import parse_retry_after
 
 __all__ = [
     "NOTHING_FOUND",
+    "CodeTable",
+    "CsvBody",
     "Envelope",
     "Request",
     "Response",
     "analytics_error",
     "analytics_request",
     "decode_error",
+    "int_code",
     "is_retryable_status",
     "oauth_error",
     "parse_units_balance",
     "path_segment",
+    "refine_error",
     "v4_data",
     "v4_envelope",
     "v4_error",
@@ -40,6 +48,11 @@ __all__ = [
 NOTHING_FOUND: Final = 50
 # Analytics v3 error bodies are short; a body this long cannot be one.
 MAX_ERROR_BODY: Final = 4096
+#: An error answer never needs more than this: a streamed body stops being read there.
+MAX_ERROR_READ: Final = 64 * 1024
+
+#: A product's own error codes: ``code -> (error class, hint)`` (its family's table).
+CodeTable = Mapping[int, tuple[type[errors.APIError], str]]
 
 Params = tuple[tuple[str, str], ...]
 #: Masks secrets in a text taken from a response. Every decoder below passes each such
@@ -177,6 +190,134 @@ def parse_units_balance(body: bytes) -> int:
             f"unexpected unit balance body ({len(body)} bytes, not a number like 1,000)"
         )
     return int(digits)
+
+
+# --- a streamed Analytics CSV body -----------------------------------------------------
+
+_UNDECIDED: Final = 0
+_ROWS: Final = 1
+_ERROR: Final = 2
+#: Decodes a whole error answer (the request path's: the call's rules and redactor).
+ErrorDecoder = Callable[[Response], errors.APIError | None]
+
+
+class CsvBody:
+    """A streamed Analytics CSV answer, decided and decoded as its chunks arrive.
+
+    ``feed()`` every chunk read, then ``close()`` at the end of the body. A 200 answer
+    whose first non-blank bytes are ``ERROR`` (``ERROR <code> :: <MESSAGE>``), or an
+    answer with any other status, is an error answer: up to :data:`MAX_ERROR_READ`
+    bytes of it are kept (``done`` turns True when reading may stop) and ``close()``
+    raises the error ``decode`` finds in it, except ``ERROR 50 :: NOTHING FOUND``,
+    which is an empty result (``close()`` returns no rows, ``empty`` is True). Any
+    other body is rows: ``data`` turns True as soon as that is known (the server has
+    charged the page from then on), and each call returns the complete rows so far.
+
+    ``skip``: None for a first attempt; for a later attempt of the same request, the
+    rows the caller has: the body's header and that many data rows are dropped.
+    ``rows`` counts the data rows returned (a header is not one).
+    """
+
+    __slots__ = (
+        "_buf",
+        "_decode",
+        "_feed",
+        "_head",
+        "_headers",
+        "_skip",
+        "_state",
+        "_status",
+        "data",
+        "done",
+        "empty",
+        "rows",
+    )
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        decode: ErrorDecoder | None = None,
+        *,
+        skip: int | None = None,
+    ) -> None:
+        self._status = status
+        self._headers = headers
+        self._decode = decode
+        self._feed = CsvFeed()
+        self._buf = bytearray()
+        self._state = _UNDECIDED if status == 200 else _ERROR
+        #: True until the body's first row (its header) was returned or dropped.
+        self._head = True
+        self._skip = skip
+        self.data = False
+        self.done = False
+        self.empty = False
+        self.rows = 0
+
+    def feed(self, chunk: bytes) -> list[list[str]]:
+        """The complete rows ``chunk`` ends (none while the answer is undecided or an error)."""
+        state = self._state
+        if state == _ROWS:
+            return self._take(self._feed.feed(chunk))
+        if state == _UNDECIDED:
+            if self._buf:
+                chunk = bytes(self._buf + chunk)
+                self._buf.clear()
+            start = chunk.lstrip()[:5]
+            if len(start) == 5 or len(chunk) >= MAX_ERROR_READ:
+                return self._decide(start, chunk)
+            self._buf += chunk  # too short to tell ``ERROR`` from data yet
+            return []
+        if not self.done:
+            self._buf += chunk
+            self.done = len(self._buf) >= MAX_ERROR_READ
+        return []
+
+    def close(self) -> list[list[str]]:
+        """The rows of an unterminated last line; for an error answer, raise its error
+        (NOTHING FOUND: return no rows and set ``empty``)."""
+        if self._state == _UNDECIDED:
+            body = bytes(self._buf)
+            self._buf.clear()
+            rows = self._decide(body.lstrip()[:5], body)
+            if self._state == _ROWS:
+                return rows + self._take(self._feed.close())
+        elif self._state == _ROWS:
+            return self._take(self._feed.close())
+        answer = Response(self._status, self._headers, bytes(self._buf))
+        err = decode_error(answer, v4=False) if self._decode is None else self._decode(answer)
+        if err is None:
+            err = errors.APIError("unexpected response", status=self._status)
+        if err.code == NOTHING_FOUND:
+            self.empty = True
+            return []
+        raise err
+
+    def _decide(self, start: bytes, body: bytes) -> list[list[str]]:
+        if start == b"ERROR":
+            self._state = _ERROR
+            self._buf += body
+            self.done = len(self._buf) >= MAX_ERROR_READ
+            return []
+        self._state = _ROWS
+        self.data = True
+        return self._take(self._feed.feed(body))
+
+    def _take(self, rows: list[list[str]]) -> list[list[str]]:
+        if rows and (self._head or self._skip):
+            if self._head:
+                self._head = False
+                if self._skip is None:
+                    self.rows -= 1  # the header goes out, but it is not a data row
+                else:
+                    del rows[0]  # the caller has it
+            if self._skip:
+                n = min(self._skip, len(rows))
+                self._skip -= n
+                del rows[:n]  # the caller has these too
+        self.rows += len(rows)
+        return rows
 
 
 # --- API v4 (standard, Listing Management and bare formats) ---------------------------
@@ -395,6 +536,75 @@ def _by_status(status: int) -> type[errors.APIError]:
     if status >= 500:
         return errors.ServerError
     return errors.APIError
+
+
+def int_code(code: int | str | None) -> int | None:
+    """An error code as a number (v4 sends some as strings), None if it is not one."""
+    if isinstance(code, int):
+        return code
+    return int(code) if isinstance(code, str) and code.isdigit() else None
+
+
+def refine_error(
+    err: errors.APIError,
+    *,
+    codes: CodeTable,
+    method: str = "GET",
+    v4_key: bool = False,
+    priced_v4: bool = False,
+) -> errors.APIError:
+    """``err`` as the call that got it reads it: its product's ``codes`` first (a 429
+    stays RateLimited); then, with the v4 key (``v4_key``), a bare 403 on a write is a
+    read-only key; on a priced v4 report (``priced_v4``), a bare 403 is a unit balance
+    used up."""
+    code = int_code(err.code)
+    rule = codes.get(code) if code is not None else None
+    if rule is not None and not isinstance(err, errors.RateLimited):
+        err = recode(err, *rule)
+    if (
+        v4_key
+        and err.status == 403
+        and method not in ("GET", "HEAD")
+        and type(err) is errors.PermissionDenied
+    ):
+        # The v4 key model: read-only keys may only GET.
+        err = recode(
+            err,
+            errors.ReadOnlyKey,
+            message=f"{method} refused for this v4 API key (it may be read-only): {err.message}",
+        )
+    elif priced_v4 and err.status == 403 and type(err) is errors.PermissionDenied:
+        # v4 reports answer a zero unit balance with a bare 403 "Forbidden"
+        # (observed live, semrush-v4-backlinks-keywords.md §2.3): the same
+        # situation as v3's ERROR 132.
+        err = recode(
+            err,
+            errors.UnitsExhausted,
+            message=f"{err.message} (on a priced API v4 report a 403 means the "
+            "account's unit balance is used up, or the key lacks access to this API)",
+        )
+    return err
+
+
+def recode(
+    err: errors.APIError,
+    cls: type[errors.APIError],
+    hint: str | None = None,
+    message: str | None = None,
+) -> errors.APIError:
+    """``err`` as another class of the tree (a product's code table, a read-only key,
+    a v4 zero balance), keeping its status, code, details, request id and retry hints."""
+    out = cls(
+        err.message if message is None else message,
+        status=err.status,
+        code=err.code,
+        details=err.details,
+        request_id=err.request_id,
+        hint=hint,
+    )
+    out.retryable = err.retryable
+    out.retry_after = err.retry_after
+    return out
 
 
 def v4_data(response: Response) -> Any:
