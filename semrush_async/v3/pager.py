@@ -10,7 +10,6 @@ batch at a time by the report's row decoder.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from semrush_async._core.counts import check_counts, count_problem
 from semrush_async._core.units import BALANCE_MAX_AGE
-from semrush_async.apis.backlinks.rows import rows_decoder
 from semrush_async.errors import BudgetExceeded, ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
 from semrush_async.v3.decode import RowsDecoder, v3_decoder
@@ -37,16 +35,8 @@ DEFAULT_PAGE_SIZE: Final = 10_000
 MAX_LIMIT: Final = 1_000_000
 
 
-@functools.lru_cache(maxsize=256)
-def _backlinks_decoder(report: str, header: tuple[str, ...]) -> RowsDecoder:
-    return rows_decoder(report, header)
-
-
 def decoder_for(query: ReportQuery, header: Sequence[str]) -> RowsDecoder:
     """The row decoder for a page of ``query`` with this ``header``."""
-    if query.spec.family == "backlinks":
-        # Backlinks headers are the column names themselves.
-        return _backlinks_decoder(query.spec.type, tuple(header))
     return v3_decoder(query.spec, query.columns, tuple(header), query.keys)
 
 

@@ -3,16 +3,18 @@
 A report family (Backlinks at ``/analytics/v1/``; overview, domain, keyword,
 subdomain, subfolder and URL reports at the API root ``/``) differs only in data:
 base path, target parameter, database rule, paging, date support, columns, sorts,
-filter fields and price. Everything that acts on a report (validation, query
-building, decoding, the sandbox) reads these fields; nothing is coded per report.
+filter fields, price, row class and the shape of its method. Everything that acts
+on a report (validation, query building, paging, decoding, the methods) reads these
+fields; nothing is coded per report, and the engine imports no family: each family
+hands its table to the client, which binds it.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -23,7 +25,9 @@ __all__ = [
     "ROOT_PATH",
     "TARGET_TYPES",
     "DbRule",
+    "EncodeTarget",
     "ReportSpec",
+    "Returns",
     "both_ways",
     "is_historical",
     "root_report",
@@ -41,6 +45,16 @@ class DbRule(enum.Enum):
     REQUIRED = "required"
     #: Omitted: every database the account can see (one row per database).
     OPTIONAL = "optional"
+
+
+#: What a report's method returns: a Pager of its rows, the list of its rows (one
+#: request, awaited), or its first row or None (one request, awaited).
+Returns = Literal["pager", "list", "first"]
+#: Turns a list-valued target (the entries given) into the parameter's value and the
+#: keys of the rows' computed mapping; raises ValidationError naming each bad entry.
+EncodeTarget = Callable[[Any], tuple[str, tuple[str, ...]]]
+#: A row class (``ReportSpec`` has a field named ``type``).
+RowClass = type[Any]
 
 
 def _frozen_map(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
@@ -103,6 +117,16 @@ class ReportSpec:
     max_end: int = attrs.field(default=1_000_000, kw_only=True)
     #: Most rows one request may ask for.
     max_page: int = attrs.field(default=1_000_000, kw_only=True)
+    #: A hand-written row class whose fields are named as the header's cells (the
+    #: Backlinks rows); None: a class generated from the column registry.
+    row: RowClass | None = attrs.field(default=None, kw_only=True)
+    #: The module that finds this report's generated row class by name (for pickle).
+    rows_module: str = attrs.field(default="", kw_only=True)
+    #: What the report's method returns (see :data:`Returns`).
+    returns: Returns = attrs.field(default="pager", kw_only=True)
+    #: A list-valued target (``domain_domains``' domains; see :data:`EncodeTarget`). A
+    #: harvest target lists its entries separated by commas.
+    encode_target: EncodeTarget | None = attrs.field(default=None, kw_only=True, eq=False)
 
     @property
     def price(self) -> Price:

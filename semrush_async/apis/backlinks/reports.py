@@ -1,13 +1,38 @@
 """The 15 Backlinks reports (``/analytics/v1/``, target + target_type): data only.
 
 Transcribed from ``semrush-analytics-backlinks.txt``; prices from its "Price" lines.
+Each row is also a method of ``client.backlinks`` (``method``): its target shape
+(``multi_target``), the options it takes (``columns`` unless ``fixed_columns``,
+``sort`` where it has ``sorts``, ``filters`` where it has ``filters``, ``limit``,
+``offset`` and ``page_size`` by its paging) and what it returns (``returns``, ``row``)
+all come from here.
 """
 
 from __future__ import annotations
 
-from semrush_async.v3.spec import ReportSpec, both_ways
+from collections.abc import Mapping
+from typing import Final
 
-__all__ = ["SPECS"]
+from semrush_async.apis.backlinks.rows import (
+    AnchorRow,
+    AscoreProfileRow,
+    BacklinkRow,
+    BacklinksOverview,
+    CategoryProfileRow,
+    CategoryRow,
+    ComparisonRow,
+    CompetitorRow,
+    GeoRow,
+    HistoricalRow,
+    IndexedPageRow,
+    MatrixRow,
+    RefDomainRow,
+    RefIpRow,
+    TldRow,
+)
+from semrush_async.v3.spec import TARGET_TYPES, ReportSpec, both_ways
+
+__all__ = ["REPORTS", "SPECS", "TARGET_TYPES", "ReportSpec"]
 
 SPECS = (
     ReportSpec(
@@ -31,6 +56,8 @@ SPECS = (
         ),
         paged=False,
         title="Backlinks overview",
+        row=BacklinksOverview,
+        returns="first",
         units=40,
         per_line=False,
     ),
@@ -75,6 +102,7 @@ SPECS = (
             "redirects",
         ),
         title="Backlinks",
+        row=BacklinkRow,
         units=40,
     ),
     ReportSpec(
@@ -85,6 +113,7 @@ SPECS = (
         "backlinks_num_desc",
         ("zone", "country", "ip", "newdomain", "lostdomain", "category"),
         title="Referring domains",
+        row=RefDomainRow,
         units=40,
     ),
     ReportSpec(
@@ -94,6 +123,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num", "first_seen", "last_seen"),
         "domains_num_desc",
         title="Referring IPs",
+        row=RefIpRow,
         units=40,
     ),
     ReportSpec(
@@ -103,6 +133,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num"),
         "domains_num_desc",
         title="TLD distribution",
+        row=TldRow,
         units=40,
     ),
     ReportSpec(
@@ -112,6 +143,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num"),
         "domains_num_desc",
         title="Referring domains by country",
+        row=GeoRow,
         units=40,
     ),
     ReportSpec(
@@ -121,6 +153,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num", "first_seen", "last_seen"),
         "backlinks_num_desc",
         title="Anchors",
+        row=AnchorRow,
         units=40,
     ),
     ReportSpec(
@@ -139,6 +172,7 @@ SPECS = (
         both_ways("backlinks_num", "domains_num", "last_seen"),
         "backlinks_num_desc",
         title="Indexed pages",
+        row=IndexedPageRow,
         units=40,
     ),
     ReportSpec(
@@ -146,6 +180,7 @@ SPECS = (
         "competitors",
         ("ascore", "neighbour", "similarity", "common_refdomains", "domains_num", "backlinks_num"),
         title="Competitors",
+        row=CompetitorRow,
         units=40,
     ),
     ReportSpec(
@@ -164,6 +199,7 @@ SPECS = (
         multi_target=True,
         max_targets=6,
         title="Backlinks matrix (gap)",
+        row=MatrixRow,
         units=40,
     ),
     ReportSpec(
@@ -187,6 +223,7 @@ SPECS = (
         multi_target=True,
         max_targets=200,
         title="Backlinks comparison",
+        row=ComparisonRow,
         units=40,
     ),
     ReportSpec(
@@ -196,6 +233,8 @@ SPECS = (
         paged=False,
         fixed_columns=True,
         title="Authority Score profile",
+        row=AscoreProfileRow,
+        returns="list",
         units=100,
         per_line=False,
     ),
@@ -204,6 +243,7 @@ SPECS = (
         "categories_profile",
         ("category_name", "rating"),
         title="Categories profile",
+        row=CategoryProfileRow,
         units=40,
     ),
     ReportSpec(
@@ -212,6 +252,8 @@ SPECS = (
         ("category_name", "rating"),
         paged=False,
         title="Categories",
+        row=CategoryRow,
+        returns="list",
         units=50,
         per_line=False,
     ),
@@ -222,6 +264,10 @@ SPECS = (
         offset=False,
         target_types=("root_domain",),
         title="Historical trends",
+        row=HistoricalRow,
         units=40,
     ),
 )
+
+#: The 15 Backlinks reports by type.
+REPORTS: Final[Mapping[str, ReportSpec]] = {s.type: s for s in SPECS}

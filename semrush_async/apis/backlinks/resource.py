@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,11 +25,9 @@ from semrush_async.apis.backlinks.rows import (
     RefIpRow,
     TargetType,
     TldRow,
-    rows_decoder,
 )
 from semrush_async.errors import ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
-from semrush_async.v3.decode import RowsDecoder
 from semrush_async.v3.filters import Filter, encode_filters
 from semrush_async.v3.pager import BALANCE_MAX_AGE, DEFAULT_PAGE_SIZE, MAX_LIMIT, AnalyticsEngine
 from semrush_async.v3.query import Filters, ReportQuery
@@ -44,11 +41,6 @@ __all__ = ["BALANCE_MAX_AGE", "DEFAULT_PAGE_SIZE", "MAX_LIMIT", "BacklinksResour
 T = TypeVar("T")
 
 TargetTypeArg = TargetType | str
-
-
-@functools.lru_cache(maxsize=256)
-def _decoder(report: str, header: tuple[str, ...]) -> RowsDecoder:
-    return rows_decoder(report, header)
 
 
 class BacklinksResource(AnalyticsEngine):
@@ -184,10 +176,6 @@ class BacklinksResource(AnalyticsEngine):
                 page_size=page_size,
             )
         return super().pager(query, limit=limit, offset=offset, page_size=page_size)
-
-    @staticmethod
-    def _rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
-        return _decoder(report, tuple(header))
 
     def _list(
         self,
