@@ -550,9 +550,9 @@ async def test_base_url_is_chosen_per_family_every_time(sandbox: SemrushSandbox)
 
 def test_requests_always_name_columns_and_limit() -> None:
     # §4 #3 (defaults changed silently) and #13 (the API's 10,000-line default).
-    from semrush_async.v3.query import root_query
+    from semrush_async.v3.query import report_query
 
-    q = root_query(
+    q = report_query(
         ROOT_REPORTS["domain_organic"],
         "https://api.semrush.com",
         targets={"domain": "a.com"},

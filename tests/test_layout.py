@@ -43,7 +43,6 @@ KNOWN: set[str] = {
     "semrush_async.testing._backlinks_v4 -> semrush_async.apis.keywords_v4.endpoints",
     "semrush_async.testing._root_reports -> semrush_async.apis.reports",
     "semrush_async.testing._state -> semrush_async._core.governance",
-    "semrush_async.v3.query -> semrush_async.apis.reports.gap",
     "semrush_async.v3.resource -> semrush_async.apis.reports",
 }
 

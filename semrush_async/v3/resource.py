@@ -17,7 +17,7 @@ from semrush_async.apis.reports import FAMILIES, REPORTS, ROOT_REPORTS, GapDomai
 from semrush_async.errors import ValidationError
 from semrush_async.pagination import Pager
 from semrush_async.v3.pager import DEFAULT_PAGE_SIZE, AnalyticsEngine
-from semrush_async.v3.query import TARGET_PARAMS, Filters, ReportQuery, root_query
+from semrush_async.v3.query import TARGET_PARAMS, Filters, ReportQuery, report_query
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
@@ -85,35 +85,21 @@ class AnalyticsResource(AnalyticsEngine):
             raise ValidationError(
                 f"unknown report type {type!r}; allowed: {', '.join(sorted(REPORTS))}"
             )
-        if spec.family == "backlinks":
-            # Backlinks reports keep their own target + target_type parameters.
-            if any(v is not None for v in (domain, domains, phrase, url, subdomain, subfolder)):
-                raise ValidationError(f"{type} takes target= and target_type=")
-            if database is not None or date is not None or escape or options:
-                raise ValidationError(
-                    f"{type} takes no database, date, export_escape or "
-                    f"{', '.join(options) or 'other'} options"
-                )
-            return self._backlinks.query(
-                type, [target or ""], [target_type], columns, sort, filters
-            )
-        if target is not None:
-            raise ValidationError(
-                f"{type} names its target {spec.target}=, not target="
-                if spec.target
-                else f"{type} takes no target"
-            )
-        return root_query(
+        named = {
+            "domain": domain,
+            "domains": domains,
+            "phrase": phrase,
+            "url": url,
+            "subdomain": subdomain,
+            "subfolder": subfolder,
+            # Backlinks: target= is required (an empty one is refused by name).
+            "target": target or "" if spec.target == "target" else target,
+        }
+        return report_query(
             spec,
             self._session.base_url,
-            targets={
-                "domain": domain,
-                "domains": domains,
-                "phrase": phrase,
-                "url": url,
-                "subdomain": subdomain,
-                "subfolder": subfolder,
-            },
+            targets=named,
+            target_types=[target_type],
             database=database,
             columns=columns,
             sort=sort,

@@ -26,11 +26,10 @@ from semrush_async.apis.backlinks.rows import (
     TargetType,
     TldRow,
 )
-from semrush_async.errors import ErrorDetail, ValidationError
+from semrush_async.errors import ValidationError
 from semrush_async.pagination import Pager
-from semrush_async.v3.filters import Filter, encode_filters
 from semrush_async.v3.pager import BALANCE_MAX_AGE, DEFAULT_PAGE_SIZE, MAX_LIMIT, AnalyticsEngine
-from semrush_async.v3.query import Filters, ReportQuery
+from semrush_async.v3.query import Filters, ReportQuery, report_query
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
@@ -68,82 +67,14 @@ class BacklinksResource(AnalyticsEngine):
         spec = REPORTS.get(report)
         if spec is None:
             raise ValidationError(f"unknown report {report!r}; allowed: {', '.join(REPORTS)}")
-        details: list[ErrorDetail] = []
-        targets = tuple(targets)
-        types = tuple(str(t) for t in target_types)
-        if spec.multi_target and len(types) == 1 and len(targets) > 1:
-            types = types * len(targets)
-        if not targets or any(not t or not t.strip() for t in targets):
-            details.append(ErrorDetail(field="target", message="a non-empty target is required"))
-        twice = sorted({t for t in targets if targets.count(t) > 1})
-        if spec.multi_target and twice:
-            # A matrix names its per-target columns after the targets.
-            details.append(
-                ErrorDetail(
-                    field="targets",
-                    message=f"each target once; given more than once: {', '.join(twice)}",
-                )
-            )
-        if len(targets) > spec.max_targets:
-            details.append(
-                ErrorDetail(
-                    field="targets",
-                    message=f"{spec.type} takes at most {spec.max_targets} targets, "
-                    f"got {len(targets)}",
-                )
-            )
-        if len(types) != len(targets):
-            details.append(
-                ErrorDetail(
-                    field="target_types",
-                    message=f"{len(types)} target types for {len(targets)} targets",
-                )
-            )
-        for i, t in enumerate(types):
-            if t not in spec.target_types:
-                details.append(
-                    ErrorDetail(
-                        field="target_type",
-                        index=i if spec.multi_target else None,
-                        message=f"{t!r} is not allowed for {spec.type}; allowed: "
-                        f"{', '.join(spec.target_types)}",
-                    )
-                )
-        if columns is None or spec.fixed_columns:
-            cols = spec.columns
-        else:
-            cols = tuple(columns)
-            if isinstance(columns, str):
-                cols = tuple(c.strip() for c in columns.split(","))
-            bad = [c for c in cols if c not in spec.columns]
-            if bad or not cols:
-                details.append(
-                    ErrorDetail(
-                        field="columns",
-                        message=f"unknown column(s) {', '.join(bad) or '(none given)'} for "
-                        f"{spec.type}; allowed: {', '.join(spec.columns)}",
-                    )
-                )
-        if sort is not None and sort not in spec.sorts:
-            allowed = ", ".join(spec.sorts) or "none (this report takes no display_sort)"
-            details.append(
-                ErrorDetail(
-                    field="sort",
-                    message=f"unknown sort {sort!r} for {spec.type}; allowed: {allowed}",
-                )
-            )
-        filt: str | None = None
-        if filters is not None:
-            items = [filters] if isinstance(filters, Filter | str) else list(filters)
-            if items:
-                try:
-                    filt = encode_filters(items, spec.filters)
-                except ValidationError as e:
-                    details += e.details or [ErrorDetail(field="filters", message=e.message)]
-        if details:
-            raise ValidationError(f"invalid {spec.type} request", details=details)
-        return ReportQuery(
-            spec, self._session.base_url, targets, types, cols, sort, filt, lines=len(targets)
+        return report_query(
+            spec,
+            self._session.base_url,
+            targets={"target": tuple(targets)},
+            target_types=target_types,
+            columns=columns,
+            sort=sort,
+            filters=filters,
         )
 
     def runs_on_v4(self, query: ReportQuery) -> bool:
