@@ -33,17 +33,12 @@ SUCCESSORS = {
 
 #: Known violations still to be removed (issue 22 steps); must shrink to nothing.
 KNOWN: set[str] = {
-    "semrush_async._core.harvest -> semrush_async.v3.pager",
-    "semrush_async._core.harvest -> semrush_async.v3.query",
     "semrush_async._core.units -> semrush_async.apis.reports",
-    "semrush_async.apis.backlinks._reports -> semrush_async.apis.reports",
-    "semrush_async.apis.reports -> semrush_async.apis.backlinks.reports",
     "semrush_async.testing._analytics -> semrush_async._core.units",
-    "semrush_async.testing._analytics -> semrush_async.apis.backlinks._reports",
+    "semrush_async.testing._analytics -> semrush_async.apis.backlinks.reports",
     "semrush_async.testing._backlinks_v4 -> semrush_async.apis.keywords_v4.endpoints",
     "semrush_async.testing._root_reports -> semrush_async.apis.reports",
     "semrush_async.testing._state -> semrush_async._core.governance",
-    "semrush_async.v3.resource -> semrush_async.apis.reports",
 }
 
 #: Known import cycles still to be broken, as ``"package: module module ..."``.

@@ -25,13 +25,12 @@ import attrs
 from semrush_async import __version__
 from semrush_async._core.harvest import Harvest
 from semrush_async._core.oauth import FileTokenStore, MemoryTokenStore
-from semrush_async._core.units import PRICES
 from semrush_async.apis.auth.resource import DevicePrompt
-from semrush_async.apis.backlinks._reports import REPORTS
+from semrush_async.apis.backlinks.reports import REPORTS
 from semrush_async.apis.listings.models import Location
 from semrush_async.cli import analytics as _cli_analytics
 from semrush_async.cli._common import CommandGroup
-from semrush_async.cli.backlinks import cost_notes, cut_short, export_together
+from semrush_async.cli.backlinks import cost_notes, export_together
 from semrush_async.cli.local import GROUP as LOCAL_GROUP
 from semrush_async.cli.map_rank import ALIAS as MAP_RANK_ALIAS
 from semrush_async.cli.map_rank import GROUP as MAP_RANK
@@ -277,7 +276,7 @@ async def cmd_export(args: argparse.Namespace) -> int:
         raise ValidationError(
             f"unknown report {args.report!r}; allowed: {', '.join(sorted(REPORT_NAMES))}"
         )
-    price = PRICES[report]
+    price = REPORTS[report].price
     if args.budget is not None and args.budget < price.units:
         raise BudgetExceeded(
             f"--budget {args.budget} is below the price of one line or request of "
@@ -290,9 +289,8 @@ async def cmd_export(args: argparse.Namespace) -> int:
     columns = args.columns.split(",") if args.columns else None
     if REPORTS[report].multi_target:
         return await export_together(args, report, columns)
-    if args.api == "v4":
-        return await _export_v4(args, report, columns)
-    async with _client(args, unit_budget=args.budget) as client:
+    # One harvest on v3 and v4 alike (the client's Backlinks source), checkpoint included.
+    async with _client(args, unit_budget=args.budget, backlinks_api=args.api) as client:
         harvest = client.backlinks.harvest(
             args.targets,
             report,
@@ -332,14 +330,17 @@ async def _write_harvest(
     summary = (
         f"{harvest.rows:,} rows from {len(harvest.completed)} of "
         f"{len(harvest.targets)} targets, {harvest.pages} pages "
-        f"({harvest.replayed_pages} replayed from the checkpoint); "
-        f"{client.units.spent:,} API units spent"
+        f"({harvest.replayed_pages} replayed from the checkpoint)"
+        + (" on Backlinks API v4" if harvest.on_v4 else "")
+        + f"; {client.units.spent:,} API units spent"
     )
     if harvest.failed:
         # Each failure was printed once as it happened (progress.log above).
         summary += f"; {len(harvest.failed)} targets failed (listed above)"
     print(summary, file=sys.stderr)
     if harvest.budget_exceeded is not None:
+        # What the budget could not pay for (v4 tld/geo: their worst case, read first).
+        print(f"the unit_budget: {harvest.budget_exceeded.message}", file=sys.stderr)
         pending = harvest.pending
         names = ", ".join(pending[:_MAX_NAMES])
         if len(pending) > _MAX_NAMES:
@@ -359,44 +360,6 @@ async def _write_harvest(
 
 #: Targets named in the "not finished" line (the rest are counted).
 _MAX_NAMES: Final = 20
-
-
-async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] | None) -> int:
-    """``backlinks export --api v4``: the same report and columns, fetched from v4."""
-    if args.checkpoint:
-        raise ValidationError(
-            "--checkpoint works with --api v3 only; rerun without it (v4 exports restart)"
-        )
-    rows = 0
-    cut: list[str] = []
-    async with _client(args, unit_budget=args.budget, backlinks_api="v4") as client:
-        writer: _Writer | None = None
-        try:
-            for target in args.targets:
-                query = client.backlinks.query(
-                    report, [target], [args.target_type], columns, args.sort, args.filter or None
-                )
-                # Built before the output is opened: a report v4 lacks is refused here.
-                pager = client.backlinks.pager(
-                    query, limit=args.limit, page_size=min(args.page_size, 1000)
-                )
-                if writer is None:
-                    writer = _Writer(args.output, args.format, list(query.columns))
-                    writer.open(None)
-                async for batch in pager.batches():
-                    writer.write(target, batch)
-                    rows += len(batch)
-                if pager.units_exhausted:
-                    cut.append(target)
-        finally:
-            if writer is not None:
-                writer.close()
-        print(
-            f"{rows:,} rows from {len(args.targets)} targets on Backlinks API v4; "
-            f"{client.units.spent:,} API units spent",
-            file=sys.stderr,
-        )
-    return cut_short(cut)
 
 
 class _Writer:

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, TextIO
 
-from semrush_async.apis.backlinks._reports import REPORTS
+from semrush_async.apis.backlinks.reports import REPORTS
 from semrush_async.errors import UnboundedCostWarning, ValidationError
 
 __all__ = ["cost_notes", "cut_short", "export_together"]

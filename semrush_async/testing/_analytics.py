@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import web
 
 from semrush_async._core.units import PRICES, Price
-from semrush_async.apis.backlinks._reports import REPORTS, ReportSpec
+from semrush_async.apis.backlinks.reports import REPORTS, ReportSpec
 from semrush_async.testing import _data
 
 if TYPE_CHECKING:

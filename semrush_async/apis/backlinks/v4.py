@@ -17,7 +17,13 @@ from typing import Any, Final, Literal
 import attrs
 
 from semrush_async._core.request_path import Auth
-from semrush_async.v4.convert import OpenStrEnum, fast_decoder, make_converter, parse_timestamp
+from semrush_async.v4.convert import (
+    OpenStrEnum,
+    fast_decoder,
+    make_converter,
+    parse_timestamp,
+    structure,
+)
 from semrush_async.v4.endpoint import Endpoint
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "V4SummaryRow",
     "converter",
     "history_months",
+    "overview_of",
 ]
 
 BASE_PATH: Final = "/apis/v4/backlinks/v1"
@@ -271,6 +278,11 @@ def _make() -> Any:
 
 
 converter: Final = _make()
+
+
+def overview_of(data: Any) -> V4Overview:
+    """``/overview``'s ``data`` object as a :class:`V4Overview`."""
+    return structure(converter, data or {}, V4Overview, "backlinks overview")
 
 
 _DECODERS: dict[type[Any], Callable[[Any], Any]] = {}

@@ -13,7 +13,6 @@ from typing import Any, Final
 
 import attrs
 
-from semrush_async.apis.backlinks import reports as backlinks
 from semrush_async.apis.reports import domains, keywords, overview, subdomains, subfolders, urls
 from semrush_async.apis.reports.gap import GapDomain, GapSign, GapType
 from semrush_async.v3.columns import (
@@ -29,7 +28,6 @@ from semrush_async.v3.decode import row_class, row_class_name
 from semrush_async.v3.spec import DbRule, ReportSpec, is_historical
 
 __all__ = [
-    "BACKLINKS_REPORTS",
     "COLUMNS",
     "DATABASES",
     "DOMAIN_SERP_FEATURES",
@@ -50,9 +48,6 @@ __all__ = [
     "is_historical",
 ]
 
-#: The 15 Backlinks reports (``/analytics/v1/``).
-BACKLINKS_REPORTS: Final[Mapping[str, ReportSpec]] = {s.type: s for s in backlinks.SPECS}
-
 
 #: The 46 reports at the API root, by family.
 def _here(specs: tuple[ReportSpec, ...]) -> tuple[ReportSpec, ...]:
@@ -71,8 +66,9 @@ FAMILIES: Final[Mapping[str, tuple[ReportSpec, ...]]] = {
 ROOT_REPORTS: Final[Mapping[str, ReportSpec]] = {
     s.type: s for specs in FAMILIES.values() for s in specs
 }
-#: Every Analytics v3 report type.
-REPORTS: Final[Mapping[str, ReportSpec]] = {**BACKLINKS_REPORTS, **ROOT_REPORTS}
+#: Every report of this family (the Backlinks reports are in
+#: ``semrush_async.apis.backlinks.reports``).
+REPORTS: Final[Mapping[str, ReportSpec]] = ROOT_REPORTS
 
 
 def __getattr__(name: str) -> Any:
