@@ -26,7 +26,7 @@ import attrs
 
 from semrush_async.pagination import Pager
 
-__all__ = ["PAGE_END", "PageEnd", "PageEvent", "PageIn", "RawBatch", "pager_of"]
+__all__ = ["PAGE_END", "Decode", "PageEnd", "PageEvent", "PageIn", "RawBatch", "pager_of"]
 
 
 @attrs.frozen(slots=True)

@@ -17,12 +17,13 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 
 from semrush_async._core.counts import check_counts, count_problem
-from semrush_async._core.pages import PAGE_END, PageEnd, PageEvent, PageIn, RawBatch, pager_of
+from semrush_async._core.pages import PAGE_END, Decode, PageEnd, PageEvent, PageIn, RawBatch
 from semrush_async._core.units import BALANCE_MAX_AGE
 from semrush_async.errors import BudgetExceeded, ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
 from semrush_async.v3.decode import RowsDecoder, v3_decoder
 from semrush_async.v3.query import ReportQuery
+from semrush_async.v3.source import DEFAULT_PAGE_SIZE, ReportSource
 from semrush_async.v3.spec import ReportSpec
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ __all__ = [
 
 logger: Final = logging.getLogger("semrush_async")
 
-#: Semrush's own default page ("the default value will be 10,000 lines").
-DEFAULT_PAGE_SIZE: Final = 10_000
 MAX_LIMIT: Final = 1_000_000
 
 
@@ -63,6 +62,8 @@ def check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: in
     details = []
     if offset and not spec.offset:
         details.append(ErrorDetail(field="offset", message=f"{spec.type} takes no offset"))
+    # (The Backlinks reports, target + target_type, always let a one-request report's
+    # pager take a limit: it was never sent.)
     if not spec.paged and spec.target != "target" and (limit is not None or offset):
         details.append(
             ErrorDetail(
@@ -83,12 +84,10 @@ def check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: in
         raise ValidationError(f"invalid paging for {spec.type}", details=details)
 
 
-class AnalyticsEngine:
-    """The v3 page source of every Analytics report (a :class:`~semrush_async.v3.source.
-    ReportSource`): pages, budget checks and decoding."""
+class AnalyticsEngine(ReportSource):
+    """The v3 source of every Analytics report: pages, budget checks and decoding."""
 
-    #: The API its pages come from (a harvest's checkpoint key names it).
-    api: Final = "v3"
+    api = "v3"
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -97,17 +96,7 @@ class AnalyticsEngine:
         """Raise if ``query`` cannot be paged so (nothing is sent)."""
         check_paging(query.spec, limit, offset, page_size)
 
-    def pager(
-        self,
-        query: ReportQuery,
-        *,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[Any]:
-        """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request."""
-        spec = query.spec
-        self.check(query, limit=limit, offset=offset, page_size=page_size)
+    def _can_pay(self, query: ReportQuery, limit: int | None) -> None:
         price = query.unit_price
         meter = self._session.units
         if limit is not None and price.per_line and meter.remaining is not None:
@@ -115,18 +104,14 @@ class AnalyticsEngine:
             worst = price.cost(limit)
             if worst > meter.remaining:
                 raise BudgetExceeded(
-                    f"{spec.type}: {limit} lines could cost {worst} API units but only "
-                    f"{meter.remaining} of the unit_budget remain",
+                    f"{query.spec.type}: {limit} lines could cost {worst} API units but "
+                    f"only {meter.remaining} of the unit_budget remain",
                     needed=worst,
                     available=meter.remaining,
                 )
-        decode = _Decoder(query)
-        return pager_of(
-            lambda pager: self.pages(
-                query, offset=offset, limit=limit, page_size=page_size, pager=pager
-            ),
-            decode,
-        )
+
+    def _decoder(self, query: ReportQuery) -> Decode:
+        return _Decoder(query)
 
     def decode(self, query: ReportQuery, header: tuple[str, ...], rows: list[Any]) -> list[Any]:
         """Typed rows of a page of ``query`` (as :meth:`pages` gave it)."""
@@ -142,9 +127,7 @@ class AnalyticsEngine:
         seen: int = 0,
         pager: Pager[Any] | None = None,
     ) -> AsyncGenerator[PageEvent, None]:
-        """The pages of ``query`` from ``offset``, ``limit`` rows in all (see
-        :mod:`semrush_async._core.pages`); ``seen``: rows before ``offset`` (for
-        messages), ``pager``: where requests are counted."""
+        """The one paging loop of every v3 report (see :meth:`ReportSource.pages`)."""
         spec = query.spec
         start, remaining = offset, limit
         while True:

@@ -13,47 +13,44 @@ source (:class:`Reports`); the engine imports no family.
 
 from __future__ import annotations
 
+import abc
+import functools
 from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from semrush_async._core.harvest import Harvest, check_targets
+from semrush_async._core.pages import Decode, PageEvent, pager_of
 from semrush_async.errors import ValidationError
+from semrush_async.pagination import Pager
 
 if TYPE_CHECKING:
     from semrush_async._core.checkpoint import ReceivedPage
     from semrush_async._core.governance import Limit
-    from semrush_async._core.pages import PageEvent
-    from semrush_async.pagination import Pager
     from semrush_async.v3.query import ReportQuery
     from semrush_async.v3.spec import ReportSpec
 
-__all__ = ["ReportHarvest", "ReportJob", "ReportSource", "Reports"]
+__all__ = ["DEFAULT_PAGE_SIZE", "ReportHarvest", "ReportJob", "ReportSource", "Reports"]
 
 
-class ReportSource(Protocol):
-    """One place a report's pages come from (see the module docstring)."""
+#: Semrush's own default page ("the default value will be 10,000 lines").
+DEFAULT_PAGE_SIZE: Final = 10_000
+
+
+class ReportSource(abc.ABC):
+    """One place a report's pages come from (see the module docstring): it walks a
+    query's raw pages (the one paging loop) and decodes them; its pager and a harvest
+    both run on that walk."""
 
     #: The API it reads (``"v3"``, ``"v4"``): a harvest's checkpoint key names it.
-    @property
-    def api(self) -> str: ...
+    api: str
 
+    @abc.abstractmethod
     def check(self, query: ReportQuery, *, limit: int | None, offset: int, page_size: int) -> None:
         """Raise if ``query`` cannot be served so (nothing is sent)."""
-        ...
 
-    def pager(
-        self,
-        query: ReportQuery,
-        *,
-        limit: int | None = ...,
-        offset: int = ...,
-        page_size: int = ...,
-    ) -> Pager[Any]:
-        """Rows of ``query`` (validated now; nothing is sent until it runs)."""
-        ...
-
+    @abc.abstractmethod
     def pages(
         self,
         query: ReportQuery,
@@ -61,15 +58,42 @@ class ReportSource(Protocol):
         offset: int,
         limit: int | None,
         page_size: int,
-        seen: int = ...,
-        pager: Pager[Any] | None = ...,
+        seen: int = 0,
+        pager: Pager[Any] | None = None,
     ) -> AsyncGenerator[PageEvent, None]:
-        """The raw pages of ``query`` (:mod:`semrush_async._core.pages`)."""
-        ...
+        """The raw pages of ``query`` from ``offset``, ``limit`` rows in all
+        (:mod:`semrush_async._core.pages`); ``seen``: rows before ``offset`` (for
+        messages), ``pager``: where requests are counted."""
 
+    @abc.abstractmethod
     def decode(self, query: ReportQuery, header: tuple[str, ...], rows: list[Any]) -> list[Any]:
         """Typed rows of a raw page of ``query``."""
-        ...
+
+    def pager(
+        self,
+        query: ReportQuery,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Pager[Any]:
+        """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request
+        (checked now; nothing is sent until the pager runs)."""
+        self.check(query, limit=limit, offset=offset, page_size=page_size)
+        self._can_pay(query, limit)
+        return pager_of(
+            lambda pager: self.pages(
+                query, offset=offset, limit=limit, page_size=page_size, pager=pager
+            ),
+            self._decoder(query),
+        )
+
+    def _can_pay(self, query: ReportQuery, limit: int | None) -> None:  # noqa: B027
+        """Raise BudgetExceeded if ``limit`` lines surely cannot be paid for (the
+        request path still checks every page; a source may say so up front)."""
+
+    def _decoder(self, query: ReportQuery) -> Decode:
+        return functools.partial(self.decode, query)
 
 
 @attrs.frozen(slots=True)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from semrush_async._core.pages import PAGE_END, PageEnd, PageEvent, PageIn, RawBatch, pager_of
+from semrush_async._core.pages import PAGE_END, PageEnd, PageEvent, PageIn, RawBatch
 from semrush_async._core.units import PRICES, Reservation, UnitMeter
 from semrush_async.apis.backlinks import rows as m
 from semrush_async.apis.backlinks.v4 import (
@@ -33,7 +33,8 @@ from semrush_async.apis.backlinks.v4 import (
 )
 from semrush_async.errors import BudgetExceeded, NotAvailableInV4, UnboundedCostWarning
 from semrush_async.pagination import Pager
-from semrush_async.v3.pager import DEFAULT_PAGE_SIZE, check_paging
+from semrush_async.v3.pager import check_paging
+from semrush_async.v3.source import ReportSource
 
 if TYPE_CHECKING:
     from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
@@ -226,7 +227,7 @@ Fetch = Callable[[Pager[Any] | None], AsyncGenerator[PageEvent, None]]
 _NO_HEADER: Final[tuple[str, ...]] = ()
 
 
-class BridgeSource:
+class BridgeSource(ReportSource):
     """Backlinks v3 reports answered by Backlinks API v4: a v3
     :class:`~semrush_async.v3.source.ReportSource`, chosen by ``backlinks_api="v4"``.
 
@@ -234,8 +235,7 @@ class BridgeSource:
     harvest's checkpoint replays them without a request, decoded as the live run did.
     """
 
-    #: The API its pages come from (a harvest's checkpoint key names it).
-    api: Final = "v4"
+    api = "v4"
 
     def __init__(self, v4: BacklinksV4Resource) -> None:
         self._v4 = v4
@@ -244,19 +244,6 @@ class BridgeSource:
         """Raise if v4 cannot serve ``query`` so (nothing is sent)."""
         check_paging(query.spec, limit, offset, page_size)
         self._plan(query, limit, offset, page_size)
-
-    def pager(
-        self,
-        query: ReportQuery,
-        *,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[Any]:
-        """v3 rows of ``query``, fetched from v4 (refused now if v4 cannot serve it)."""
-        check_paging(query.spec, limit, offset, page_size)
-        fetch = self._plan(query, limit, offset, page_size)
-        return pager_of(fetch, lambda header, rows: self.decode(query, header, rows))
 
     def pages(
         self,

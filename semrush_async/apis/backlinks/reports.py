@@ -13,23 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from semrush_async.apis.backlinks.rows import (
-    AnchorRow,
-    AscoreProfileRow,
-    BacklinkRow,
-    BacklinksOverview,
-    CategoryProfileRow,
-    CategoryRow,
-    ComparisonRow,
-    CompetitorRow,
-    GeoRow,
-    HistoricalRow,
-    IndexedPageRow,
-    MatrixRow,
-    RefDomainRow,
-    RefIpRow,
-    TldRow,
-)
+from semrush_async.apis.backlinks import rows as r
 from semrush_async.v3.spec import TARGET_TYPES, ReportSpec, both_ways
 
 __all__ = ["REPORTS", "SPECS", "TARGET_TYPES", "ReportSpec"]
@@ -56,7 +40,7 @@ SPECS = (
         ),
         paged=False,
         title="Backlinks overview",
-        row=BacklinksOverview,
+        row=r.BacklinksOverview,
         returns="first",
         units=40,
         per_line=False,
@@ -102,7 +86,7 @@ SPECS = (
             "redirects",
         ),
         title="Backlinks",
-        row=BacklinkRow,
+        row=r.BacklinkRow,
         units=40,
     ),
     ReportSpec(
@@ -113,7 +97,7 @@ SPECS = (
         "backlinks_num_desc",
         ("zone", "country", "ip", "newdomain", "lostdomain", "category"),
         title="Referring domains",
-        row=RefDomainRow,
+        row=r.RefDomainRow,
         units=40,
     ),
     ReportSpec(
@@ -123,7 +107,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num", "first_seen", "last_seen"),
         "domains_num_desc",
         title="Referring IPs",
-        row=RefIpRow,
+        row=r.RefIpRow,
         units=40,
     ),
     ReportSpec(
@@ -133,7 +117,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num"),
         "domains_num_desc",
         title="TLD distribution",
-        row=TldRow,
+        row=r.TldRow,
         units=40,
     ),
     ReportSpec(
@@ -143,7 +127,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num"),
         "domains_num_desc",
         title="Referring domains by country",
-        row=GeoRow,
+        row=r.GeoRow,
         units=40,
     ),
     ReportSpec(
@@ -153,7 +137,7 @@ SPECS = (
         both_ways("domains_num", "backlinks_num", "first_seen", "last_seen"),
         "backlinks_num_desc",
         title="Anchors",
-        row=AnchorRow,
+        row=r.AnchorRow,
         units=40,
     ),
     ReportSpec(
@@ -172,7 +156,7 @@ SPECS = (
         both_ways("backlinks_num", "domains_num", "last_seen"),
         "backlinks_num_desc",
         title="Indexed pages",
-        row=IndexedPageRow,
+        row=r.IndexedPageRow,
         units=40,
     ),
     ReportSpec(
@@ -180,7 +164,7 @@ SPECS = (
         "competitors",
         ("ascore", "neighbour", "similarity", "common_refdomains", "domains_num", "backlinks_num"),
         title="Competitors",
-        row=CompetitorRow,
+        row=r.CompetitorRow,
         units=40,
     ),
     ReportSpec(
@@ -199,7 +183,7 @@ SPECS = (
         multi_target=True,
         max_targets=6,
         title="Backlinks matrix (gap)",
-        row=MatrixRow,
+        row=r.MatrixRow,
         units=40,
     ),
     ReportSpec(
@@ -223,7 +207,7 @@ SPECS = (
         multi_target=True,
         max_targets=200,
         title="Backlinks comparison",
-        row=ComparisonRow,
+        row=r.ComparisonRow,
         units=40,
     ),
     ReportSpec(
@@ -233,7 +217,7 @@ SPECS = (
         paged=False,
         fixed_columns=True,
         title="Authority Score profile",
-        row=AscoreProfileRow,
+        row=r.AscoreProfileRow,
         returns="list",
         units=100,
         per_line=False,
@@ -243,7 +227,7 @@ SPECS = (
         "categories_profile",
         ("category_name", "rating"),
         title="Categories profile",
-        row=CategoryProfileRow,
+        row=r.CategoryProfileRow,
         units=40,
     ),
     ReportSpec(
@@ -252,7 +236,7 @@ SPECS = (
         ("category_name", "rating"),
         paged=False,
         title="Categories",
-        row=CategoryRow,
+        row=r.CategoryRow,
         returns="list",
         units=50,
         per_line=False,
@@ -264,7 +248,7 @@ SPECS = (
         offset=False,
         target_types=("root_domain",),
         title="Historical trends",
-        row=HistoricalRow,
+        row=r.HistoricalRow,
         units=40,
     ),
 )
