@@ -235,6 +235,13 @@ def test_hand_written_modules_are_small() -> None:
         ("semrush_async.testing._sandbox", "semrush_async.client", False),
         ("semrush_async.testing._sandbox", "semrush_async", True),
         ("semrush_async.apis.backlinks.resource", "semrush_async", False),
+        # One v3 engine that knows no family; families that do not know each other.
+        ("semrush_async.v3.pager", "semrush_async.apis.backlinks.rows", False),
+        ("semrush_async.v3.resource", "semrush_async.apis.reports", False),
+        ("semrush_async.apis.reports", "semrush_async.apis.backlinks.reports", False),
+        ("semrush_async.apis.backlinks.bridge", "semrush_async.v3.source", True),
+        ("semrush_async._core.harvest", "semrush_async.v3.source", False),
+        ("semrush_async.client", "semrush_async.apis.backlinks.reports", True),
     ],
 )
 def test_the_rules_themselves(src: str, dst: str, ok: bool) -> None:
