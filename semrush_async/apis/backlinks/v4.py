@@ -18,7 +18,13 @@ import attrs
 
 from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth
-from semrush_async.v4.convert import OpenStrEnum, fast_decoder, make_converter, parse_timestamp
+from semrush_async.v4.convert import (
+    OpenStrEnum,
+    fast_decoder,
+    make_converter,
+    parse_timestamp,
+    structure,
+)
 from semrush_async.v4.endpoint import Endpoint, limits_of
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "V4SummaryRow",
     "converter",
     "history_months",
+    "overview_of",
 ]
 
 BASE_PATH: Final = "/apis/v4/backlinks/v1"
@@ -273,6 +280,11 @@ def _make() -> Any:
 
 
 converter: Final = _make()
+
+
+def overview_of(data: Any) -> V4Overview:
+    """``/overview``'s ``data`` object as a :class:`V4Overview`."""
+    return structure(converter, data or {}, V4Overview, "backlinks overview")
 
 
 _DECODERS: dict[type[Any], Callable[[Any], Any]] = {}
