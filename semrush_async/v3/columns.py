@@ -340,6 +340,8 @@ def _date(v: str) -> date | None:
     if not v:
         return None
     v = v.strip()
+    if v[4:5] == "-":  # ISO: YYYY-MM-DD
+        return date.fromisoformat(v[:10])
     if len(v) == 6:  # phrase_all: YYYYMM
         return date(int(v[:4]), int(v[4:]), 1)
     return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
@@ -368,6 +370,11 @@ def _trends(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
         return looked_up
     # Some value missed the table (or a cell is empty): convert those cells fully.
     return [_float_tuple(v) if None in t else t for t, v in zip(looked_up, col, strict=True)]
+
+
+def _text_lists(col: Sequence[str]) -> list[tuple[str, ...]]:
+    # A list cell: names joined by "," or ";" (sources differ; names hold neither).
+    return [tuple(filter(None, v.replace(";", ",").split(","))) for v in col]
 
 
 def _enum_lists(cls: type[_Tolerant]) -> Callable[[Sequence[str]], list[Any]]:
@@ -405,6 +412,7 @@ _BY_TYPE: Final[Mapping[Any, Callable[[], Converter]]] = {
     datetime: lambda: _stamps,
     date: lambda: _dates,
     tuple[float, ...]: lambda: _trends,
+    tuple[str, ...]: lambda: _text_lists,
     tuple[IntentCode, ...]: lambda: _enum_lists(IntentCode),
     tuple[SerpFeatureCode, ...]: lambda: _enum_lists(SerpFeatureCode),
 }
