@@ -15,6 +15,7 @@ import csv
 import io
 import itertools
 import operator
+import re
 from typing import Final
 
 __all__ = ["CsvFeed"]
@@ -61,7 +62,14 @@ class CsvFeed:
 
     def _sniff(self, text: str) -> None:
         head = text.split("\n", 1)[0]
-        best = max(self._choices, key=head.count)  # max keeps the first on a tie
+        choices = self._choices
+        if any(d in head for d in choices):
+            best = max(choices, key=head.count)  # max keeps the first on a tie
+        else:
+            # One column: the delimiter is the one no unquoted cell holds (a cell
+            # holding the delimiter is quoted).
+            bare = _QUOTED.sub("", text)
+            best = next((d for d in choices if d not in bare), choices[0])
         self._choices = (best,)
         self._sep = itertools.repeat(best)
         self._dialect = _DIALECTS[best]
@@ -133,4 +141,5 @@ class CsvFeed:
 
 
 _QUOTE: Final = itertools.repeat('"')
+_QUOTED: Final = re.compile(r'"[^"]*"')
 _odd: Final = (2).__rmod__

@@ -104,8 +104,8 @@ class ReportQuery:
     def _codes(self) -> CodeTable:
         code = dict(self.extra).get("database")
         if code is None or code in DATABASES:
-            return {}
-        return _unknown_database_codes(code, self.spec.keyword_db)
+            return self.spec.codes
+        return {**self.spec.codes, **_unknown_database_codes(code, self.spec.keyword_db)}
 
     def retarget(self, target: str) -> ReportQuery:
         """The same request for another target (harvest)."""

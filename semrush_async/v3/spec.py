@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from semrush_async._core.price import Price
+from semrush_async._core.sansio import CodeTable
 
 __all__ = [
     "DbRule",
@@ -170,6 +171,8 @@ class ReportSpec:
     delimiters: tuple[str, ...] = attrs.field(default=(";",), kw_only=True)
     #: An empty answer is charged too (per-request prices).
     empty_charged: bool = attrs.field(default=False, kw_only=True)
+    #: The family's reading of error codes (``code -> (error class, hint)``).
+    codes: CodeTable = attrs.field(factory=dict, kw_only=True, eq=False)
 
     @property
     def target_pair(self) -> bool:

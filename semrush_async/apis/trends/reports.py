@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
 
+from semrush_async import errors
+from semrush_async._core.sansio import CodeTable
 from semrush_async.apis.trends import rows as r
 from semrush_async.errors import ErrorDetail, ValidationError
 from semrush_async.v3.spec import MonthRule, ReportSpec, both_ways
@@ -230,6 +232,16 @@ def _domains(most: int) -> Any:
     return encode
 
 
+#: ERROR 132 on a Trends call: the Trends plan's quota, not the API units, is used up.
+_CODES: Final[CodeTable] = {
+    132: (
+        errors.UnitsExhausted,
+        "the Trends quota is used up for this month (it renews monthly; "
+        "await client.trends.limits() shows it); Standard API units do not pay for Trends",
+    )
+}
+
+
 def _spec(
     name: str,
     columns: tuple[str, ...],
@@ -291,6 +303,7 @@ def _spec(
         months=MonthRule(first, current),
         meter=METER,
         delimiters=(";", ","),
+        codes=_CODES,
         **kw,
     )
 

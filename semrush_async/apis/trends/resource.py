@@ -31,9 +31,10 @@ from semrush_async._core.request_path import Auth, Call, Dialect
 from semrush_async._core.sansio import Request
 from semrush_async.apis.trends import rows as r
 from semrush_async.apis.trends.quota import LIMITS_PATH, TrendsQuota, parse_quota
-from semrush_async.apis.trends.reports import COUNTRIES, METER, REPORTS
+from semrush_async.apis.trends.reports import CATEGORIES, COUNTRIES, METER, REPORTS
 from semrush_async.errors import ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
+from semrush_async.v3.pager import check_paging
 from semrush_async.v3.query import ReportQuery, report_query
 from semrush_async.v3.resource import price_text
 from semrush_async.v3.source import ReportHarvest
@@ -276,6 +277,14 @@ class TrendsResource:
         if report in _DESKTOP_ONLY:
             params.setdefault("device", "desktop")
         options = {_WIRE.get(k, k): v for k, v in params.items() if v is not None}
+        category = targets.get("category")
+        if spec.target == "category" and category is not None and category not in CATEGORIES:
+            details.append(
+                ErrorDetail(
+                    field="category",
+                    message=f"unknown category {category!r}; allowed: {', '.join(CATEGORIES)}",
+                )
+            )
         _check_country(options, details)
         _check_target_type(spec, targets.get("target"), options, details)
         _check_forecast(options, date, today, details)
@@ -325,8 +334,20 @@ class TrendsResource:
         """Rows of any Trends report by name as a :class:`Pager` of its typed rows
         (``target=``, ``targets=`` or ``category=`` as the report takes, and its
         options; see :class:`Options`)."""
-        query = self.query(report, **params)
-        return self.pager(query, limit=limit, offset=offset, page_size=page_size)
+        spec = self.spec(report)
+        size = page_size or min(spec.max_page, 10_000)
+        details: list[ErrorDetail] = []
+        try:
+            query = self.query(report, **params)
+        except ValidationError as e:
+            details += e.details
+        try:
+            check_paging(spec, limit, offset, size)
+        except ValidationError as e:
+            details += e.details
+        if details:  # every problem in one error
+            raise ValidationError(f"invalid {report} request", details=details)
+        return self.pager(query, limit=limit, offset=offset, page_size=size)
 
     def harvest(
         self,
