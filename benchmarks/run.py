@@ -25,7 +25,8 @@ Measures (the doc states each one's method):
    the same body, peak RSS streaming 150,000 rows, and Backlinks parse throughput of
    this tree vs the commit before the engine refactor (:data:`BASELINE_COMMIT`);
 9. Backlinks v4: JSON decoding vs the v3 CSV path on the same rows, memory streaming
-   (``v4_decode.py``).
+   (``v4_decode.py``);
+10. Trends: typed ``sources`` rows vs ``csv.reader`` on the same body (``trends_parse.py``).
 """
 
 from __future__ import annotations
@@ -623,6 +624,13 @@ async def v4_bench(smoke: bool, repeat: int) -> dict[str, Any]:
     return {"v4": v4_decode.run(100_000, max(5, repeat), 250_000)}
 
 
+async def trends_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 10: Trends typed parse vs csv.reader on the same body (trends_parse.py)."""
+    from benchmarks import trends_parse
+
+    return {"trends": trends_parse.run(5_000, 1) if smoke else trends_parse.run(250_000, 5)}
+
+
 Measure = Callable[[bool, int], Awaitable[dict[str, Any]]]
 
 #: Every measure, in run order: its ``--only`` name, what it prints, what it runs.
@@ -635,6 +643,7 @@ MEASURES: dict[str, tuple[str, Measure]] = {
     "harvest": ("5. harvest", lambda s, r: harvest_bench(s)),
     "distributed": ("6. distributed", distributed_bench),
     "v4": ("9. backlinks v4 decoding and streaming", v4_bench),
+    "trends": ("10. Trends parse throughput", trends_bench),
 }
 
 LATEST = ROOT / "benchmarks/results/latest.json"

@@ -139,6 +139,8 @@ from semrush_async.apis.site_audit.models import (
     UserAgent,
 )
 from semrush_async.apis.site_audit.resource import SiteAuditResource
+from semrush_async.apis.trends.quota import TrendsQuota
+from semrush_async.apis.trends.resource import TrendsResource
 from semrush_async.client import SemrushClient, published_limits
 from semrush_async.errors import (
     AccessDenied,
@@ -311,6 +313,8 @@ __all__ = [
     "TrackingLocation",
     "TrackingOverview",
     "TransportError",
+    "TrendsQuota",
+    "TrendsResource",
     "UnboundedCostWarning",
     "UnitMeter",
     "UnitsExhausted",

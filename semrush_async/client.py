@@ -51,6 +51,8 @@ from semrush_async.apis.projects.resource import ProjectsResource
 from semrush_async.apis.reports import FAMILIES
 from semrush_async.apis.site_audit import endpoints as _site_audit
 from semrush_async.apis.site_audit.resource import SiteAuditResource
+from semrush_async.apis.trends import reports as _trends
+from semrush_async.apis.trends.resource import TrendsResource
 from semrush_async.v3.pager import AnalyticsEngine
 from semrush_async.v3.resource import AnalyticsResource, ReportGroup
 from semrush_async.v3.source import Reports, ReportSource
@@ -68,6 +70,7 @@ V3_TABLES: Final[Mapping[str, tuple[ReportSpec, ...]]] = {
     "subfolders": FAMILIES["subfolder"],
     "urls": FAMILIES["url"],
     "backlinks": backlinks_reports.SPECS,
+    "trends": _trends.SPECS,
 }
 
 DEFAULT_BASE_URL = "https://api.semrush.com"
@@ -140,6 +143,7 @@ class SemrushClient:
         token_store: TokenStore | None = None,
         oauth: OAuthConfig | None = None,
         backlinks_api: str = "v3",
+        trends_budget: int | None = None,
     ) -> None:
         if backlinks_api not in ("v3", "v4"):
             raise ValueError(f"backlinks_api must be 'v3' or 'v4', not {backlinks_api!r}")
@@ -200,6 +204,9 @@ class SemrushClient:
         )
         # Only the v3 key can read the balance (countapiunits.html).
         self.units.balance_readable = bool(self._api_key)
+        # Quotas apart from the API units, each a meter of its own (a row names the
+        # meter that pays for it): the Trends plan's (trends_budget= bounds it).
+        self._meters: dict[str, UnitMeter] = {_trends.METER: UnitMeter(trends_budget)}
         self._http = session
         self._owns_session = session is None
         self._rng = rng
@@ -218,6 +225,7 @@ class SemrushClient:
             has_v4_key=bool(self._v4_api_key),
             tokens=lambda: self._tokens,
             set_tokens=self._set_tokens,
+            meters=self._meters,
         )
         self._oauth_provider = provider
         self._oauth_config = config
@@ -254,6 +262,7 @@ class SemrushClient:
         # Each Analytics v3 family's table bound to the source of its pages.
         reports = Reports()
         reports.bind(V3_TABLES["backlinks"], self._backlinks_source)
+        reports.bind(V3_TABLES["trends"], self._v3_engine)
         for specs in FAMILIES.values():
             reports.bind(specs, self._v3_engine)
         return reports
@@ -262,6 +271,11 @@ class SemrushClient:
     def backlinks(self) -> BacklinksResource:
         """The 15 Backlinks Analytics reports (on v3, or v4 with ``backlinks_api="v4"``)."""
         return BacklinksResource(self._session, self._backlinks_source)
+
+    @functools.cached_property
+    def trends(self) -> TrendsResource:
+        """The 21 Trends API v3 reports, paid from the Trends quota (``trends.units``)."""
+        return TrendsResource(self._session, self._v3_engine)
 
     @functools.cached_property
     def analytics(self) -> AnalyticsResource:
@@ -375,6 +389,7 @@ class SemrushClient:
                 tokens=self._tokens,
                 rng=self._rng,
                 v4_api_key=self._v4_api_key,
+                meters=self._meters,
             )
         return self._path
 

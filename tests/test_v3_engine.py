@@ -23,6 +23,7 @@ from semrush_async._core.checkpoint import job_key
 from semrush_async.apis.backlinks.reports import REPORTS, SPECS
 from semrush_async.apis.backlinks.resource import BacklinksResource, Report, Rows, options_of
 from semrush_async.apis.reports import ROOT_REPORTS
+from semrush_async.apis.trends.reports import SPECS as TRENDS_SPECS
 from semrush_async.testing import SemrushSandbox, report_size
 from tests.conftest import FAST_LIMITS
 
@@ -279,6 +280,7 @@ def test_a_declaration_that_disagrees_with_its_row_fails_at_import(
 
 async def test_report_by_name_serves_every_bound_report(sandbox: SemrushSandbox) -> None:
     async with sandbox.client() as c:
-        assert set(c.analytics.reports) == {*REPORTS, *ROOT_REPORTS}
+        trends = {spec.type for spec in TRENDS_SPECS}
+        assert set(c.analytics.reports) == {*REPORTS, *ROOT_REPORTS, *trends}
         with pytest.raises(ValidationError, match=r"allowed: .*backlinks_refdomains"):
             c.analytics.query("backlinks_refdomainz", target="a.example")

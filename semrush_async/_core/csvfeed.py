@@ -1,5 +1,9 @@
 """Incremental parser for Semrush's semicolon CSV (pure, fed byte chunks).
 
+The delimiter is ``;`` unless the caller allows several (``delimiters=``): then it
+is sniffed from the header line, the first line of the body (the one that names the
+columns holds the most delimiters; a tie keeps the first allowed).
+
 Rows are cut only at a line break outside quotes, so quoted fields with ``;``, ``""``
 or line breaks survive chunk boundaries, and a multi-byte UTF-8 character split
 across chunks is never decoded in halves (a cut is always right after ``\\n``).
@@ -11,6 +15,7 @@ import csv
 import io
 import itertools
 import operator
+import re
 from typing import Final
 
 __all__ = ["CsvFeed"]
@@ -29,13 +34,45 @@ class _Dialect(csv.Dialect):
 DIALECT = _Dialect
 
 
+class _Comma(_Dialect):
+    delimiter = ","
+
+
+_DIALECTS: Final[dict[str, type[csv.Dialect]]] = {";": _Dialect, ",": _Comma}
+
+
 class CsvFeed:
     """Feed bytes, get complete rows back; ``close()`` flushes a last unterminated row."""
 
-    __slots__ = ("_buf",)
+    __slots__ = ("_buf", "_choices", "_dialect", "_sep")
 
-    def __init__(self) -> None:
+    def __init__(self, delimiters: tuple[str, ...] = (";",)) -> None:
+        unknown = [d for d in delimiters if d not in _DIALECTS]
+        if unknown or not delimiters:
+            raise ValueError(f"delimiters must be some of {tuple(_DIALECTS)}, got {delimiters!r}")
         self._buf = bytearray()
+        self._choices = delimiters
+        self._sep = itertools.repeat(delimiters[0])
+        self._dialect = _DIALECTS[delimiters[0]]
+
+    @property
+    def delimiter(self) -> str:
+        """The delimiter in use (sniffed once the header line arrived)."""
+        return self._dialect.delimiter
+
+    def _sniff(self, text: str) -> None:
+        head = text.split("\n", 1)[0]
+        choices = self._choices
+        if any(d in head for d in choices):
+            best = max(choices, key=head.count)  # max keeps the first on a tie
+        else:
+            # One column: the delimiter is the one no unquoted cell holds (a cell
+            # holding the delimiter is quoted).
+            bare = _QUOTED.sub("", text)
+            best = next((d for d in choices if d not in bare), choices[0])
+        self._choices = (best,)
+        self._sep = itertools.repeat(best)
+        self._dialect = _DIALECTS[best]
 
     def feed(self, chunk: bytes) -> list[list[str]]:
         if not chunk:
@@ -69,6 +106,8 @@ class CsvFeed:
 
     def _parse(self, data: bytes) -> list[list[str]]:
         text = data.decode("utf-8", "replace")
+        if len(self._choices) > 1:
+            self._sniff(text)
         lines = text.split("\r\n")
         rest = "".join(lines)  # a copy, but memchr-fast to search (count() is not)
         if "\n" in rest or "\r" in rest:
@@ -80,28 +119,27 @@ class CsvFeed:
         if '"' not in text:
             # No quote anywhere: no field can hold ";" or a line break, so splitting
             # each line is exact (and several times faster than csv.reader).
-            return list(map(str.split, lines, _SEMICOLON))
+            return list(map(str.split, lines, self._sep))
         # Only lines holding a quote need csv.reader; the others are split. Every
         # step is a C-level map, so no Python code runs per line.
         quoted = list(map(str.__contains__, lines, _QUOTE))
         qlines = list(itertools.compress(lines, quoted))
         if any(map(_odd, map(str.count, qlines, _QUOTE))):
             return self._whole(text)  # a quoted field spans lines
-        plain = map(str.split, itertools.compress(lines, map(operator.not_, quoted)), _SEMICOLON)
+        plain = map(str.split, itertools.compress(lines, map(operator.not_, quoted)), self._sep)
         # The sentinel line must come back as its own row: if a quoted field ran on
         # past the end of its line (malformed quoting), it was swallowed.
-        qrows = csv.reader(itertools.chain(qlines, ("-",)), DIALECT)
+        qrows = csv.reader(itertools.chain(qlines, ("-",)), self._dialect)
         pick = (plain, qrows)
         rows = list(map(next, map(pick.__getitem__, quoted)))
         if len(rows) != len(lines) or next(qrows, None) != ["-"]:
             return self._whole(text)
         return rows
 
-    @staticmethod
-    def _whole(text: str) -> list[list[str]]:
-        return [r for r in csv.reader(io.StringIO(text, newline=""), DIALECT) if r]
+    def _whole(self, text: str) -> list[list[str]]:
+        return [r for r in csv.reader(io.StringIO(text, newline=""), self._dialect) if r]
 
 
-_SEMICOLON: Final = itertools.repeat(";")
 _QUOTE: Final = itertools.repeat('"')
+_QUOTED: Final = re.compile(r'"[^"]*"')
 _odd: Final = (2).__rmod__

@@ -22,6 +22,8 @@ class Price:
     units: int
     per_line: bool
     known: bool = True
+    #: An empty answer (``NOTHING FOUND``) is charged too (a per-request price).
+    empty_charged: bool = False
 
     def cost(self, lines: int) -> int:
         """Units for a response of ``lines`` lines (reserve with lines requested,

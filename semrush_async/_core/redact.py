@@ -31,6 +31,8 @@ _PARAM_RE = re.compile(
     re.IGNORECASE,
 )
 _BEARER_RE = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+#: A key carried as a path segment (``.../limits/key/<KEY>``).
+_PATH_KEY_RE = re.compile(r"(/key/)[^/?#\s\"']+", re.IGNORECASE)
 
 
 class Redactor:
@@ -62,4 +64,5 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         if s in text:
             text = text.replace(s, MASK)
     text = _PARAM_RE.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)
+    text = _PATH_KEY_RE.sub(lambda m: f"{m[1]}{MASK}", text)
     return _BEARER_RE.sub(lambda m: f"{m[1]}{MASK}", text)

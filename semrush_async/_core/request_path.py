@@ -20,10 +20,11 @@ import enum
 import logging
 import random
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from functools import partial
 from types import TracebackType
 from typing import Final
+from urllib.parse import quote
 
 import attrs
 from multidict import CIMultiDict
@@ -64,6 +65,8 @@ class Auth(enum.Enum):
 
     #: The Analytics v3 key, as ``key=`` in the query.
     KEY = "key"
+    #: The Analytics v3 key as the last segment of the path (``.../key/<KEY>``).
+    KEY_PATH = "key_path"
     #: The API v4 key, as ``Authorization: Apikey <key>`` (never in the URL).
     APIKEY = "apikey"
     #: An OAuth 2.0 access token, as ``Authorization: Bearer <token>``.
@@ -101,6 +104,11 @@ class Call:
     #: connection) means the resource is gone: report success (a DELETE retried;
     #: ``send`` answers 204, ``stream_rows`` no rows).
     gone_ok_on_retry: bool = False
+    #: The named meter that pays for the call (``RequestPath(meters=)``; a quota of
+    #: its own); None: the client's unit meter.
+    meter: str | None = None
+    #: A CSV body's delimiter; several: sniffed from its header line (``CsvFeed``).
+    delimiters: tuple[str, ...] = (";",)
 
 
 _JSON: Final = (Dialect.V4, Dialect.OAUTH)
@@ -288,10 +296,13 @@ class RequestPath:
         tokens: TokenProvider | None,
         rng: random.Random | None = None,
         v4_api_key: str | None = None,
+        meters: Mapping[str, UnitMeter] | None = None,
     ) -> None:
         self.transport = transport
         self.governance = governance
         self.meter = meter
+        #: Meters of their own, by name (a call names its own with ``Call.meter``).
+        self.meters: Mapping[str, UnitMeter] = meters or {}
         self.policy = policy
         self.redactor = redactor
         self.api_key = api_key
@@ -308,7 +319,12 @@ class RequestPath:
         """Send ``call`` and return its response; raise its decoded error."""
         self._check_credentials(call)
         price = call.price
-        if price is not None and not price.known and self.meter.balance_readable:
+        if (
+            price is not None
+            and not price.known
+            and call.meter is None
+            and self.meter.balance_readable
+        ):
             # An unpublished price: settle from what the balance lost, not a guess.
             async with self.meter.measure(call.report or call.endpoint) as settle:
                 response = await self._send(call)
@@ -367,6 +383,7 @@ class RequestPath:
                         opened.headers,
                         partial(self._decode_error, current),
                         skip=None if header else skip,
+                        delimiters=current.delimiters,
                     )
                     loop.rows = 0
                     async for chunk in opened.chunks():
@@ -386,10 +403,12 @@ class RequestPath:
                         header = False
                         loop.rows = body.rows
                         yield rows
-                    # NOTHING FOUND costs nothing. Otherwise the server charged every
-                    # row from this attempt's start, dropped ones (``skip``) included.
+                    # NOTHING FOUND costs nothing (unless the price says it is charged).
+                    # Otherwise the server charged every row from this attempt's
+                    # start, dropped ones (``skip``) included.
                     delivered = seen + body.rows - loop.base
-                    loop.units = 0 if body.empty else self._price(current, delivered)
+                    free = body.empty and not (current.price and current.price.empty_charged)
+                    loop.units = 0 if free else self._price(current, delivered)
                     complete = True
                 got = loop.rows or 0
                 if complete or loop.gone:
@@ -420,7 +439,7 @@ class RequestPath:
         return chain
 
     def _check_credentials(self, call: Call) -> None:
-        if call.auth is Auth.KEY and not self.api_key:
+        if call.auth in (Auth.KEY, Auth.KEY_PATH) and not self.api_key:
             raise errors.AuthenticationError(
                 "no Semrush API key: pass api_key= or set SEMRUSH_API_KEY; nothing was sent"
             )
@@ -435,10 +454,20 @@ class RequestPath:
                 "log in with client.auth.device_login(); nothing was sent"
             )
 
+    def meter_of(self, call: Call) -> UnitMeter:
+        """The meter that pays for ``call``."""
+        if call.meter is None:
+            return self.meter
+        found = self.meters.get(call.meter)
+        if found is None:
+            raise ValueError(f"{call.endpoint}: no meter named {call.meter!r}")
+        return found
+
     async def _reserve(self, call: Call, lines: int) -> Reservation:
+        meter = self.meter_of(call)
         if call.price is None:
-            return await self.meter.reserve("free", 0)
-        return await self.meter.reserve(
+            return await meter.reserve("free", 0)
+        return await meter.reserve(
             call.report or call.endpoint, call.price.cost(lines), known=call.price.known
         )
 
@@ -451,6 +480,9 @@ class RequestPath:
         if call.auth is Auth.KEY:
             assert self.api_key
             return request.with_params(key=self.api_key)
+        if call.auth is Auth.KEY_PATH:
+            assert self.api_key
+            return attrs.evolve(request, url=request.url + quote(self.api_key, safe=""))
         if call.auth is Auth.APIKEY:
             assert self.v4_api_key
             return request.with_header("Authorization", f"Apikey {self.v4_api_key}")

@@ -213,10 +213,9 @@ class CsvBody:
     other body is rows: ``data`` turns True as soon as that is known (the server has
     charged the page from then on), and each call returns the complete rows so far.
 
-    ``skip``: None for a first attempt; for a later attempt of the same request, the
-    rows the caller has: the body's header and that many data rows are dropped.
-    ``rows`` counts the data rows returned (a header is not one).
-    """
+    ``skip``: None for a first attempt; for a later attempt of the same request, the rows
+    the caller has: the body's header and that many data rows are dropped. ``rows`` counts
+    data rows returned (not the header). ``delimiters``: :class:`CsvFeed`'s."""
 
     __slots__ = (
         "_buf",
@@ -240,11 +239,12 @@ class CsvBody:
         decode: ErrorDecoder | None = None,
         *,
         skip: int | None = None,
+        delimiters: tuple[str, ...] = (";",),
     ) -> None:
         self._status = status
         self._headers = headers
         self._decode = decode
-        self._feed = CsvFeed()
+        self._feed = CsvFeed(delimiters)
         self._buf = bytearray()
         self._state = _UNDECIDED if status == 200 else _ERROR
         #: True until the body's first row (its header) was returned or dropped.

@@ -8,7 +8,7 @@ the redactor. No product knowledge lives here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 
 from semrush_async._core.governance import Governance, Limit
 from semrush_async._core.redact import Redactor
@@ -37,6 +37,7 @@ class Session:
         has_v4_key: bool,
         tokens: Callable[[], TokenProvider | None],
         set_tokens: Callable[[TokenProvider | None], None],
+        meters: Mapping[str, UnitMeter] | None = None,
     ) -> None:
         #: The API host (``https://api.semrush.com``), the OAuth host and www.
         self.base_url = base_url
@@ -44,6 +45,8 @@ class Session:
         self.www_url = www_url
         #: The client's unit meter (reservations, budget, balance).
         self.units = units
+        #: Meters of their own (quotas apart from the units), by name.
+        self.meters: Mapping[str, UnitMeter] = meters or {}
         self.governance = governance
         self.redactor = redactor
         self._path = path
@@ -66,6 +69,10 @@ class Session:
     ) -> AsyncGenerator[list[list[str]], None]:
         """Stream a CSV body's rows through the request path."""
         return self._path().stream_rows(call, resume)
+
+    def meter(self, name: str | None) -> UnitMeter:
+        """The meter named ``name`` (a ``Call.meter``); None: the unit meter."""
+        return self.units if name is None else self.meters[name]
 
     def limit(self, governor: str) -> Limit:
         """The limit the governance applies to ``governor``."""

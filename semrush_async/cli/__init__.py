@@ -28,6 +28,7 @@ from semrush_async.cli import (
     position_tracking,
     projects,
     site_audit,
+    trends,
     units,
 )
 from semrush_async.cli._command import Command
@@ -48,6 +49,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     *map_rank.COMMANDS,
     *position_tracking.COMMANDS,
     *site_audit.COMMANDS,
+    *trends.COMMANDS,
 )
 _BY_NAME: Final = {command.name: command for command in COMMANDS}
 

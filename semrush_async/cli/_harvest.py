@@ -7,6 +7,7 @@ import sys
 from typing import Any, Final
 
 from semrush_async._core.harvest import Harvest
+from semrush_async._core.units import UnitMeter
 from semrush_async.cli._errors import EXIT_ERROR
 from semrush_async.cli._output import stderr_console
 from semrush_async.cli._writer import Writer
@@ -19,12 +20,22 @@ _MAX_NAMES: Final = 20
 
 
 async def write_harvest(
-    args: argparse.Namespace, client: SemrushClient, harvest: Harvest, fields: list[str]
+    args: argparse.Namespace,
+    client: SemrushClient,
+    harvest: Harvest,
+    fields: list[str],
+    *,
+    meter: UnitMeter | None = None,
+    unit_name: str = "API units",
+    lead_target: bool = True,
 ) -> int:
-    """Stream a harvest to ``args.output`` with progress; the summary on stderr."""
+    """Stream a harvest to ``args.output`` with progress; the summary on stderr
+    (``meter``: the meter that pays, when not the client's units; ``lead_target``:
+    each row led by the harvest's target)."""
     console = None if args.quiet else stderr_console()
-    writer = Writer(args.output, args.format, fields)
-    progress = HarvestProgress(console, client, len(harvest.targets))
+    writer = Writer(args.output, args.format, fields, target=lead_target)
+    meter = meter or client.units
+    progress = HarvestProgress(console, client, len(harvest.targets), meter)
     try:
         with progress:
             async with harvest:
@@ -45,7 +56,7 @@ async def write_harvest(
         f"{len(harvest.targets)} targets, {harvest.pages} pages "
         f"({harvest.replayed_pages} replayed from the checkpoint)"
         + (" on Backlinks API v4" if harvest.on_v4 else "")
-        + f"; {client.units.spent:,} API units spent"
+        + f"; {meter.spent:,} {unit_name} spent"
     )
     if harvest.failed:
         # Each failure was printed once as it happened (progress.log above).
@@ -74,9 +85,12 @@ async def write_harvest(
 class HarvestProgress:
     """A live bar: targets done, rows, pages, units spent, current governor wait."""
 
-    def __init__(self, console: Any, client: SemrushClient, targets: int) -> None:
+    def __init__(
+        self, console: Any, client: SemrushClient, targets: int, meter: UnitMeter | None = None
+    ) -> None:
         self.console = console
         self.client = client
+        self.meter = meter or client.units
         self.targets = targets
         self._progress: Any = None
         self._task: Any = None
@@ -108,7 +122,7 @@ class HarvestProgress:
         wait = f"{stats.max_wait:.2f}s" if stats else "0s"
         info = (
             f"rows {harvest.rows:,}  pages {harvest.pages}  units "
-            f"{self.client.units.spent:,}  governor wait (max) {wait}"
+            f"{self.meter.spent:,}  governor wait (max) {wait}"
         )
         self._progress.update(self._task, completed=len(harvest.completed), info=info)
 

@@ -164,8 +164,13 @@ def _number(report: str, col: str, h: int, top: int) -> str:
         return f"{1 + (k % 90_000) / 10_000:.4f}".rstrip("0").rstrip(".")
     if "bounce_rate" in col:
         return f"{(k % 10_000) / 10_000:.4f}".rstrip("0").rstrip(".") or "0"
+    # ``female_users``/``male_users`` are user counts like every ``*users`` column
+    # (the age/sex page lists them beside ``female_share``/``male_share``).
     shares = ("share", "score", "conversion", "male", "female", "age_", "edu_", "income")
-    if any(s in col for s in shares) or col.startswith(("household_size", "occupation_")):
+    counts = col.endswith("users")
+    if not counts and (
+        any(s in col for s in shares) or col.startswith(("household_size", "occupation_"))
+    ):
         return _share(k * 37)
     if report == "summary" and col in (*_SPLITS, "social", "search", "paid", "unknown_channel"):
         return _share(k * 53)  # the summary's channel columns are shares

@@ -340,13 +340,33 @@ def _date(v: str) -> date | None:
     if not v:
         return None
     v = v.strip()
+    if v[4:5] == "-":  # ISO: YYYY-MM-DD
+        return date.fromisoformat(v[:10])
     if len(v) == 6:  # phrase_all: YYYYMM
         return date(int(v[:4]), int(v[4:]), 1)
     return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
 
 
 def _dates(col: Sequence[str]) -> list[date | None]:
-    return list(map(_date, col))
+    return _memo(col, _date)
+
+
+def _memo(col: Sequence[str], convert: Callable[[str], Any]) -> list[Any]:
+    """``convert`` each cell, once per distinct text (dates, enums and list cells
+    repeat down a column: a dict lookup is several times cheaper than converting)."""
+    seen: dict[str, Any] = {}
+    get = seen.get
+    out: list[Any] = []
+    app = out.append
+    for v in col:
+        hit = get(v, _MISSING)
+        if hit is _MISSING:
+            hit = seen[v] = convert(v)
+        app(hit)
+    return out
+
+
+_MISSING: Final = object()
 
 
 def _float_tuple(v: str) -> tuple[float, ...] | None:
@@ -370,6 +390,15 @@ def _trends(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
     return [_float_tuple(v) if None in t else t for t, v in zip(looked_up, col, strict=True)]
 
 
+def _text_list(v: str) -> tuple[str, ...]:
+    # A list cell: names joined by "," or ";" (sources differ; names hold neither).
+    return tuple(filter(None, v.replace(";", ",").split(",")))
+
+
+def _text_lists(col: Sequence[str]) -> list[tuple[str, ...]]:
+    return _memo(col, _text_list)
+
+
 def _enum_lists(cls: type[_Tolerant]) -> Callable[[Sequence[str]], list[Any]]:
     cache: dict[str, tuple[Any, ...]] = {"": ()}
 
@@ -388,8 +417,11 @@ def _enum_lists(cls: type[_Tolerant]) -> Callable[[Sequence[str]], list[Any]]:
 
 
 def _str_enums(cls: type[enum.Enum]) -> Callable[[Sequence[str]], list[Any]]:
+    def one(v: str) -> Any:
+        return cls(v) if v else None
+
     def convert(col: Sequence[str]) -> list[Any]:
-        return [cls(v) if v else None for v in col]
+        return _memo(col, one)
 
     return convert
 
@@ -405,6 +437,7 @@ _BY_TYPE: Final[Mapping[Any, Callable[[], Converter]]] = {
     datetime: lambda: _stamps,
     date: lambda: _dates,
     tuple[float, ...]: lambda: _trends,
+    tuple[str, ...]: lambda: _text_lists,
     tuple[IntentCode, ...]: lambda: _enum_lists(IntentCode),
     tuple[SerpFeatureCode, ...]: lambda: _enum_lists(SerpFeatureCode),
 }

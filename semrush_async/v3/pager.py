@@ -64,7 +64,7 @@ def check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: in
         details.append(ErrorDetail(field="offset", message=f"{spec.type} takes no offset"))
     # (The Backlinks reports, target + target_type, always let a one-request report's
     # pager take a limit: it was never sent.)
-    if not spec.paged and spec.target != "target" and (limit is not None or offset):
+    if not spec.paged and not spec.target_pair and (limit is not None or offset):
         details.append(
             ErrorDetail(
                 field="limit",
@@ -72,12 +72,20 @@ def check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: in
                 "display_limit or display_offset",
             )
         )
+    if spec.max_offset is not None and offset > spec.max_offset:
+        details.append(
+            ErrorDetail(
+                field="offset",
+                message=f"offset is at most {spec.max_offset:,} for {spec.type}, got {offset:,}",
+            )
+        )
     if spec.paged and limit is not None and offset + limit > spec.max_end:
+        why = " (display_limit is an end index)" if spec.limit_is_end else ""
         details.append(
             ErrorDetail(
                 field="limit",
-                message=f"offset + limit is at most {spec.max_end:,} for {spec.type} "
-                f"(display_limit is an end index), got {offset + limit:,}",
+                message=f"offset + limit is at most {spec.max_end:,} for {spec.type}"
+                f"{why}, got {offset + limit:,}",
             )
         )
     if details:
@@ -98,14 +106,14 @@ class AnalyticsEngine(ReportSource):
 
     def _can_pay(self, query: ReportQuery, limit: int | None) -> None:
         price = query.unit_price
-        meter = self._session.units
+        meter = self._session.meter(query.spec.meter)
         if limit is not None and price.per_line and meter.remaining is not None:
             # A caller asking for an explicit number of lines learns up front.
             worst = price.cost(limit)
             if worst > meter.remaining:
                 raise BudgetExceeded(
                     f"{query.spec.type}: {limit} lines could cost {worst} API units but "
-                    f"only {meter.remaining} of the unit_budget remain",
+                    f"only {meter.remaining} of the budget remain",
                     needed=worst,
                     available=meter.remaining,
                 )
@@ -175,7 +183,7 @@ class AnalyticsEngine(ReportSource):
                 if spec.paged and not spec.offset and shrunk and not short:
                     # The budget shrank the one page this report has and it came back
                     # full: the rest cannot be asked for (no offset).
-                    raise self._used_up(query, seen, await self._left())
+                    raise self._used_up(query, seen, await self._left(query))
                 return
             start += got
             if remaining is not None:
@@ -184,10 +192,10 @@ class AnalyticsEngine(ReportSource):
     async def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
         """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
         price = query.unit_price
-        units = self._session.units
+        units = self._session.meter(query.spec.meter)
         if units.budget is None or not price.per_line or not query.spec.paged:
             return n, False
-        left = await self._left()
+        left = await self._left(query)
         if left is None:
             return n, False
         fit = left // price.units
@@ -195,9 +203,9 @@ class AnalyticsEngine(ReportSource):
             raise self._used_up(query, done, left)
         return (fit, True) if fit < n else (n, False)
 
-    async def _left(self) -> int | None:
+    async def _left(self, query: ReportQuery) -> int | None:
         # A shared (Redis) budget is asked for what every process left (L12).
-        return await self._session.units.available()
+        return await self._session.meter(query.spec.meter).available()
 
     @staticmethod
     def _used_up(query: ReportQuery, done: int, left: int | None) -> BudgetExceeded:
@@ -235,7 +243,7 @@ class AnalyticsEngine(ReportSource):
 
     async def short_page_cut_by_balance(self, query: ReportQuery, rows_so_far: int) -> bool:
         """After a short page: True (and a warning) if the unit balance may have cut it."""
-        return await self._session.units.short_page_cut(
+        return await self._session.meter(query.spec.meter).short_page_cut(
             query.unit_price, query.spec.type, ",".join(query.targets), rows_so_far
         )
 

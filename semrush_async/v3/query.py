@@ -62,8 +62,8 @@ class ReportQuery:
 
     def params(self, offset: int, count: int) -> list[tuple[str, str]]:
         spec = self.spec
-        p: list[tuple[str, str]] = [("type", spec.type)]
-        if spec.target == "target":
+        p: list[tuple[str, str]] = [("type", spec.type)] if spec.type_param else []
+        if spec.target_pair:
             if spec.multi_target:
                 p += [("targets[]", t) for t in self.targets]
                 p += [("target_types[]", t) for t in self.target_types]
@@ -72,10 +72,10 @@ class ReportQuery:
         elif spec.target is not None:
             p.append((spec.target, self.targets[0]))
         p += self.extra
-        if not spec.fixed_columns:
+        if not spec.fixed_columns and self.columns:
             p.append(("export_columns", ",".join(self.columns)))
         if self.sort:
-            p.append(("display_sort", self.sort))
+            p.append((spec.sort_param, self.sort))
         if self.filter:
             p.append(("display_filter", self.filter))
         if spec.paged:
@@ -83,7 +83,7 @@ class ReportQuery:
             # index ("the value should be increased by value display_offset").
             if offset:
                 p.append(("display_offset", str(offset)))
-            p.append(("display_limit", str(offset + count)))
+            p.append(("display_limit", str(offset + count if spec.limit_is_end else count)))
         return p
 
     def call(self, offset: int = 0, count: int = 0) -> Call:
@@ -97,19 +97,22 @@ class ReportQuery:
             lines=lines,
             price=self.unit_price,
             codes=self._codes(),
+            meter=self.spec.meter,
+            delimiters=self.spec.delimiters,
         )
 
     def _codes(self) -> CodeTable:
         code = dict(self.extra).get("database")
         if code is None or code in DATABASES:
-            return {}
-        return _unknown_database_codes(code, self.spec.keyword_db)
+            return self.spec.codes
+        return {**self.spec.codes, **_unknown_database_codes(code, self.spec.keyword_db)}
 
     def retarget(self, target: str) -> ReportQuery:
         """The same request for another target (harvest)."""
         if self.spec.encode_target is not None:
             value, keys = self.spec.encode_target(target.split(","))
-            return attrs.evolve(self, targets=(value,), keys=keys)
+            lines = self.spec.rows_per_request or max(1, len(keys))
+            return attrs.evolve(self, targets=(value,), keys=keys, lines=lines)
         if self.spec.max_phrases > 1:
             return attrs.evolve(self, targets=(target,), lines=len(target.split(";")))
         return attrs.evolve(self, targets=(target,))
@@ -150,9 +153,10 @@ def _columns(
     spec: ReportSpec, columns: Iterable[str] | str | None, details: list[ErrorDetail]
 ) -> tuple[str, ...]:
     if columns is None or spec.fixed_columns:
-        # Always sent explicitly (unless the report takes none): Semrush changed
-        # default columns without notice (landscape §4 #3).
-        return spec.export_columns
+        # Always sent explicitly (unless the report takes none, or its rows are mapped
+        # by the header's names): Semrush changed default columns without notice
+        # (landscape §4 #3).
+        return spec.export_columns if spec.send_columns else ()
     if isinstance(columns, str):
         cols = tuple(c.strip() for c in columns.split(",") if c.strip())
     else:
@@ -212,6 +216,8 @@ def _date(
         return None
     if isinstance(value, datetime):
         value = value.date()
+    if spec.months is not None:
+        return _month(spec, value, today, details)
     if isinstance(value, str):
         try:
             value = date(int(value[:4]), int(value[4:6]), int(value[6:8] or 15))
@@ -230,6 +236,28 @@ def _date(
     return value
 
 
+def _month(
+    spec: ReportSpec, value: date | str, today: date, details: list[ErrorDetail]
+) -> date | None:
+    rule = spec.months
+    assert rule is not None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            _problem(details, "date", f"date {value!r} is not a date (YYYY-MM-DD)")
+            return None
+    month, last = value.replace(day=1), rule.last(today)
+    if not rule.first <= month <= last:
+        _problem(
+            details,
+            "date",
+            f"{spec.type} takes a month from {rule.first:%Y-%m} to {last:%Y-%m}, got {month:%Y-%m}",
+        )
+        return None
+    return month
+
+
 def _options(
     spec: ReportSpec, options: Mapping[str, Any], details: list[ErrorDetail]
 ) -> list[tuple[str, str]]:
@@ -242,8 +270,14 @@ def _options(
             known = ", ".join(spec.options) or "none"
             _problem(details, name, f"{spec.type} takes no {name}; its options: {known}")
             continue
-        value = "1" if raw is True else str(raw)
-        if value not in allowed:
+        if raw is True:
+            value = "true" if "true" in allowed else "1"
+        elif isinstance(raw, list | tuple):
+            value = ",".join(str(v).strip() for v in raw)
+        else:
+            value = str(raw)
+        # An empty ``allowed``: a free-form value.
+        if allowed and value not in allowed:
             _problem(details, name, f"{name}={value!r}; allowed: {', '.join(allowed)}")
             continue
         out.append((name, value))
@@ -287,7 +321,8 @@ def _target(
         except ValidationError as e:
             details.extend(e.details)
             return "", (), lines
-        return encoded, keys, lines
+        # Rows an unpaged request returns at most: one per entry unless the row says.
+        return encoded, keys, spec.rows_per_request or max(1, len(keys))
     if spec.max_phrases > 1:
         phrases = [value] if isinstance(value, str) else list(value)
         phrases = [p for part in phrases for p in part.split(";")]
@@ -379,7 +414,7 @@ def report_query(
     details: list[ErrorDetail] = []
     today = today or date.today()
     keys: tuple[str, ...] = ()
-    if spec.target == "target":
+    if spec.target_pair:
         values, types = _typed_targets(spec, targets, target_types, details)
         lines = len(values)
     else:
@@ -408,7 +443,8 @@ def report_query(
     if db is not None:
         extra.append(("database", db))
     if when is not None:
-        extra.append(("display_date", when.strftime("%Y%m%d")))
+        fmt = "%Y%m%d" if spec.months is None else "%Y-%m-%d"
+        extra.append(("display_date", when.strftime(fmt)))
     extra += opts
     if spec.escape and escape is not False:
         # Every value quoted: text cells may hold ';', '"' and line breaks

@@ -76,7 +76,7 @@ class AnalyticsResource:
             "subdomain": subdomain,
             "subfolder": subfolder,
             # Backlinks: target= is required (an empty one is refused by name).
-            "target": target or "" if spec.target == "target" else target,
+            "target": target or "" if spec.target_pair else target,
         }
         return report_query(
             spec,

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from datetime import date
-from typing import Any, Literal
+from datetime import date, timedelta
+from typing import Any, Final, Literal
 
 import attrs
 
 from semrush_async._core.price import Price
+from semrush_async._core.sansio import CodeTable
 
 __all__ = [
     "DbRule",
     "EncodeTarget",
+    "MonthRule",
     "ReportSpec",
     "Returns",
     "both_ways",
@@ -48,6 +50,25 @@ Returns = Literal["pager", "list", "first"]
 EncodeTarget = Callable[[Any], tuple[str, tuple[str, ...]]]
 #: A row class (``ReportSpec`` has a field named ``type``).
 RowClass = type[Any]
+
+
+@attrs.frozen(slots=True)
+class MonthRule:
+    """``display_date`` as the first of a month (sent ``YYYY-MM-01``), from ``first``
+    to the previous month, or to the current one with ``current``."""
+
+    first: date
+    current: bool = False
+
+    def last(self, today: date) -> date:
+        """The latest month a request may name."""
+        this = today.replace(day=1)
+        if self.current:
+            return this
+        return (this.replace(day=1) - _ONE_DAY).replace(day=1)
+
+
+_ONE_DAY: Final = timedelta(days=1)
 
 
 def _frozen_map(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
@@ -124,15 +145,49 @@ class ReportSpec:
     #: A list-valued target (``domain_domains``' domains; see :data:`EncodeTarget`). A
     #: harvest target lists its entries separated by commas.
     encode_target: EncodeTarget | None = attrs.field(default=None, kw_only=True, eq=False)
+    # --- wire variants (data, so that no family needs its own engine) ------------------
+    #: ``target`` is the ``target`` + ``target_type`` pair (Backlinks: both always sent,
+    #: several as ``targets[]``/``target_types[]``); False: a named target like any
+    #: other, ``target_type`` then an option sent only when given.
+    paired: bool = attrs.field(default=True, kw_only=True)
+    #: The report is named by ``type=`` (False: by its ``path`` alone).
+    type_param: bool = attrs.field(default=True, kw_only=True)
+    #: ``export_columns`` sent when the caller names none (False: only when asked;
+    #: the answer's header then names the cells, and the row class maps them by name).
+    send_columns: bool = attrs.field(default=True, kw_only=True)
+    #: The sort parameter's name.
+    sort_param: str = attrs.field(default="display_sort", kw_only=True)
+    #: ``display_limit`` is an end index (offset + rows, the Analytics quirk); False:
+    #: a row count.
+    limit_is_end: bool = attrs.field(default=True, kw_only=True)
+    #: Largest ``display_offset`` (None: bounded by ``max_end`` only).
+    max_offset: int | None = attrs.field(default=None, kw_only=True)
+    #: ``display_date`` is a month sent as ``YYYY-MM-01`` within these bounds (None:
+    #: the monthly snapshots ``YYYYMM15``, the current month being the live data).
+    months: MonthRule | None = attrs.field(default=None, kw_only=True)
+    #: The named meter that pays (a quota of its own); None: the API units.
+    meter: str | None = attrs.field(default=None, kw_only=True)
+    #: The CSV delimiters the answer may use (several: sniffed from its header line).
+    delimiters: tuple[str, ...] = attrs.field(default=(";",), kw_only=True)
+    #: An empty answer is charged too (per-request prices).
+    empty_charged: bool = attrs.field(default=False, kw_only=True)
+    #: The family's reading of error codes (``code -> (error class, hint)``).
+    codes: CodeTable = attrs.field(factory=dict, kw_only=True, eq=False)
+
+    @property
+    def target_pair(self) -> bool:
+        """True for the ``target`` + ``target_type`` pair shape (see ``paired``)."""
+        return self.target == "target" and self.paired
 
     @property
     def price(self) -> Price:
         """The live price."""
-        return Price(self.units, self.per_line)
+        return Price(self.units, self.per_line, empty_charged=self.empty_charged)
 
     @property
     def historical_price(self) -> Price:
-        return Price(self.historical_units or self.units, self.per_line)
+        units = self.historical_units or self.units
+        return Price(units, self.per_line, empty_charged=self.empty_charged)
 
     def price_for(self, display_date: date | None, today: date | None = None) -> Price:
         """The price of a request for ``display_date`` (historical when in the past)."""
