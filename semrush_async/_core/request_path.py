@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from multidict import CIMultiDict
@@ -93,6 +93,8 @@ class Call:
     #: A NotFound after an attempt that may have been applied (5xx, dropped
     #: connection) means the resource is gone: report success (a DELETE retried).
     gone_ok_on_retry: bool = False
+    #: How the body becomes its JSON document (None: ``json.loads``); see ``Response``.
+    parse: Callable[[bytes], Any] | None = attrs.field(default=None, eq=False)
 
 
 class _Attempts:
@@ -173,7 +175,7 @@ class RequestPath:
                             reservation.charged()
                         body = await opened.read()
                         headers = opened.headers
-                response = Response(status, CIMultiDict(headers), body)
+                response = Response(status, CIMultiDict(headers), body, parse=call.parse)
                 err = self._decode_error(call, response)
                 if err is not None:
                     charged = False

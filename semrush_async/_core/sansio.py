@@ -99,12 +99,18 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    #: How the body becomes its JSON document (default ``json.loads``): a v4 pager
+    #: passes a parser that decodes a page's rows as it reads them.
+    parse: Callable[[bytes], Any] | None = attrs.field(
+        default=None, eq=False, repr=False, kw_only=True
+    )
     _doc: Any = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def json(self) -> Any:
-        """The body parsed as JSON (parsed once: settlement and decoding share it)."""
+        """The body parsed as JSON (parsed once: the error check, settlement and
+        decoding share it)."""
         if self._doc is None:
-            object.__setattr__(self, "_doc", (json.loads(self.body),))
+            object.__setattr__(self, "_doc", ((self.parse or json.loads)(self.body),))
         return self._doc[0]
 
 
@@ -352,7 +358,7 @@ def decode_error(response: Response, *, v4: bool, scrub: Scrub = redact) -> erro
     status = response.status
     err: errors.APIError | None
     if v4:
-        err = v4_error(status, response.body, scrub=scrub)
+        err = v4_error(status, response.body, _parsed(response), scrub=scrub)
     else:
         err = analytics_error(status, response.body, scrub) or _json_errors(response, scrub)
         if err is None and status >= 400:
@@ -371,6 +377,17 @@ def decode_error(response: Response, *, v4: bool, scrub: Scrub = redact) -> erro
     if isinstance(err, errors.RateLimited) or is_retryable_status(status):
         err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
     return err
+
+
+def _parsed(response: Response) -> Any:
+    """The response's document, parsed once (None: blank or not JSON; ``v4_error``
+    then reads the body itself, as before)."""
+    if not response.body.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _json_errors(response: Response, scrub: Scrub) -> errors.APIError | None:

@@ -12,7 +12,8 @@ from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth, Call, CodeTable, Dialect
 from semrush_async._core.sansio import Envelope, Response, path_segment, v4_envelope, v4_request
 from semrush_async.pagination import Pager
-from semrush_async.v4.paging import Paging
+from semrush_async.v4.convert import RowDecoder
+from semrush_async.v4.paging import LimitOffset, OnePage, Paging
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
@@ -100,10 +101,13 @@ class V4Engine:
         params: Sequence[tuple[str, str]] = (),
         body: Any = None,
         lines: int | None = None,
+        parse: Callable[[bytes], Any] | None = None,
     ) -> Call:
         """The :class:`Call` for one request (pure: nothing is sent).
 
         ``lines``: the most rows a per-line price can charge (default: ``limit``).
+        ``parse``: how the response body becomes its JSON document (default
+        ``json.loads``; a :class:`~semrush_async.v4.convert.RowDecoder`'s ``page``).
         """
         request = v4_request(ep.method, ep.url(self._session.base_url, path or {}), params, body)
         if lines is None:
@@ -123,6 +127,7 @@ class V4Engine:
             within=None if ep.governor == ACCOUNT else ACCOUNT,
             codes=ep.codes,
             gone_ok_on_retry=ep.gone_ok_on_retry,
+            parse=parse,
         )
 
     async def send(
@@ -133,9 +138,10 @@ class V4Engine:
         params: Sequence[tuple[str, str]] = (),
         body: Any = None,
         lines: int | None = None,
+        parse: Callable[[bytes], Any] | None = None,
     ) -> Envelope:
         """Send one request and return its decoded envelope (or raise its error)."""
-        call = self.call(ep, path=path, params=params, body=body, lines=lines)
+        call = self.call(ep, path=path, params=params, body=body, lines=lines, parse=parse)
         return v4_envelope(await self._session.send(call))
 
     def pager(
@@ -153,22 +159,31 @@ class V4Engine:
 
         Nothing is sent until the pager is awaited or iterated. ``on_page`` sees every
         page's envelope (for values carried beside the items).
+
+        With a :class:`RowDecoder` whose rows are the page's ``data`` list, each page
+        is decoded whole (its ``page`` parser: msgspec, falling back to ``json.loads``
+        and one item at a time), unless ``on_page`` wants the raw items.
         """
         # Build the first request now: a bad id fails here, before any request.
         self.call(ep, path=path, params=(*params, *paging.first()))
+        whole = isinstance(decode, RowDecoder) and on_page is None and _items_in_data(paging)
+        parse = decode.page if isinstance(decode, RowDecoder) and whole else None
+        rows = decode.rows if isinstance(decode, RowDecoder) else None
 
         async def source(pager: Pager[T]) -> AsyncGenerator[list[T], None]:
             sent: tuple[tuple[str, str], ...] | None = paging.first()
             seen = 0
             while sent is not None:
-                page = await self.send(ep, path=path, params=(*params, *sent), lines=lines)
+                page = await self.send(
+                    ep, path=path, params=(*params, *sent), lines=lines, parse=parse
+                )
                 pager.pages += 1
                 if on_page is not None:
                     on_page(pager, page)
                 raw = paging.items(page)
                 seen += len(raw)
                 if raw:
-                    yield [decode(item) for item in raw]
+                    yield rows(raw) if rows is not None else [decode(item) for item in raw]
                 following = paging.next(page, sent, len(raw), seen)
                 if paging.maybe_cut(page, sent, len(raw), seen) and await self._cut_by_balance(
                     ep, params, seen
@@ -189,6 +204,11 @@ class V4Engine:
         sent = dict(params)
         target = sent.get("url") or sent.get("domain") or sent.get("urls") or ""
         return await self._session.units.short_page_cut(ep.price, ep.name, target, seen)
+
+
+def _items_in_data(paging: Paging) -> bool:
+    """The strategy's items are the ``data`` list itself (what a page parser types)."""
+    return isinstance(paging, LimitOffset | OnePage) and paging.items_key is None
 
 
 def limits_of(endpoints: Iterable[Endpoint]) -> dict[str, Limit]:
