@@ -36,7 +36,7 @@ from typing import Any, Final
 import aiohttp
 
 from semrush_async import Limit, SemrushClient
-from semrush_async.apis.backlinks._reports import REPORTS
+from semrush_async.apis.backlinks.reports import REPORTS
 from semrush_async.apis.backlinks.rows import BacklinksOverview, rows_decoder
 from semrush_async.errors import APIError
 from semrush_async.testing import DEFAULT_KEY

@@ -55,7 +55,7 @@ from benchmarks import overhead, report, saturation  # noqa: E402
 from benchmarks.summary import summarize  # noqa: E402
 from semrush_async import Limit, SemrushClient  # noqa: E402
 from semrush_async._core.csvfeed import CsvFeed  # noqa: E402
-from semrush_async.apis.backlinks._reports import REPORTS  # noqa: E402
+from semrush_async.apis.backlinks.reports import REPORTS  # noqa: E402
 from semrush_async.apis.backlinks.rows import rows_decoder  # noqa: E402
 from semrush_async.apis.reports import COLUMNS, ROOT_REPORTS  # noqa: E402
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size  # noqa: E402

@@ -117,12 +117,14 @@ def deprecated_name(name: str) -> object:
     """A public name the layout replaced, with a DeprecationWarning (called by the
     package's ``__getattr__``); raise AttributeError for any other name."""
     if name == "PRICES":
+        from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS
         from semrush_async.apis.backlinks.v4 import BACKLINKS_V4
         from semrush_async.apis.keywords_v4.endpoints import METRICS
         from semrush_async.apis.reports import REPORTS
 
         value: object = {
             **{t: s.price for t, s in REPORTS.items()},
+            **{t: s.price for t, s in BACKLINKS.items()},
             **{s.report: s.price for s in BACKLINKS_V4.values()},
             "v4.keywords.metrics": METRICS.price,
         }

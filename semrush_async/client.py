@@ -31,7 +31,9 @@ from semrush_async._core.units import UnitMeter
 from semrush_async._version import __version__
 from semrush_async.apis.auth import resource as _auth
 from semrush_async.apis.auth.resource import AuthResource
+from semrush_async.apis.backlinks import reports as backlinks_reports
 from semrush_async.apis.backlinks import v4 as _backlinks_v4
+from semrush_async.apis.backlinks.bridge import BridgeSource
 from semrush_async.apis.backlinks.resource import BacklinksResource
 from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
 from semrush_async.apis.keywords_v4 import endpoints as _keywords_v4
@@ -42,11 +44,31 @@ from semrush_async.apis.local import endpoints as _local
 from semrush_async.apis.local.resource import LocalResource
 from semrush_async.apis.map_rank import endpoints as _map_rank
 from semrush_async.apis.map_rank.resource import MapRankResource
+from semrush_async.apis.position_tracking import endpoints as _position_tracking
+from semrush_async.apis.position_tracking.resource import PositionTrackingResource
 from semrush_async.apis.projects import endpoints as _projects
 from semrush_async.apis.projects.resource import ProjectsResource
+from semrush_async.apis.reports import FAMILIES
+from semrush_async.apis.site_audit import endpoints as _site_audit
+from semrush_async.apis.site_audit.resource import SiteAuditResource
+from semrush_async.v3.pager import AnalyticsEngine
 from semrush_async.v3.resource import AnalyticsResource, ReportGroup
+from semrush_async.v3.source import Reports, ReportSource
+from semrush_async.v3.spec import ReportSpec
 
 __all__ = ["SemrushClient", "published_limits"]
+
+#: The Analytics v3 report tables, by the client attribute that serves them (each
+#: family folder exposes its table; the docs' report table is rendered from this).
+V3_TABLES: Final[Mapping[str, tuple[ReportSpec, ...]]] = {
+    "overview": FAMILIES["overview"],
+    "domains": FAMILIES["domain"],
+    "keywords": FAMILIES["keyword"],
+    "subdomains": FAMILIES["subdomain"],
+    "subfolders": FAMILIES["subfolder"],
+    "urls": FAMILIES["url"],
+    "backlinks": backlinks_reports.SPECS,
+}
 
 DEFAULT_BASE_URL = "https://api.semrush.com"
 DEFAULT_OAUTH_URL = "https://oauth.semrush.com"
@@ -69,6 +91,8 @@ _FAMILY_LIMITS: Final[tuple[Mapping[str, Limit], ...]] = (
     _local.LIMITS,
     _map_rank.LIMITS,
     _projects.LIMITS,
+    _position_tracking.LIMITS,
+    _site_audit.LIMITS,
 )
 
 
@@ -214,44 +238,65 @@ class SemrushClient:
         return BacklinksV4Resource(self._session)
 
     @functools.cached_property
+    def _v3_engine(self) -> AnalyticsEngine:
+        return AnalyticsEngine(self._session)
+
+    @functools.cached_property
+    def _backlinks_source(self) -> ReportSource:
+        # Chosen once, here: it serves every Backlinks entry point (client.backlinks,
+        # report-by-name, both harvests and the CLI).
+        if self.backlinks_api == "v3":
+            return self._v3_engine
+        return BridgeSource(self.backlinks_v4)
+
+    @functools.cached_property
+    def _reports(self) -> Reports:
+        # Each Analytics v3 family's table bound to the source of its pages.
+        reports = Reports()
+        reports.bind(V3_TABLES["backlinks"], self._backlinks_source)
+        for specs in FAMILIES.values():
+            reports.bind(specs, self._v3_engine)
+        return reports
+
+    @functools.cached_property
     def backlinks(self) -> BacklinksResource:
         """The 15 Backlinks Analytics reports (on v3, or v4 with ``backlinks_api="v4"``)."""
-        return BacklinksResource(self._session, self.backlinks_v4, self.backlinks_api)
+        return BacklinksResource(self._session, self._backlinks_source)
 
     @functools.cached_property
     def analytics(self) -> AnalyticsResource:
         """Every Analytics v3 report: ``report(type, ...)`` and ``harvest(type, ...)``."""
-        return AnalyticsResource(self._session, self.backlinks)
+        return AnalyticsResource(self._session, self._reports)
 
     @functools.cached_property
     def overview(self) -> ReportGroup:
         """The overview reports as methods (from the report tables)."""
-        return ReportGroup(self.analytics, "overview")
+        return ReportGroup(self.analytics, "overview", FAMILIES["overview"])
 
     @functools.cached_property
     def domains(self) -> ReportGroup:
         """The domain reports as methods."""
-        return ReportGroup(self.analytics, "domain")
+        return ReportGroup(self.analytics, "domain", FAMILIES["domain"])
 
     @functools.cached_property
     def keywords(self) -> ReportGroup:
         """The keyword reports as methods."""
-        return ReportGroup(self.analytics, "keyword")
+        return ReportGroup(self.analytics, "keyword", FAMILIES["keyword"])
 
     @functools.cached_property
     def subdomains(self) -> ReportGroup:
         """The subdomain reports as methods."""
-        return ReportGroup(self.analytics, "subdomain")
+        return ReportGroup(self.analytics, "subdomain", FAMILIES["subdomain"])
 
     @functools.cached_property
     def subfolders(self) -> ReportGroup:
         """The subfolder reports as methods."""
-        return ReportGroup(self.analytics, "subfolder")
+        return ReportGroup(self.analytics, "subfolder", FAMILIES["subfolder"])
 
     @functools.cached_property
     def urls(self) -> ReportGroup:
         """The URL reports as methods."""
-        return ReportGroup(self.analytics, "url")
+        return ReportGroup(self.analytics, "url", FAMILIES["url"])
 
     @functools.cached_property
     def keywords_v4(self) -> KeywordsV4Resource:
@@ -266,13 +311,23 @@ class SemrushClient:
 
     @functools.cached_property
     def map_rank(self) -> MapRankResource:
-        """Map Rank Tracker (API v4 family, OAuth Bearer)."""
+        """Map Rank Tracker (the v4 key; the OAuth token without one)."""
         return MapRankResource(self._session)
 
     @functools.cached_property
     def projects(self) -> ProjectsResource:
         """Projects API v4 (v4 key; the deprecated OAuth v0 without one)."""
         return ProjectsResource(self._session)
+
+    @functools.cached_property
+    def position_tracking(self) -> PositionTrackingResource:
+        """Position Tracking (API v3, the v3 key): campaigns, keywords, reports."""
+        return PositionTrackingResource(self._session)
+
+    @functools.cached_property
+    def site_audit(self) -> SiteAuditResource:
+        """Site Audit (API v3, the v3 key): audits, snapshots, issues, pages."""
+        return SiteAuditResource(self._session)
 
     @functools.cached_property
     def local(self) -> LocalResource:

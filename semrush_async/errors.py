@@ -48,6 +48,7 @@ __all__ = [
     "UnboundedCostWarning",
     "UnitsExhausted",
     "ValidationError",
+    "WaitTimeout",
 ]
 
 
@@ -165,6 +166,13 @@ class BudgetExceeded(SemrushError):
         super().__init__(message)
         self.needed = needed
         self.available = available
+
+
+class WaitTimeout(SemrushError, TimeoutError):
+    """Waiting for a job the server runs (a Site Audit crawl) passed its ``timeout``;
+    the job itself goes on."""
+
+    hint = "Wait again (it goes on running), or pass a longer timeout="
 
 
 class GovernanceUnavailable(SemrushError):

@@ -26,7 +26,8 @@ from semrush_async import (
     UnitsExhausted,
     ValidationError,
 )
-from semrush_async.apis.reports import BACKLINKS_REPORTS, ROOT_REPORTS, ColumnKind, ReportSpec
+from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS_REPORTS
+from semrush_async.apis.reports import ROOT_REPORTS, ColumnKind, ReportSpec
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._root_reports import root_row, root_size
 from semrush_async.v3.decode import v3_decoder
@@ -554,9 +555,9 @@ async def test_base_url_is_chosen_per_family_every_time(sandbox: SemrushSandbox)
 
 def test_requests_always_name_columns_and_limit() -> None:
     # §4 #3 (defaults changed silently) and #13 (the API's 10,000-line default).
-    from semrush_async.v3.query import root_query
+    from semrush_async.v3.query import report_query
 
-    q = root_query(
+    q = report_query(
         ROOT_REPORTS["domain_organic"],
         "https://api.semrush.com",
         targets={"domain": "a.com"},
@@ -651,10 +652,11 @@ async def test_harvest_any_report_over_many_targets(
 
 
 def test_docs_page_lists_every_report_with_its_price() -> None:
-    from semrush_async.apis.reports._docs import reports_table
+    from semrush_async.client import V3_TABLES
+    from semrush_async.v3._docs import reports_table
 
     page = (ROOT / "docs/analytics.md").read_text(encoding="utf-8")
-    assert reports_table() in page
+    assert reports_table(V3_TABLES) in page
     for spec in ROOT_REPORTS.values():
         assert f"`{spec.type}`" in page
 

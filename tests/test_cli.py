@@ -287,11 +287,35 @@ def test_export_on_backlinks_v4_matches_v3(tmp_path: Path) -> None:
     assert "Backlinks API v4" in p.stderr
 
 
-def test_export_v4_refuses_a_checkpoint(tmp_path: Path) -> None:
-    p = run(
-        "--sandbox", "backlinks", "export", "backlinks", "small.example", "--api", "v4",
-        "-o", str(tmp_path / "o.csv"), "--checkpoint", str(tmp_path / "c.db"),
-    )  # fmt: skip
-    assert p.returncode == 2
-    assert "--checkpoint works with --api v3 only" in p.stderr
-    assert "Traceback" not in p.stderr
+def test_export_v4_with_a_checkpoint_resumes_without_repaying(tmp_path: Path) -> None:
+    """``export --api v4 --checkpoint``: the same harvest as on v3 (issue 22 item 4).
+    A run stopped by --budget resumes from the checkpoint; every line is paid once."""
+    out, ckpt = tmp_path / "v4.csv", tmp_path / "v4.sqlite"
+    common = [
+        "--sandbox", "--quiet", "backlinks", "export", "backlinks_refdomains",
+        "medium.example", "small.example", "--api", "v4", "--page-size", "100",
+        "-o", str(out), "--checkpoint", str(ckpt),
+    ]  # fmt: skip
+    first = run(*common, "--budget", str(40 * 300))
+    assert first.returncode == 1, first.stderr
+    assert "stopped by --budget" in first.stderr
+    second = run(*common)
+    assert second.returncode == 0, second.stderr
+    assert "replayed from the checkpoint) on Backlinks API v4" in second.stderr
+    # Each --sandbox run has its own server: the two runs' spending adds up to every
+    # line once (40 units per referring domain on v4).
+    spent = [
+        int(line.rsplit("; ", 1)[1].split()[0].replace(",", ""))
+        for p in (first, second)
+        for line in p.stderr.splitlines()
+        if line.endswith("API units spent")
+    ]
+    lines = report_size("backlinks_refdomains", 0, "medium.example") + report_size(
+        "backlinks_refdomains", 0, "small.example"
+    )
+    assert sum(spent) == 40 * lines
+    v3 = tmp_path / "v3.csv"
+    run(*common[:7], "-o", str(v3), check=True)
+    header, *rows = read_csv(out)
+    assert header == read_csv(v3)[0]
+    assert sorted(rows) == sorted(read_csv(v3)[1:])

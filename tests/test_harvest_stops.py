@@ -28,7 +28,6 @@ from semrush_async import (
     HarvestItem,
     Limit,
     SemrushClient,
-    ValidationError,
 )
 from semrush_async.cli._harvest import write_harvest
 from semrush_async.testing import DEFAULT_KEY, SemrushSandbox, report_size, row
@@ -395,17 +394,3 @@ async def test_v4_only_client_serves_every_backlinks_entry_point(
     # Everything after the v3 reference went to v4 and was priced as v4.
     assert all(p.startswith("/apis/v4/backlinks/") for p in seen.requests[v3_requests:])
     assert set(v4.units.by_report) == {"v4.backlinks.ref_domains"}
-
-
-async def test_v4_harvest_refuses_a_checkpoint_before_sending(
-    counted: tuple[SemrushSandbox, Seen], tmp_path: Path
-) -> None:
-    sandbox, seen = counted
-    ckpt = tmp_path / "v4.sqlite"
-    async with v4_only(sandbox) as c:
-        with pytest.raises(ValidationError, match="checkpoint"):
-            c.backlinks.harvest(["small.example"], checkpoint=str(ckpt))
-        with pytest.raises(ValidationError, match="checkpoint"):
-            c.analytics.harvest("backlinks", ["small.example"], checkpoint=str(ckpt))
-    assert seen.requests == []
-    assert not ckpt.exists()

@@ -29,19 +29,17 @@ PKG = ROOT / "semrush_async"
 SUCCESSORS = {
     # The Local API is Listing Management's successor: it reuses its hours models.
     ("local", "listings"),
+    # Position Tracking and Site Audit are tools inside a project: the Projects v3 API
+    # overview states one error-code table for all of them [AUR projects_api_overview],
+    # and their pages answer errors with it (semrush-coverage-2026-12-06.md §4.1, §5.1;
+    # semrush-v4-projects-maprank-local.md §2.9). They reuse Projects' table and its
+    # project-id rule (apis/projects/codes.py, endpoints.validate_project_id).
+    ("position_tracking", "projects"),
+    ("site_audit", "projects"),
 }
 
-#: Known violations still to be removed (issue 22 steps); must shrink to nothing.
-KNOWN: set[str] = {
-    "semrush_async._core.harvest -> semrush_async.v3.pager",
-    "semrush_async._core.harvest -> semrush_async.v3.query",
-    "semrush_async.apis.backlinks._reports -> semrush_async.apis.reports",
-    "semrush_async.apis.reports -> semrush_async.apis.backlinks.reports",
-    "semrush_async.v3.decode -> semrush_async.apis.reports",
-    "semrush_async.v3.pager -> semrush_async.apis.backlinks.rows",
-    "semrush_async.v3.query -> semrush_async.apis.reports.gap",
-    "semrush_async.v3.resource -> semrush_async.apis.reports",
-}
+#: Known violations: none since issue 22; a new one is a design change, not an entry here.
+KNOWN: set[str] = set()
 
 #: Known import cycles still to be broken, as ``"package: module module ..."``.
 KNOWN_CYCLES: set[str] = set()
@@ -229,6 +227,13 @@ def test_hand_written_modules_are_small() -> None:
         ("semrush_async.testing._sandbox", "semrush_async.client", False),
         ("semrush_async.testing._sandbox", "semrush_async", True),
         ("semrush_async.apis.backlinks.resource", "semrush_async", False),
+        # One v3 engine that knows no family; families that do not know each other.
+        ("semrush_async.v3.pager", "semrush_async.apis.backlinks.rows", False),
+        ("semrush_async.v3.resource", "semrush_async.apis.reports", False),
+        ("semrush_async.apis.reports", "semrush_async.apis.backlinks.reports", False),
+        ("semrush_async.apis.backlinks.bridge", "semrush_async.v3.source", True),
+        ("semrush_async._core.harvest", "semrush_async.v3.source", False),
+        ("semrush_async.client", "semrush_async.apis.backlinks.reports", True),
     ],
 )
 def test_the_rules_themselves(src: str, dst: str, ok: bool) -> None:
@@ -243,13 +248,8 @@ _FAMILIES += ("projects", "position_tracking", "site_audit", "reports")
 # "trends" is also a v3 column's name (Td): only its dotted form is a product name.
 _DOTTED = (*(f"{f}." for f in _FAMILIES), "trends.", "backlinks_v4.", "v4.")
 
-#: Still to go (issue 22's v3 step): the v3 engine special-cases the Backlinks family.
-KNOWN_PRODUCT_STRINGS: set[str] = {
-    "semrush_async/v3/decode.py: 'backlinks'",
-    "semrush_async/v3/pager.py: 'backlinks'",
-    "semrush_async/v3/resource.py: 'backlinks'",
-    "semrush_async/v3/spec.py: 'backlinks'",
-}
+#: None since issue 22: the engines take every product rule from the family tables.
+KNOWN_PRODUCT_STRINGS: set[str] = set()
 
 
 def _strings(path: Path) -> Iterator[tuple[int, str]]:

@@ -746,13 +746,13 @@ async def test_401_refreshes_once_then_succeeds(sandbox: SemrushSandbox) -> None
             return self.token
 
     p = Provider()
-    async with sandbox.client(token=p) as c:
+    async with sandbox.client(token=p, v4_api_key=None) as c:
         assert (await c.map_rank.limits()).campaigns.total == 50
     assert p.refreshes == 1
 
 
 async def test_static_token_401_says_log_in_again(sandbox: SemrushSandbox) -> None:
-    async with sandbox.client(token="not-a-valid-token") as c:
+    async with sandbox.client(token="not-a-valid-token", v4_api_key=None) as c:
         with pytest.raises(AuthenticationError, match=r"(?i)log in again") as e:
             await c.map_rank.limits()
     assert "not-a-valid-token" not in str(e.value)
@@ -760,7 +760,7 @@ async def test_static_token_401_says_log_in_again(sandbox: SemrushSandbox) -> No
 
 async def test_a_refresh_during_a_burst_happens_once(sandbox: SemrushSandbox) -> None:
     stored = collected(sandbox)
-    async with sandbox.client(token=None) as c:
+    async with sandbox.client(token=None, v4_api_key=None) as c:
         await log_in(c, sandbox)
         oauth(sandbox).advance(WEEK + 1)  # every access token is now expired
         c.auth.provider.clock = offset_clock(sandbox)

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semrush_async import Project, ProjectScope, SemrushClient, errors
-from semrush_async._core.request_path import _int_code
+from semrush_async._core.sansio import int_code
 from semrush_async.apis.projects.endpoints import (
     CODES,
     FORBIDDEN_NAME_CHARS,
@@ -515,10 +515,10 @@ def test_client_domain_rule_is_at_least_as_strict_as_the_sandbox(domain: str) ->
 
 
 def test_error_codes_may_arrive_as_strings() -> None:
-    assert _int_code("512") == 512
-    assert _int_code(521) == 521
-    assert _int_code("LIMIT_EXCEEDED_ERROR") is None
-    assert _int_code(None) is None
+    assert int_code("512") == 512
+    assert int_code(521) == 521
+    assert int_code("LIMIT_EXCEEDED_ERROR") is None
+    assert int_code(None) is None
 
 
 # --- decoding ----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from semrush_async.apis.backlinks import rows as backlinks_models
 from semrush_async.apis.backlinks.rows import (
     ROW_TYPES,
     BacklinkRow,
@@ -23,6 +22,7 @@ from semrush_async.apis.backlinks.rows import (
     TargetType,
     rows_decoder,
 )
+from semrush_async.v3 import decode as v3_decode
 
 REPORTS = sorted(r for r in ROW_TYPES if r != "backlinks_matrix")
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,7 @@ def test_decoder_without_the_twin_class_gives_the_same_rows(
     }
     row = [sample.get(type_name(f), "text") for f in attrs.fields(cls)]
     fast = rows_decoder(report, header)([row, row])
-    monkeypatch.setitem(backlinks_models._TWINS, report, None)
+    monkeypatch.setitem(v3_decode._twin_cache, cls, None)
     slow = rows_decoder(report, header)([row, row])
     assert slow == fast == [reference(cls, header, row)] * 2
     assert all(type(r) is cls for r in slow)

@@ -21,10 +21,10 @@ import pytest
 
 from semrush_async import published_limits
 from semrush_async.apis.backlinks.bridge import BRIDGES
+from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS_REPORTS
 from semrush_async.apis.backlinks.v4 import BACKLINKS_V4, MAX_PAGE, MAX_URL
 from semrush_async.apis.keywords_v4.endpoints import COUNTRIES, METRICS
 from semrush_async.apis.reports import (
-    BACKLINKS_REPORTS,
     COLUMNS,
     DATABASES,
     ROOT_REPORTS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime
 
@@ -13,12 +15,14 @@ from semrush_async import errors
 from semrush_async._core.redact import Redactor, redact
 from semrush_async._core.retry import RetryPolicy, parse_retry_after
 from semrush_async._core.sansio import (
+    CsvBody,
     Request,
     Response,
     analytics_error,
     analytics_request,
     is_retryable_status,
     parse_units_balance,
+    refine_error,
     v4_data,
     v4_error,
 )
@@ -262,3 +266,156 @@ def test_decode_error_any_format_with_retry_after() -> None:
     denied = decode_error(Response(403, {}, b"ERROR 132 :: API UNITS BALANCE IS ZERO"), v4=False)
     assert isinstance(denied, errors.UnitsExhausted)
     assert denied.retry_after is None
+
+
+def test_a_success_body_with_an_errors_list_of_its_own_is_not_an_error() -> None:
+    """Site Audit's snapshot lists the error issues it found (``errors: [{id, count}]``):
+    only a list whose items carry a ``message`` is the balance endpoint's key refusal."""
+    import json as _json
+
+    from semrush_async._core.sansio import v4_error
+
+    found = {"errors": [{"id": 3, "count": 2, "delta": 0, "checks": 10}], "snapshot_id": "a"}
+    assert v4_error(200, _json.dumps(found).encode()) is None
+    refused = {"errors": [{"field": "key", "message": "invalid api key"}]}
+    assert v4_error(401, _json.dumps(refused).encode()) is not None
+
+
+# --- a streamed CSV body (CsvBody) ---------------------------------------------------------
+
+
+def _chunked(body: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c for c in cuts if 0 < c < len(body)})
+    return [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
+
+
+def _run(body_obj: CsvBody, chunks: list[bytes]) -> list[list[str]]:
+    out: list[list[str]] = []
+    for chunk in chunks:
+        out += body_obj.feed(chunk)
+    return out + body_obj.close()
+
+
+_CELL = st.text(alphabet='ab;"\r\n é', max_size=6)
+
+
+@given(
+    st.lists(st.lists(_CELL, min_size=2, max_size=2), min_size=1, max_size=8),
+    st.lists(st.integers(0, 200), max_size=12),
+    # Blank lines before the data do not hide it (nor an ``ERROR``, below).
+    st.sampled_from([b"", b"\r\n", b"\r\n\r\n"]),
+)
+def test_csv_body_any_chunking_gives_the_same_rows(
+    table: list[list[str]], cuts: list[int], lead: bytes
+) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows(table)
+    body = lead + buf.getvalue().encode()
+    whole = CsvBody(200, {})
+    expected = _run(whole, [body])
+    parts = CsvBody(200, {})
+    assert _run(parts, _chunked(body, cuts)) == expected
+    assert parts.data
+    assert not parts.empty
+    assert parts.rows == max(0, len(expected) - 1)  # the header is not a data row
+
+
+@given(
+    st.sampled_from(
+        [
+            b"ERROR 132 :: API UNITS BALANCE IS ZERO",
+            b"  \r\nERROR 120 :: WRONG KEY - ID PAIR\r\n",
+            b"ERROR 50 :: NOTHING FOUND",
+        ]
+    ),
+    st.lists(st.integers(0, 60), max_size=8),
+)
+def test_csv_body_finds_an_error_answer_in_any_chunking(body: bytes, cuts: list[int]) -> None:
+    decoder = CsvBody(200, {})
+    if b"NOTHING FOUND" in body:
+        assert _run(decoder, _chunked(body, cuts)) == []
+        assert decoder.empty
+    else:
+        with pytest.raises(errors.APIError) as info:
+            _run(decoder, _chunked(body, cuts))
+        assert info.value.code in (132, 120)
+    assert not decoder.data  # an error answer is never charged as data
+
+
+def test_csv_body_any_status_but_200_is_an_error_answer() -> None:
+    decoder = CsvBody(502, {"Retry-After": "4"})
+    assert decoder.feed(b"Domain;Rows\r\na;1\r\n") == []
+    with pytest.raises(errors.ServerError) as info:
+        decoder.close()
+    assert info.value.retry_after == 4.0
+    odd = CsvBody(204, {})
+    with pytest.raises(errors.APIError, match="unexpected response"):
+        odd.close()
+
+
+def test_csv_body_stops_reading_a_long_error_answer() -> None:
+    decoder = CsvBody(500, {})
+    while not decoder.done:
+        assert decoder.feed(b"x" * 10_000) == []
+    with pytest.raises(errors.ServerError):
+        decoder.close()
+
+
+def test_csv_body_uses_the_decoder_it_is_given() -> None:
+    seen: list[Response] = []
+
+    def decode(response: Response) -> errors.APIError:
+        seen.append(response)
+        return errors.PermissionDenied("mapped", status=response.status)
+
+    decoder = CsvBody(200, {}, decode)
+    decoder.feed(b"ERROR 135 :: API REPORT TYPE DISABLED")
+    with pytest.raises(errors.PermissionDenied, match="mapped"):
+        decoder.close()
+    assert seen[0].body == b"ERROR 135 :: API REPORT TYPE DISABLED"
+
+
+def test_csv_body_later_attempt_drops_the_header_and_the_rows_the_caller_has() -> None:
+    body = b"h1;h2\r\n" + b"".join(f"r{i};{i}\r\n".encode() for i in range(5))
+    first = CsvBody(200, {})
+    assert _run(first, [body])[0] == ["h1", "h2"]
+    again = CsvBody(200, {}, skip=3)
+    assert _run(again, _chunked(body, [9, 10, 20])) == [["r3", "3"], ["r4", "4"]]
+    assert again.rows == 2
+    resumed = CsvBody(200, {}, skip=0)
+    assert _run(resumed, [body])[0] == ["r0", "0"]
+
+
+def test_csv_body_a_short_body_is_decided_at_its_end() -> None:
+    tiny = CsvBody(200, {})
+    assert tiny.feed(b"a") == []
+    assert [tiny.data] == [False]  # (a list: mypy would narrow the attribute for good)
+    assert tiny.close() == [["a"]]
+    assert tiny.data
+    empty = CsvBody(200, {})
+    assert empty.close() == []
+    assert empty.data
+
+
+# --- a call's own reading of an error (refine_error) ---------------------------------------
+
+
+def test_refine_error_applies_the_code_table_and_keeps_the_rest() -> None:
+    err = errors.BadRequest("taken", status=400, code="512", request_id="r1")
+    err.retry_after = 2.0
+    out = refine_error(err, codes={512: (errors.Conflict, "pick another name")})
+    assert type(out) is errors.Conflict
+    assert (out.status, out.code, out.request_id, out.retry_after) == (400, "512", "r1", 2.0)
+    assert out.hint == "pick another name"
+    limited = errors.RateLimited("slow down", status=429, code=512)
+    assert refine_error(limited, codes={512: (errors.Conflict, "x")}) is limited
+
+
+def test_refine_error_reads_a_bare_403_by_the_call() -> None:
+    forbidden = errors.PermissionDenied("Forbidden", status=403)
+    assert refine_error(forbidden, codes={}) is forbidden
+    write = refine_error(forbidden, codes={}, method="PUT", v4_key=True)
+    assert type(write) is errors.ReadOnlyKey
+    assert refine_error(forbidden, codes={}, method="GET", v4_key=True) is forbidden
+    priced = refine_error(forbidden, codes={}, priced_v4=True)
+    assert type(priced) is errors.UnitsExhausted

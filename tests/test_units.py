@@ -9,8 +9,11 @@ import pytest
 import semrush_async
 from semrush_async import BudgetExceeded
 from semrush_async._core.units import UnitMeter
+from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS
 from semrush_async.apis.backlinks.v4 import BACKLINKS_V4
-from semrush_async.apis.reports import REPORTS
+from semrush_async.apis.reports import REPORTS as ROOT
+
+REPORTS = {**BACKLINKS, **ROOT}
 
 
 def test_documented_prices_travel_with_the_rows() -> None:

@@ -1,9 +1,15 @@
 """Concurrent, resumable harvesting of one report over many targets.
 
-Workers fetch pages for different targets at once, for any Analytics v3 report;
-the ``account`` governor, not a
+Workers fetch pages for different targets at once; the ``account`` governor, not a
 semaphore here, sets the pace (``workers`` only bounds how many pages are held in
 memory). Each page is yielded whole, tagged with its target.
+
+A harvest runs on its report's own pager: a :class:`HarvestJob` walks one target's
+pages as raw events (:mod:`semrush_async._core.pages`) and decodes them, and this
+module only schedules, stores and hands over. The Analytics engine's job
+(``semrush_async.v3.source.ReportJob``) serves any v3 report, on v3 or, for a
+Backlinks report on a client made with ``backlinks_api="v4"``, through the Backlinks
+v3->v4 bridge: both alike, checkpoint included.
 
 With a checkpoint, a page is written to it the moment it arrives, and marked
 processed when the consumer asks for the next item (or leaves ``async with`` without
@@ -22,9 +28,9 @@ wrong key costs one request; later, workers still waiting for a permit are
 cancelled (a stop flag alone would let them send). The error is raised once,
 after the pages already received; the targets not finished stay ``pending``.
 
-On a client made with ``backlinks_api="v4"``, a Backlinks report is fetched
-through the Backlinks v3->v4 bridge (the same v3 row classes); a checkpoint is
-refused there for now (nothing is sent).
+A checkpoint stores each page as its job gave it (v3: CSV fields; v4: the JSON
+items), so a replay decodes it as the live run did; the job's key names the API, so a
+v3 checkpoint is never resumed on v4 or the reverse.
 """
 
 from __future__ import annotations
@@ -32,13 +38,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
 from semrush_async._core.checkpoint import Checkpoint, ReceivedPage, TargetProgress, job_key
 from semrush_async._core.counts import check_counts, count_problem
+from semrush_async._core.governance import Limit
+from semrush_async._core.pages import PageEnd, PageEvent, PageIn, RawBatch
 from semrush_async.errors import (
     AuthenticationError,
     BudgetExceeded,
@@ -53,11 +62,7 @@ from semrush_async.errors import (
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from semrush_async.pagination import Pager
-    from semrush_async.v3.pager import AnalyticsEngine
-    from semrush_async.v3.query import ReportQuery
-
-__all__ = ["ACCOUNT_WIDE", "Harvest", "HarvestItem"]
+__all__ = ["ACCOUNT_WIDE", "Harvest", "HarvestItem", "HarvestJob"]
 
 logger: Final = logging.getLogger("semrush_async")
 
@@ -65,6 +70,34 @@ logger: Final = logging.getLogger("semrush_async")
 #: key or token, no access to the API, database or report, a zero unit balance):
 #: every target would fail alike, so the first one stops the harvest.
 ACCOUNT_WIDE: Final = (AuthenticationError, PermissionDenied, UnitsExhausted)
+
+
+class HarvestJob(Protocol):
+    """What a harvest needs of the report it fetches: one target's pages, and how to
+    decode a page (a live one or one replayed from the checkpoint)."""
+
+    #: The report's name (``backlinks_refdomains``).
+    report: str
+    #: Where its pages come from (``"v3"``, ``"v4"``).
+    api: str
+    #: What identifies the data (the checkpoint's job key, with the per-target limit).
+    key: Mapping[str, Any]
+    #: The limit of the governor its requests go through (it sets the default workers).
+    limit: Limit
+
+    def check(self, targets: Sequence[str], limit: int | None, page_size: int) -> None:
+        """Raise if a target cannot be fetched so (before anything is sent)."""
+        ...
+
+    def pages(
+        self, target: str, offset: int, limit: int | None, page_size: int
+    ) -> AsyncGenerator[PageEvent, None]:
+        """``target``'s pages from ``offset`` (``limit``: rows left to fetch)."""
+        ...
+
+    def decode(self, page: ReceivedPage) -> list[Any]:
+        """The typed rows of a page."""
+        ...
 
 
 @attrs.frozen(slots=True)
@@ -96,16 +129,15 @@ class Harvest:
 
     def __init__(
         self,
-        resource: AnalyticsEngine,
+        job: HarvestJob,
         targets: list[str],
-        template: ReportQuery,
         *,
         limit_per_target: int | None,
         page_size: int,
         checkpoint: str | None,
         workers: int | None,
     ) -> None:
-        self._resource = resource
+        self._job = job
         # Validate every target and everything shared by all of them up front:
         # nothing is sent (or paid for) on bad input.
         check_targets(targets)
@@ -117,29 +149,19 @@ class Harvest:
                 count_problem("limit_per_target", limit_per_target, minimum=1, optional=True),
             ),
         )
-        # ``template`` was validated by the caller (any report's query): each target
-        # only swaps its target in.
-        self._template = template
-        resource._check_paging(self._template.spec, None, 0, page_size)
-        #: True when the pages come from Backlinks API v4 (``backlinks_api="v4"``).
-        self.on_v4 = resource.runs_on_v4(template)
-        if self.on_v4:
-            if checkpoint is not None:
-                raise ValidationError(
-                    f"{template.spec.type}: a harvest with a checkpoint runs on Backlinks "
-                    "API v3 only for now; drop checkpoint= (a v4 harvest restarts from the "
-                    "beginning) or make the client with backlinks_api='v3'"
-                )
-            # Each target's pager is built now: a report, column, sort, filter or
-            # target v4 cannot serve fails here, before anything is sent.
-            for t in self.targets:
-                self._v4_pager(template.retarget(t), limit_per_target, page_size)
-        self.report = template.spec.type
+        # A report, column, sort, filter or target the pages cannot serve fails here.
+        job.check(self.targets, limit_per_target, page_size)
+        #: The API the pages come from (``"v3"``; ``"v4"`` for a Backlinks report on a
+        #: client made with ``backlinks_api="v4"``).
+        self.api = job.api
+        #: True when the pages come from Backlinks API v4.
+        self.on_v4 = job.api == "v4"
+        self.report = job.report
         self.limit_per_target = limit_per_target
         self.page_size = page_size
-        limit = resource._session.limit("account")
+        limit = job.limit
         self.workers = workers or 2 * (limit.concurrency or limit.rate)
-        self._job = job_key(**template.job_params(), limit=limit_per_target)
+        self._key = job_key(**job.key, limit=limit_per_target)
         self._checkpoint_path = checkpoint
         #: Seconds an early stop waits for downloads in flight to reach the checkpoint.
         self.drain_timeout = 30.0
@@ -227,16 +249,9 @@ class Harvest:
 
     # --- engine ---------------------------------------------------------------------------
 
-    def _query(self, target: str) -> ReportQuery:
-        return self._template.retarget(target)
-
-    def _v4_pager(self, query: ReportQuery, limit: int | None, page_size: int) -> Pager[Any]:
-        # Through the resource's pager: it routes a Backlinks report to the v4 bridge.
-        return self._resource.pager(query, limit=limit, page_size=page_size)
-
     async def _run(self) -> AsyncGenerator[HarvestItem, None]:
         ckpt = self._ckpt = (
-            Checkpoint(self._checkpoint_path, self._job) if self._checkpoint_path else None
+            Checkpoint(self._checkpoint_path, self._key) if self._checkpoint_path else None
         )
         progress = ckpt.load() if ckpt else {}
         self.resumed_notes = ckpt.notes() if ckpt else {}
@@ -258,7 +273,7 @@ class Harvest:
                 todo.put_nowait(t)
         out: asyncio.Queue[HarvestItem | None] = asyncio.Queue(maxsize=self.workers)
         stop, gate = self._stop, self._gate
-        fetch = self._target_v4 if self.on_v4 else self._target
+        fetch = self._target
         crash: list[Exception] = []
 
         async def worker() -> None:
@@ -400,10 +415,9 @@ class Harvest:
             await asyncio.wait({runner}, timeout=0.05)
 
     def _item(self, page: ReceivedPage, *, replayed: bool = False) -> HarvestItem:
-        decode = self._resource._decoder_for(self._query(page.target), page.header)
         return HarvestItem(
             page.target,
-            decode(page.rows),
+            self._job.decode(page),
             page.offset,
             page.done,
             units_exhausted=page.units_exhausted,
@@ -435,13 +449,16 @@ class Harvest:
             self._notes = {}
 
     def _store(self, page: ReceivedPage) -> None:
-        if self._ckpt is None or not page.rows:
+        if self._ckpt is None or not (page.rows or page.done):
+            # An empty last page is stored too: it says the target is done, so a
+            # resume does not ask again (a v4 report's end shows only then).
             return
         try:
             self._ckpt.store_received(page)
         except HarvestError as e:
             # Paid for, but the checkpoint cannot hold it: hand it over on the error.
-            self._unsaved.append(self._item(page))
+            if page.rows:
+                self._unsaved.append(self._item(page))
             logger.warning(
                 "page of %s at offset %d (%d rows) was paid for but not saved: %s",
                 page.target,
@@ -454,83 +471,50 @@ class Harvest:
     async def _target(
         self, target: str, offset: int, out: asyncio.Queue[HarvestItem | None]
     ) -> None:
-        """One target's pages on Analytics v3 (raw rows, stored in the checkpoint)."""
-        res = self._resource
-        query = self._query(target)
-        spec = query.spec
+        """One target's pages, from ``offset``: each stored in the checkpoint the moment
+        it is in, then handed over."""
         limit = self.limit_per_target
         remaining = None if limit is None else limit - offset
-        while not self._stop.is_set() and (remaining is None or remaining > 0):
-            n = self.page_size if remaining is None else min(self.page_size, remaining)
-            header: tuple[str, ...] = ()
-            rows: list[list[str]] = []
-            with self._requesting():
-                n, shrunk = await res._fit_budget(query, n, offset)
-                async with contextlib.aclosing(res.raw_page(query, offset, n)) as stream:
-                    async for page_header, batch in stream:
-                        self._answered()
-                        header = page_header
-                        rows.extend(batch)
-            self._answered()
-            short = len(rows) < n
-            done = (
-                not spec.paged
-                or not spec.offset
-                or short
-                or (remaining is not None and remaining - len(rows) <= 0)
-            )
-            page = ReceivedPage(target, offset, header, rows, done)
-            # Saved before the balance check below (a request that may stall or be
-            # killed): a page that was received is never paid for twice.
-            self._store(page)
-            if (
-                short
-                and not shrunk
-                and await res.short_page_cut_by_balance(query, offset + len(rows))
-            ):
-                page = attrs.evolve(page, units_exhausted=True)
-                self._store(page)
-            if self._closing and self._ckpt is not None:
-                return  # the consumer is gone: the page waits in the checkpoint
-            await out.put(self._item(page))
-            if done:
-                return
-            offset += len(rows)
-            if remaining is not None:
-                remaining -= len(rows)
-
-    async def _target_v4(
-        self, target: str, offset: int, out: asyncio.Queue[HarvestItem | None]
-    ) -> None:
-        """One target's pages through the Backlinks v3->v4 bridge (v3 row classes).
-
-        A page is yielded when the next one has arrived (or the pager ended), so the
-        last one carries ``done``.
-        """
-        pager = self._v4_pager(self._query(target), self.limit_per_target, self.page_size)
-        held: list[Any] = []
-        ended = False
-        try:
-            async with contextlib.aclosing(pager.batches()) as batches:
-                while not self._stop.is_set():
+        stream = self._job.pages(target, offset, remaining, self.page_size)
+        header: tuple[str, ...] = ()
+        rows: list[Any] = []
+        page: ReceivedPage | None = None
+        async with aclosing(stream):
+            while True:
+                between = page is None and not rows
+                if between and self._stop.is_set():
+                    return
+                if between:
+                    # Waiting for a permit or the next page's answer: a refused
+                    # account cancels this (see _stop_for_account).
                     with self._requesting():
-                        batch = await anext(batches, None)
+                        event = await anext(stream, None)
+                else:
+                    event = await anext(stream, None)
+                if event is None:
+                    return
+                if type(event) is RawBatch:
                     self._answered()
-                    if batch is None:
-                        ended = True
-                        break
-                    if held:
-                        await out.put(HarvestItem(target, held, offset, False))
-                        offset += len(held)
-                    held = batch
-        except SemrushError:
-            # The page in hand was received (and paid for): it reaches the consumer.
-            if held:
-                await out.put(HarvestItem(target, held, offset, False))
-            raise
-        if ended or held:
-            exhausted = ended and pager.units_exhausted
-            await out.put(HarvestItem(target, held, offset, ended, units_exhausted=exhausted))
+                    header = event.header
+                    rows.extend(event.rows)
+                elif type(event) is PageIn:
+                    self._answered()
+                    page = ReceivedPage(target, offset, header, rows, event.last)
+                    # Saved before the balance check that follows a short page (a
+                    # request that may stall or be killed): a page that was received
+                    # is never paid for twice.
+                    self._store(page)
+                elif type(event) is PageEnd and page is not None:
+                    if event.units_exhausted:
+                        page = attrs.evolve(page, units_exhausted=True)
+                        self._store(page)
+                    if self._closing and self._ckpt is not None:
+                        return  # the consumer is gone: the page waits in the checkpoint
+                    await out.put(self._item(page))
+                    if page.done:
+                        return
+                    offset += len(page.rows)
+                    header, rows, page = (), [], None
 
 
 def check_targets(targets: list[str]) -> None:

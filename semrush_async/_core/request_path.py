@@ -4,7 +4,13 @@ Per attempt, in this order: check credentials (no request without them), reserve
 units (BudgetExceeded before any rate budget is spent), take a governor permit,
 add auth, send, decode errors from the body whatever the status, settle units,
 log, and decide whether to retry. Retries go back through the governor; a 429 pauses
-the endpoint for every waiter; a 401 on v4 refreshes the token once.
+the endpoint for every waiter; a 401 on a Bearer call refreshes the token once.
+
+Whole bodies (:meth:`RequestPath.send`) and streamed CSV
+(:meth:`RequestPath.stream_rows`) run the same attempt loop, :class:`_Loop`: each
+only reads its body inside ``async with loop:``. What a body means (rows or an
+error, which error, NOTHING FOUND) is decided by the pure code in ``sansio``; the
+bytes come from any :class:`~semrush_async._core.transport.Transport`.
 """
 
 from __future__ import annotations
@@ -14,33 +20,34 @@ import enum
 import logging
 import random
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable
+from functools import partial
+from types import TracebackType
 from typing import Any, Final
 
 import attrs
 from multidict import CIMultiDict
 
 from semrush_async import errors
-from semrush_async._core.csvfeed import CsvFeed
-from semrush_async._core.governance import Governance, GovernorChain, GovernorProtocol
+from semrush_async._core.governance import Governance, GovernorChain, GovernorProtocol, Permit
 from semrush_async._core.price import Price
 from semrush_async._core.redact import Redactor
 from semrush_async._core.retry import RetryPolicy
-from semrush_async._core.sansio import NOTHING_FOUND, Request, Response, decode_error
+from semrush_async._core.sansio import (
+    CodeTable,
+    CsvBody,
+    Request,
+    Response,
+    decode_error,
+    refine_error,
+)
 from semrush_async._core.tokens import TokenProvider
-from semrush_async._core.transport import AiohttpTransport
+from semrush_async._core.transport import Opened, Transport
 from semrush_async._core.units import Reservation, UnitMeter
 
 __all__ = ["Auth", "Call", "CodeTable", "Dialect", "RequestPath"]
 
 logger: Final = logging.getLogger("semrush_async")
-
-# An error body never needs more than this; stop reading a huge non-CSV body.
-_MAX_ERROR_READ: Final = 64 * 1024
-
-
-#: A product's own error codes: ``code -> (error class, hint)`` (e.g. Projects' 512).
-CodeTable = Mapping[int, tuple[type[errors.APIError], str]]
 
 
 class Dialect(enum.Enum):
@@ -91,22 +98,181 @@ class Call:
     #: The product's error codes, applied to every error this call gets.
     codes: CodeTable = attrs.field(factory=dict, hash=False)
     #: A NotFound after an attempt that may have been applied (5xx, dropped
-    #: connection) means the resource is gone: report success (a DELETE retried).
+    #: connection) means the resource is gone: report success (a DELETE retried;
+    #: ``send`` answers 204, ``stream_rows`` no rows).
     gone_ok_on_retry: bool = False
     #: How the body becomes its JSON document (None: ``json.loads``); see ``Response``.
     parse: Callable[[bytes], Any] | None = attrs.field(default=None, eq=False)
 
 
-class _Attempts:
-    __slots__ = ("count", "maybe_applied", "policy", "refreshed", "token")
+_JSON: Final = (Dialect.V4, Dialect.OAUTH)
 
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.policy = policy
+
+class _Loop:
+    """One call's attempts: the attempt loop ``send`` and ``stream_rows`` share.
+
+    ``async with loop:`` is one attempt. Entering waits out the previous attempt's
+    backoff, then reserves units (BudgetExceeded: nothing was sent).
+    ``await loop.open()`` adds auth, takes the governor's permit and sends. The
+    caller reads the body inside, calls :meth:`charge` when the server has charged
+    the answer, and sets ``units`` (and ``rows``) before it leaves. Leaving releases
+    the answer and the permit, then settles and logs. An exception leaving the body
+    fails the attempt: what may have been charged stays spent (or is held, with
+    ``hold_cut``), and the exception either propagates (final) or is suppressed so
+    that the caller's ``while True`` makes the next attempt.
+    """
+
+    __slots__ = (
+        "_delay",
+        "_gov",
+        "_hold_cut",
+        "_opened",
+        "_permit",
+        "_request",
+        "_reservation",
+        "_status",
+        "_t0",
+        "_waited",
+        "base",
+        "call",
+        "charged",
+        "count",
+        "gone",
+        "held",
+        "maybe_applied",
+        "path",
+        "refreshed",
+        "rows",
+        "token",
+        "units",
+    )
+
+    _gov: GovernorProtocol
+    _reservation: Reservation
+
+    def __init__(self, path: RequestPath, call: Call, *, hold_cut: bool = False) -> None:
+        self.path = path
+        #: The call the next attempt sends (a stream resumes with another).
+        self.call = call
+        #: Rows before ``call``'s first row (0 when it repeats the whole request).
+        self.base = 0
+        #: Retries made so far (the backoff's exponent).
         self.count = 0
+        #: The one token refresh after a 401 is done.
         self.refreshed = False
+        #: The Bearer token the last attempt carried.
         self.token: str | None = None
         #: An earlier attempt may have reached the server and been applied.
         self.maybe_applied = False
+        #: The call ended as gone (``gone_ok_on_retry``): a success without an answer.
+        self.gone = False
+        #: Cut bodies the server may have charged in full, with their ``base``. With
+        #: ``hold_cut`` they wait for :meth:`settle_held` (once the page's length is
+        #: known); otherwise they are settled in full at once.
+        self.held: list[tuple[Reservation, int]] = []
+        self._hold_cut = hold_cut
+        self._delay = 0.0
+        # The attempt in progress.
+        self.charged = False
+        self.units = 0
+        self.rows: int | None = None
+        self._permit: Permit | None = None
+        self._opened: Opened | None = None
+        self._request = call.request
+        self._status: int | None = None
+        self._t0 = 0.0
+        self._waited = 0.0
+
+    async def __aenter__(self) -> _Loop:
+        if self._delay:
+            delay, self._delay = self._delay, 0.0
+            await asyncio.sleep(delay)
+        call = self.call
+        self._gov = self.path._governor(call)
+        self._reservation = await self.path._reserve(call, call.lines)
+        self._request = call.request
+        self._status = None
+        self._t0 = time.perf_counter()
+        self._waited = 0.0
+        self.charged = False
+        self.units = 0
+        self.rows = None
+        return self
+
+    async def open(self) -> Opened:
+        """Add auth, take the governor's permit and send: the answer's head."""
+        path = self.path
+        request = self._request = await path._authorize(self.call, self)
+        permit = self._permit = await self._gov.acquire(path.transport.reports_sent)
+        self._waited = permit.waited
+        self._t0 = time.perf_counter()
+        opened = self._opened = await path.transport.open(request, permit.sent)
+        self._status = opened.status
+        return opened
+
+    def charge(self) -> None:
+        """The answer started: the server charged it (see units.py)."""
+        self.charged = True
+        self._reservation.charged()
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        reservation = self._reservation
+        opened, self._opened = self._opened, None
+        permit, self._permit = self._permit, None
+        try:
+            if opened is not None:
+                await opened.aclose()
+        except BaseException:
+            reservation.settle(reservation.units if self.charged else 0)
+            raise
+        finally:
+            if permit is not None:
+                permit.release()
+        if exc is None:
+            reservation.settle(self.units)
+            self.path._log(self._request, self._status, self._t0, self._waited, rows=self.rows)
+            return False
+        if not isinstance(exc, Exception):
+            # Cancelled, or the caller stopped reading a stream: a body that started
+            # may have been charged in full (the server charges a page as it starts
+            # sending it), so it stays spent.
+            reservation.settle(reservation.units if self.charged else 0)
+            return False
+        if not self.charged:
+            reservation.cancel()  # an error answer, or none, costs nothing
+        elif self._hold_cut:
+            self.held.append((reservation, self.base))
+        else:
+            reservation.settle(reservation.units)  # a cut body: charged in full
+        self.path._log(self._request, self._status, self._t0, self._waited, exc, self.rows)
+        call = self.call
+        if call.gone_ok_on_retry and self.maybe_applied and isinstance(exc, errors.NotFound):
+            # The earlier attempt's answer was lost; this one finds nothing left to
+            # delete, which is what was asked for.
+            logger.debug("%s: gone after a retried attempt; done", call.endpoint)
+            self.gone = True
+            return True
+        if isinstance(exc, errors.ServerError | errors.TransportError):
+            self.maybe_applied = True
+        # Raises ``exc`` when it is final; otherwise the next attempt waits first.
+        self._delay = await self.path._retry_delay(call, exc, self, self._gov)
+        return True
+
+    def settle_held(self, total: int) -> None:
+        """The page is complete and holds ``total`` rows from its start: a cut attempt
+        that began ``b`` rows in was charged for at most ``total - b``."""
+        for r, b in self.held:
+            r.settle(self.path._price(self.call, max(0, total - b)))
+        self.held.clear()
+
+    def close(self) -> None:
+        """Failed for good, abandoned or cancelled: what may have been charged stays
+        spent."""
+        for r, _ in self.held:
+            r.settle(r.units)
+        self.held.clear()
 
 
 class RequestPath:
@@ -114,7 +280,7 @@ class RequestPath:
 
     def __init__(
         self,
-        transport: AiohttpTransport,
+        transport: Transport,
         governance: Governance,
         meter: UnitMeter,
         policy: RetryPolicy,
@@ -153,58 +319,25 @@ class RequestPath:
         return await self._send(call)
 
     async def _send(self, call: Call) -> Response:
-        state = _Attempts(self.policy)
+        loop = _Loop(self, call)
         while True:
-            reservation = await self._reserve(call, call.lines)
-            gov = self._governor(call)
-            status: int | None = None
-            charged = False
-            t0 = time.perf_counter()
-            waited = 0.0
-            request = call.request
-            try:
-                request = await self._authorize(call, state)
-                async with await gov.acquire(self.transport.reports_sent) as permit:
-                    waited = permit.waited
-                    t0 = time.perf_counter()
-                    async with self.transport.open(request, permit.sent) as opened:
-                        status = opened.status
-                        charged = status < 400
-                        if charged:
-                            # The server charges when it answers (see units.py).
-                            reservation.charged()
-                        body = await opened.read()
-                        headers = opened.headers
-                response = Response(status, CIMultiDict(headers), body, parse=call.parse)
+            async with loop:
+                opened = await loop.open()
+                if opened.status < 400:
+                    loop.charge()  # the server charges when it answers
+                body = await opened.read()
+                response = Response(
+                    opened.status, CIMultiDict(opened.headers), body, parse=call.parse
+                )
                 err = self._decode_error(call, response)
                 if err is not None:
-                    charged = False
+                    loop.charged = False  # an error answer costs nothing
                     raise err
-                delivered = call.lines if call.lines_of is None else call.lines_of(response)
-                reservation.settle(self._price(call, delivered))
-                self._log(request, status, t0, waited)
+                lines = call.lines if call.lines_of is None else call.lines_of(response)
+                loop.units = self._price(call, lines)
                 return response
-            except Exception as exc:
-                # An error answer costs nothing; a success body that was cut may
-                # have been charged in full.
-                reservation.settle(_charged(reservation, charged))
-                self._log(request, status, t0, waited, exc)
-                if (
-                    call.gone_ok_on_retry
-                    and state.maybe_applied
-                    and isinstance(exc, errors.NotFound)
-                ):
-                    # The earlier attempt's answer was lost; this one finds nothing
-                    # left to delete, which is what was asked for.
-                    logger.debug("%s: gone after a retried attempt; done", call.endpoint)
-                    return Response(204, CIMultiDict(), b"")
-                if isinstance(exc, errors.ServerError | errors.TransportError):
-                    state.maybe_applied = True
-                delay = await self._retry_delay(call, exc, state, gov)
-            except BaseException:
-                reservation.settle(_charged(reservation, charged))
-                raise
-            await asyncio.sleep(delay)
+            if loop.gone:
+                return Response(204, CIMultiDict(), b"")
 
     # --- streamed CSV (Analytics) ---------------------------------------------------------
 
@@ -223,99 +356,59 @@ class RequestPath:
         to the rows that existed from its start; otherwise to the whole page.
         """
         self._check_credentials(call)
-        state = _Attempts(self.policy)
-        seen = 0
-        skip = 0
-        header_sent = False
-        current = call
-        # Rows before ``current``'s first row (0 when it repeats the whole request).
-        base = 0
-        # Cut attempts the server may have charged in full: (reservation, base).
-        held: list[tuple[Reservation, int]] = []
-        reservation: Reservation | None = None
-        charged = False
+        loop = _Loop(self, call, hold_cut=True)
+        seen = 0  # data rows the caller has
+        skip = 0  # rows a repeated request (no ``resume``) drops first
+        header = True  # the caller still needs the header row
         try:
             while True:
-                reservation = await self._reserve(current, current.lines)
-                gov = self._governor(current)
-                got = 0
-                # True once a data body started: from then on the server has charged
-                # for the page, whether or not all of it arrives.
-                charged = False
-                status: int | None = None
-                t0 = time.perf_counter()
-                waited = 0.0
-                request = current.request
-                try:
-                    request = await self._authorize(current, state)
-                    async with await gov.acquire(self.transport.reports_sent) as permit:
-                        waited = permit.waited
-                        t0 = time.perf_counter()
-                        async with self.transport.open(request, permit.sent) as opened:
-                            status = opened.status
-                            chunks = opened.chunks()
-                            head = await _peek(chunks, 8)
-                            if status != 200 or head.lstrip().startswith(b"ERROR"):
-                                body = head + await _drain(chunks, _MAX_ERROR_READ)
-                                err = self._decode_error(
-                                    current, Response(status, CIMultiDict(opened.headers), body)
-                                )
-                                if err is None:
-                                    err = errors.APIError("unexpected response", status=status)
-                                if err.code == NOTHING_FOUND:
-                                    reservation.cancel()
-                                    self._settle_held(held, current, seen)
-                                    self._log(request, status, t0, waited, rows=0)
-                                    return
-                                raise err
-                            charged = True
-                            reservation.charged()
-                            # Every response starts with a header; only the first
-                            # response's header reaches the caller.
-                            drop_header = header_sent
-                            async for rows in _parsed(head, chunks):
-                                if rows and drop_header:
-                                    drop_header = False
-                                    del rows[0]
-                                rows, skip = _skip(rows, skip)
-                                if rows:
-                                    got += len(rows) - (not header_sent)
-                                    header_sent = True
-                                    yield rows
-                    self._log(request, status, t0, waited, rows=got)
-                    reservation.settle(self._price(current, got))
-                    self._settle_held(held, current, seen + got)
+                complete = False
+                async with loop:
+                    opened = await loop.open()
+                    current = loop.call
+                    body = CsvBody(
+                        opened.status,
+                        opened.headers,
+                        partial(self._decode_error, current),
+                        skip=None if header else skip,
+                    )
+                    loop.rows = 0
+                    async for chunk in opened.chunks():
+                        rows = body.feed(chunk)
+                        if body.data and not loop.charged:
+                            loop.charge()  # a data body started: the page is charged
+                        if rows:
+                            header = False
+                            loop.rows = body.rows
+                            yield rows
+                        elif body.done:
+                            break
+                    rows = body.close()  # raises the error an error answer carries
+                    if body.data and not loop.charged:
+                        loop.charge()
+                    if rows:
+                        header = False
+                        loop.rows = body.rows
+                        yield rows
+                    # NOTHING FOUND costs nothing. Otherwise the server charged every
+                    # row from this attempt's start, dropped ones (``skip``) included.
+                    delivered = seen + body.rows - loop.base
+                    loop.units = 0 if body.empty else self._price(current, delivered)
+                    complete = True
+                got = loop.rows or 0
+                if complete or loop.gone:
+                    loop.settle_held(seen + got)
                     return
-                except Exception as exc:
-                    if charged:
-                        held.append((reservation, base))
-                    else:
-                        reservation.cancel()
-                    self._log(request, status, t0, waited, exc, rows=got)
-                    seen += got
-                    if got and resume is not None:
-                        current = resume(seen)
-                        base = seen
-                    elif resume is None:
-                        # Without a way to ask for the remaining rows, repeat the
-                        # request and drop the rows the caller already has.
-                        skip = seen
-                    delay = await self._retry_delay(current, exc, state, gov)
-                await asyncio.sleep(delay)
+                seen += got
+                if got and resume is not None:
+                    loop.call = resume(seen)
+                    loop.base = seen
+                elif resume is None:
+                    # Without a way to ask for the remaining rows, repeat the
+                    # request and drop the rows the caller already has.
+                    skip = seen
         finally:
-            # Failed for good, abandoned (the caller broke out) or cancelled: what
-            # may have been charged stays spent.
-            if reservation is not None:
-                reservation.settle(_charged(reservation, charged))
-            for r, _ in held:
-                r.settle(r.units)
-
-    def _settle_held(self, held: list[tuple[Reservation, int]], call: Call, total: int) -> None:
-        """The body is complete and the page holds ``total`` rows from its start: a
-        cut attempt that began ``b`` rows in was charged for at most ``total - b``."""
-        for r, b in held:
-            r.settle(self._price(call, max(0, total - b)))
-        held.clear()
+            loop.close()
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -357,7 +450,7 @@ class RequestPath:
     def _price(call: Call, lines: int) -> int:
         return 0 if call.price is None else call.price.cost(lines)
 
-    async def _authorize(self, call: Call, state: _Attempts) -> Request:
+    async def _authorize(self, call: Call, state: _Loop) -> Request:
         request = call.request
         if call.auth is Auth.KEY:
             assert self.api_key
@@ -375,48 +468,20 @@ class RequestPath:
     def _decode_error(self, call: Call, response: Response) -> errors.APIError | None:
         # Redacted as it is decoded: every text from the body is masked before the
         # error exists, so no attribute, args entry, detail or pickle holds a secret
-        # the server echoed; what is built from it below inherits the masked texts.
-        err = decode_error(
-            response, v4=call.dialect in (Dialect.V4, Dialect.OAUTH), scrub=self.redactor
-        )
+        # the server echoed; what is built from it inherits the masked texts.
+        err = decode_error(response, v4=call.dialect in _JSON, scrub=self.redactor)
         if err is None:
             return None
-        code = _int_code(err.code)
-        rule = call.codes.get(code) if code is not None else None
-        if rule is not None and not isinstance(err, errors.RateLimited):
-            err = _recode(err, *rule)
-        if (
-            call.auth is Auth.APIKEY
-            and err.status == 403
-            and call.request.method not in ("GET", "HEAD")
-            and type(err) is errors.PermissionDenied
-        ):
-            # The v4 key model: read-only keys may only GET.
-            err = _recode(
-                err,
-                errors.ReadOnlyKey,
-                message=f"{call.request.method} refused for this v4 API key (it may be "
-                f"read-only): {err.message}",
-            )
-        elif (
-            call.dialect is Dialect.V4
-            and call.price is not None
-            and err.status == 403
-            and type(err) is errors.PermissionDenied
-        ):
-            # v4 reports answer a zero unit balance with a bare 403 "Forbidden"
-            # (observed live, semrush-v4-backlinks-keywords.md §2.3): the same
-            # situation as v3's ERROR 132.
-            err = _recode(
-                err,
-                errors.UnitsExhausted,
-                message=f"{err.message} (on a priced API v4 report a 403 means the "
-                "account's unit balance is used up, or the key lacks access to this API)",
-            )
-        return err
+        return refine_error(
+            err,
+            codes=call.codes,
+            method=call.request.method,
+            v4_key=call.auth is Auth.APIKEY,
+            priced_v4=call.dialect is Dialect.V4 and call.price is not None,
+        )
 
     async def _retry_delay(
-        self, call: Call, exc: Exception, state: _Attempts, gov: GovernorProtocol
+        self, call: Call, exc: Exception, state: _Loop, gov: GovernorProtocol
     ) -> float:
         """Return how long to sleep before the next attempt, or re-raise ``exc``."""
         if (
@@ -492,73 +557,3 @@ class RequestPath:
             waited * 1000,
             extra,
         )
-
-
-def _charged(reservation: Reservation, body_started: bool) -> int:
-    """What a body that did not complete may have cost: the server charges a page
-    when it starts sending it, so a cut or abandoned body costs the whole page
-    requested (the reservation); an error answer, or none, costs nothing."""
-    return reservation.units if body_started else 0
-
-
-def _int_code(code: int | str | None) -> int | None:
-    if isinstance(code, int):
-        return code
-    return int(code) if isinstance(code, str) and code.isdigit() else None
-
-
-def _recode(
-    err: errors.APIError,
-    cls: type[errors.APIError],
-    hint: str | None = None,
-    message: str | None = None,
-) -> errors.APIError:
-    """``err`` as another class of the tree (a product's code table, a read-only key,
-    a v4 zero balance), keeping its status, code, details, request id and retry hints."""
-    out = cls(
-        err.message if message is None else message,
-        status=err.status,
-        code=err.code,
-        details=err.details,
-        request_id=err.request_id,
-        hint=hint,
-    )
-    out.retryable = err.retryable
-    out.retry_after = err.retry_after
-    return out
-
-
-def _skip(rows: list[list[str]], skip: int) -> tuple[list[list[str]], int]:
-    if not skip or not rows:
-        return rows, skip
-    n = min(skip, len(rows))
-    return rows[n:], skip - n
-
-
-async def _peek(chunks: AsyncIterator[bytes], n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        try:
-            buf += await chunks.__anext__()
-        except StopAsyncIteration:
-            break
-    return buf
-
-
-async def _drain(chunks: AsyncIterator[bytes], limit: int) -> bytes:
-    out = bytearray()
-    async for chunk in chunks:
-        out += chunk
-        if len(out) >= limit:
-            break
-    return bytes(out)
-
-
-async def _parsed(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[list[list[str]]]:
-    """CSV row batches from the peeked ``first`` bytes, the rest, and the last
-    unterminated line."""
-    feed = CsvFeed()
-    yield feed.feed(first)
-    async for chunk in rest:
-        yield feed.feed(chunk)
-    yield feed.close()

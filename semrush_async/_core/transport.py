@@ -1,10 +1,18 @@
-"""The aiohttp adapter: moves bytes, knows nothing about Semrush."""
+"""What the request path needs from HTTP (:class:`Transport`), and the aiohttp adapter.
+
+A transport moves bytes and knows nothing about Semrush: it opens a request, gives
+the status and headers, then the body whole or in chunks, and says when the request
+headers left (the governor spaces starts from there). Any failure to connect, send
+or read is a :class:`~semrush_async.errors.TransportError` whose message holds no
+secret; nothing else escapes it. The request path takes any :class:`Transport`, so
+its retries, error mapping and settlement can be tested with a scripted one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Protocol
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -13,9 +21,47 @@ from yarl import URL
 from semrush_async._core.sansio import Request
 from semrush_async.errors import TransportError
 
-__all__ = ["AiohttpTransport"]
+__all__ = ["AiohttpTransport", "Opened", "Transport", "sent_trace"]
 
 CHUNK = 64 * 1024
+
+
+class Opened(Protocol):
+    """An answer whose head has arrived: status and headers now, the body on demand
+    (``read()`` or ``chunks()``, once). ``aclose()`` releases it, read or not."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    async def read(self) -> bytes:
+        """The whole body."""
+        ...
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive (none empty)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connection (a body not read to its end is not reused); never
+        raises but CancelledError."""
+        ...
+
+
+class Transport(Protocol):
+    """Opens requests. Every failure is a redacted TransportError."""
+
+    @property
+    def reports_sent(self) -> bool:
+        """True: ``on_sent`` is called when the request headers leave (after any
+        connection setup). False: it is called as the request starts."""
+        ...
+
+    async def open(self, request: Request, on_sent: Callable[[], None] | None = None) -> Opened:
+        """Send ``request``; return once the answer's head has arrived."""
+        ...
 
 
 class AiohttpTransport:
@@ -38,16 +84,12 @@ class AiohttpTransport:
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
         self._redact = redact
 
-    @asynccontextmanager
-    async def open(
-        self, request: Request, on_sent: Callable[[], None] | None = None
-    ) -> AsyncIterator[_Opened]:
+    async def open(self, request: Request, on_sent: Callable[[], None] | None = None) -> _Opened:
         if on_sent is not None and not self.reports_sent:
             on_sent()
             on_sent = None
-        failure: TransportError | None = None
         try:
-            async with self.session.request(
+            resp = await self.session.request(
                 request.method,
                 # The sans-I/O core owns the encoding; yarl must not re-encode it.
                 URL(request.full_url, encoded=True),
@@ -56,12 +98,12 @@ class AiohttpTransport:
                 timeout=self._timeout,
                 allow_redirects=False,
                 trace_request_ctx=_SentHook(on_sent) if on_sent else None,
-            ) as resp:
-                yield _Opened(resp, self._fail)
+            )
         except (TimeoutError, aiohttp.ClientError) as exc:
             failure = self._fail(exc)
-        if failure is not None:
-            raise failure
+        else:
+            return _Opened(resp, self._fail)
+        raise failure
 
     def _fail(self, exc: BaseException) -> TransportError:
         # aiohttp's messages embed the full URL, query string (API key) included.
@@ -111,16 +153,40 @@ class _Opened:
             failure = self._fail(exc)
         raise failure
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        it = self._resp.content.iter_chunked(CHUNK).__aiter__()
-        while True:
-            try:
-                chunk = await it.__anext__()
-            except StopAsyncIteration:
-                return
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                failure = self._fail(exc)
-            else:
-                yield chunk
-                continue
-            raise failure
+    def chunks(self) -> _Chunks:
+        return _Chunks(self._resp.content, self._fail)
+
+    async def aclose(self) -> None:
+        # As ``async with session.request(...)`` ends: an unfinished body closes the
+        # connection instead of returning it to the pool.
+        self._resp.release()
+        # The answer is in or abandoned by now: a failure to release changes neither.
+        with contextlib.suppress(TimeoutError, aiohttp.ClientError):
+            await self._resp.wait_for_close()
+
+
+class _Chunks:
+    """The body in chunks of up to :data:`CHUNK` bytes (an iterator, not a generator:
+    one awaited call per chunk, nothing to finalise when the reader stops early)."""
+
+    __slots__ = ("_content", "_fail")
+
+    def __init__(
+        self, content: aiohttp.StreamReader, fail: Callable[[BaseException], TransportError]
+    ) -> None:
+        self._content = content
+        self._fail = fail
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._content.read(CHUNK)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            failure = self._fail(exc)
+        else:
+            if chunk:
+                return chunk
+            raise StopAsyncIteration
+        raise failure

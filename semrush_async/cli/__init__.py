@@ -18,7 +18,18 @@ from collections.abc import Sequence
 from typing import Final
 
 from semrush_async._version import __version__
-from semrush_async.cli import analytics, auth, backlinks, listings, local, map_rank, projects, units
+from semrush_async.cli import (
+    analytics,
+    auth,
+    backlinks,
+    listings,
+    local,
+    map_rank,
+    position_tracking,
+    projects,
+    site_audit,
+    units,
+)
 from semrush_async.cli._command import Command
 from semrush_async.cli._errors import HANDLED, report
 from semrush_async.cli._options import add_global_options
@@ -35,6 +46,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
     *projects.COMMANDS,
     *local.COMMANDS,
     *map_rank.COMMANDS,
+    *position_tracking.COMMANDS,
+    *site_audit.COMMANDS,
 )
 _BY_NAME: Final = {command.name: command for command in COMMANDS}
 

@@ -43,14 +43,17 @@ async def write_harvest(
     summary = (
         f"{harvest.rows:,} rows from {len(harvest.completed)} of "
         f"{len(harvest.targets)} targets, {harvest.pages} pages "
-        f"({harvest.replayed_pages} replayed from the checkpoint); "
-        f"{client.units.spent:,} API units spent"
+        f"({harvest.replayed_pages} replayed from the checkpoint)"
+        + (" on Backlinks API v4" if harvest.on_v4 else "")
+        + f"; {client.units.spent:,} API units spent"
     )
     if harvest.failed:
         # Each failure was printed once as it happened (progress.log above).
         summary += f"; {len(harvest.failed)} targets failed (listed above)"
     print(summary, file=sys.stderr)
     if harvest.budget_exceeded is not None:
+        # What the budget could not pay for (v4 tld/geo: their worst case, read first).
+        print(f"the unit_budget: {harvest.budget_exceeded.message}", file=sys.stderr)
         pending = harvest.pending
         names = ", ".join(pending[:_MAX_NAMES])
         if len(pending) > _MAX_NAMES:

@@ -18,7 +18,7 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from semrush_async.apis.backlinks._reports import REPORTS
+from semrush_async.apis.backlinks.reports import REPORTS
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
 from semrush_async.cli._errors import EXIT_ERROR
@@ -112,9 +112,8 @@ async def cmd_export(args: argparse.Namespace) -> int:
     columns = args.columns.split(",") if args.columns else None
     if REPORTS[report].multi_target:
         return await export_together(args, report, columns)
-    if args.api == "v4":
-        return await _export_v4(args, report, columns)
-    async with _client(args, unit_budget=args.budget) as client:
+    # One harvest on v3 and v4 alike (the client's Backlinks source), checkpoint included.
+    async with _client(args, unit_budget=args.budget, backlinks_api=args.api) as client:
         harvest = client.backlinks.harvest(
             args.targets,
             report,
@@ -127,44 +126,6 @@ async def cmd_export(args: argparse.Namespace) -> int:
             checkpoint=args.checkpoint,
         )
         return await _write_harvest(args, client, harvest, list(harvest._template.columns))
-
-
-async def _export_v4(args: argparse.Namespace, report: str, columns: list[str] | None) -> int:
-    """``backlinks export --api v4``: the same report and columns, fetched from v4."""
-    if args.checkpoint:
-        raise ValidationError(
-            "--checkpoint works with --api v3 only; rerun without it (v4 exports restart)"
-        )
-    rows = 0
-    cut: list[str] = []
-    async with _client(args, unit_budget=args.budget, backlinks_api="v4") as client:
-        writer: _Writer | None = None
-        try:
-            for target in args.targets:
-                query = client.backlinks.query(
-                    report, [target], [args.target_type], columns, args.sort, args.filter or None
-                )
-                # Built before the output is opened: a report v4 lacks is refused here.
-                pager = client.backlinks.pager(
-                    query, limit=args.limit, page_size=min(args.page_size, 1000)
-                )
-                if writer is None:
-                    writer = _Writer(args.output, args.format, list(query.columns))
-                    writer.open(None)
-                async for batch in pager.batches():
-                    writer.write(target, batch)
-                    rows += len(batch)
-                if pager.units_exhausted:
-                    cut.append(target)
-        finally:
-            if writer is not None:
-                writer.close()
-        print(
-            f"{rows:,} rows from {len(args.targets)} targets on Backlinks API v4; "
-            f"{client.units.spent:,} API units spent",
-            file=sys.stderr,
-        )
-    return cut_short(cut)
 
 
 async def export_together(args: argparse.Namespace, report: str, columns: list[str] | None) -> int:

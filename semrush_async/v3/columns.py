@@ -31,6 +31,7 @@ __all__ = [
     "IntentCode",
     "SerpFeatureCode",
     "converter",
+    "converter_for",
 ]
 
 
@@ -270,9 +271,14 @@ for _n in DOMAIN_SERP_FEATURES:
 #: Every documented column code (Analytics v3 reports at the API root).
 COLUMNS: Final[Mapping[str, Column]] = {c: Column(c, f, k, h) for c, f, k, h in _TABLE}
 
-# --- cell conversion (a whole column at a time, like the Backlinks decoder) -----------
+# --- cell conversion: the one converter set --------------------------------------------
+#
+# Every v3 row class is decoded by these, a whole column at a time: the generated root
+# report rows by their column kind, the hand-written Backlinks rows by their fields'
+# types (:func:`converter_for`).
 
 _NONE: Final = itertools.repeat(None)
+_BOOLS: Final = {"true": True, "false": False}
 
 
 def _ints(col: Sequence[str]) -> list[int | None]:
@@ -280,6 +286,35 @@ def _ints(col: Sequence[str]) -> list[int | None]:
         return list(map(int, col))
     except ValueError:  # an empty value somewhere (a bad one raises again below)
         return [int(v) if v else None for v in col]
+
+
+# Most counts (positions, Authority Scores, response codes, link counts) are small: a
+# dict lookup is about twice as fast as int() on a string.
+_SMALL_INTS: Final[Mapping[str, int]] = {str(i): i for i in range(1024)}
+
+
+class _IntColumn:
+    """Converts one int column; prefers the small-number table while it mostly hits."""
+
+    __slots__ = ("use_table",)
+
+    def __init__(self) -> None:
+        self.use_table = True
+
+    def __call__(self, col: Sequence[str]) -> list[int | None]:
+        if not self.use_table:
+            return _ints(col)
+        out: list[int | None] = list(map(_SMALL_INTS.get, col))
+        if None not in out:
+            return out
+        misses = list(itertools.compress(range(len(out)), map(operator.is_, out, _NONE)))
+        if len(misses) * 4 > len(out):
+            self.use_table = False  # mostly large (or empty) values: plain int() is faster
+        for i in misses:
+            v = col[i]
+            if v:
+                out[i] = int(v)
+        return out
 
 
 def _floats(col: Sequence[str]) -> list[float | None]:
@@ -295,6 +330,10 @@ def _stamps(col: Sequence[str]) -> list[datetime | None]:
         return list(map(fromts, map(int, col), itertools.repeat(UTC)))
     except ValueError:
         return [fromts(int(v), UTC) if v else None for v in col]
+
+
+def _bools(col: Sequence[str]) -> list[bool | None]:
+    return list(map(_BOOLS.get, col))
 
 
 def _date(v: str) -> date | None:
@@ -315,7 +354,7 @@ def _float_tuple(v: str) -> tuple[float, ...] | None:
 
 
 # Trend values are interest shares with two decimals ("0.81,1.00,..."): a dict lookup
-# is about twice as fast as float() on a string (as Backlinks' small-int table).
+# is about twice as fast as float() on a string (as the small-int table).
 _TREND_VALUES: Final[Mapping[str, float]] = {
     **{f"{i / 100:g}": i / 100 for i in range(101)},
     **{f"{i / 100:.2f}": i / 100 for i in range(101)},
@@ -348,24 +387,43 @@ def _enum_lists(cls: type[_Tolerant]) -> Callable[[Sequence[str]], list[Any]]:
     return convert
 
 
-def _strs(col: Sequence[str]) -> Sequence[str]:
-    return col
+def _str_enums(cls: type[enum.Enum]) -> Callable[[Sequence[str]], list[Any]]:
+    def convert(col: Sequence[str]) -> list[Any]:
+        return [cls(v) if v else None for v in col]
+
+    return convert
 
 
-_CONVERTERS: Final[Mapping[ColumnKind, Callable[[], Callable[[Sequence[str]], Sequence[Any]]]]] = {
-    ColumnKind.STR: lambda: _strs,
-    ColumnKind.INT: lambda: _ints,
-    ColumnKind.FLOAT: lambda: _floats,
-    ColumnKind.TIMESTAMP: lambda: _stamps,
-    ColumnKind.DATE: lambda: _dates,
-    ColumnKind.FLOATS: lambda: _trends,
-    ColumnKind.INTENTS: lambda: _enum_lists(IntentCode),
-    ColumnKind.FEATURES: lambda: _enum_lists(SerpFeatureCode),
+Converter = Callable[[Sequence[str]], Sequence[Any]]
+
+#: Cell type -> a new converter for one column (an int column keeps state: whether the
+#: small-number table pays off).
+_BY_TYPE: Final[Mapping[Any, Callable[[], Converter]]] = {
+    int: _IntColumn,
+    float: lambda: _floats,
+    bool: lambda: _bools,
+    datetime: lambda: _stamps,
+    date: lambda: _dates,
+    tuple[float, ...]: lambda: _trends,
+    tuple[IntentCode, ...]: lambda: _enum_lists(IntentCode),
+    tuple[SerpFeatureCode, ...]: lambda: _enum_lists(SerpFeatureCode),
 }
 
 
-def converter(kind: ColumnKind) -> Callable[[Sequence[str]], Sequence[Any]] | None:
-    """The column-at-a-time converter for ``kind`` (None: keep the strings)."""
-    if kind is ColumnKind.STR:
+def converter_for(tp: Any) -> Converter | None:
+    """A new column-at-a-time converter for cells of type ``tp`` (``int``, ``float``,
+    ``bool``, ``datetime`` from a unix time, ``date``, the tuple kinds, or a string enum);
+    None for ``str`` (cells stay as they are: an empty text is ``""``)."""
+    if tp is str:
         return None
-    return _CONVERTERS[kind]()
+    make = _BY_TYPE.get(tp)
+    if make is not None:
+        return make()
+    if isinstance(tp, type) and issubclass(tp, enum.Enum) and issubclass(tp, str):
+        return _str_enums(tp)
+    raise TypeError(f"no v3 column converter for cells of type {tp!r}")
+
+
+def converter(kind: ColumnKind) -> Converter | None:
+    """The column-at-a-time converter for ``kind`` (None: keep the strings)."""
+    return converter_for(_PYTHON_TYPES[kind])

@@ -1,9 +1,11 @@
-"""Row classes and fast batch decoders, generated from the report specs.
+"""Row classes and the one batch decoder of every v3 report.
 
-``compile_decoder`` is the one batch decoder (Backlinks' hand-written row classes
-use it too): rows are decoded a batch at a time, column by column, each column
-through one C-level ``map``, and the objects are then built by one generated
-function per (row class, column layout).
+``compile_decoder`` is the one batch decoder: rows are decoded a batch at a time,
+column by column, each column through one C-level ``map`` (the one converter set,
+:mod:`semrush_async.v3.columns`), and the objects are then built by one generated
+function per (row class, column layout). A report's spec says which row class: a
+hand-written one (``spec.row``: Backlinks), whose fields are named as the header's
+cells, or one generated from the column registry (the root reports).
 
 Building a frozen attrs object normally costs one ``object.__setattr__`` call per
 field. The generated function instead fills a mutable twin class with the same
@@ -13,27 +15,38 @@ which is why row classes have no ``__weakref__`` slot (``weakref_slot=False``);
 where it is refused the function falls back to the slot descriptors.
 
 Root reports get one generated frozen attrs class each (``DomainOrganicRow`` ...)
-with a field per available column (None when not requested).
+with a field per available column (None when not requested); the family module named
+by ``spec.rows_module`` finds them by name (for pickle).
 ``domain_domains`` rows also carry ``positions``: the compared domains mapped to
 their positions (P0..P4).
 """
 
 from __future__ import annotations
 
+import collections.abc
 import functools
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
 from semrush_async._core.twin import twin_of
-from semrush_async.v3.columns import COLUMNS, Column, converter
+from semrush_async.v3.columns import COLUMNS, Column, Converter, converter, converter_for
 from semrush_async.v3.spec import ReportSpec
 
-__all__ = ["RowsDecoder", "compile_decoder", "row_class", "twin_of", "v3_decoder"]
+__all__ = [
+    "RowsDecoder",
+    "compile_decoder",
+    "compile_named",
+    "row_class",
+    "row_class_name",
+    "twin_of",
+    "v3_decoder",
+]
 
 RowsDecoder = Callable[[Sequence[Sequence[str]]], list[Any]]
-Converter = Callable[[Sequence[str]], Sequence[Any]]
 
 #: Headers seen in the docs' examples that differ from the glossary (§10.1).
 _ALTERNATE_HEADERS: Final[Mapping[str, str]] = {
@@ -117,13 +130,17 @@ def compile_decoder(
 # --- generated row classes (root reports) ---------------------------------------------
 
 
-def _class_name(report: str) -> str:
+def row_class_name(report: str) -> str:
+    """The name of a generated row class: ``domain_organic`` -> ``DomainOrganicRow``."""
     return "".join(p.title() for p in report.split("_")) + "Row"
 
 
 @functools.cache
 def row_class(spec: ReportSpec) -> type[Any]:
-    """The frozen attrs row class of a root report: one field per available column."""
+    """The row class of a report: its hand-written one (``spec.row``), else a generated
+    frozen attrs class with one field per available column."""
+    if spec.row is not None:
+        return spec.row
     cols: list[Column] = [COLUMNS[c] for c in spec.columns]
     fields: dict[str, Any] = {}
     for c in cols:
@@ -132,7 +149,7 @@ def row_class(spec: ReportSpec) -> type[Any]:
     if spec.target == "domains":
         positions: Any = Mapping[str, int | None] | None
         fields["positions"] = attrs.field(default=None, type=positions)
-    name = _class_name(spec.type)
+    name = row_class_name(spec.type)
     cls = attrs.make_class(
         name,
         fields,
@@ -142,8 +159,8 @@ def row_class(spec: ReportSpec) -> type[Any]:
         weakref_slot=False,
         cache_hash=False,
     )
-    # Picklable: the module resolves the name through __getattr__ below.
-    cls.__module__ = __name__
+    # Picklable: the family module that holds the table finds it by name (__getattr__).
+    cls.__module__ = spec.rows_module or __name__
     cls.__doc__ = f"A row of ``{spec.type}`` ({spec.title}). Unrequested columns are None."
     return cls
 
@@ -182,8 +199,11 @@ def v3_decoder(
     header: tuple[str, ...] | None = None,
     keys: tuple[str, ...] = (),
 ) -> RowsDecoder:
-    """The decoder for ``columns`` of a root report (``keys``: the domains compared by
-    ``domain_domains``, in P0..P4 order)."""
+    """The decoder of ``spec``'s rows: for a hand-written row class, by the header's
+    names; else for ``columns`` (``keys``: the domains compared by ``domain_domains``,
+    in P0..P4 order)."""
+    if spec.row is not None:
+        return _named(spec.row, header if header is not None else columns, spec.type)
     return _v3_decoder(
         spec, columns, header if header and len(header) != len(columns) else None, keys
     )
@@ -212,11 +232,73 @@ def _v3_decoder(
     return compile_decoder(cls, _twin(cls), width, fields, spec.type, computed)
 
 
-def __getattr__(name: str) -> Any:
-    # Generated classes live here for pickle: build on first use.
-    from semrush_async.apis.reports import REPORTS
+# --- hand-written row classes (Backlinks): cells mapped by the header's names ----------
 
-    for spec in REPORTS.values():
-        if spec.family != "backlinks" and _class_name(spec.type) == name:
-            return row_class(spec)
-    raise AttributeError(name)
+
+def _cell_type(tp: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        rest = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return tp
+
+
+_FIELD_TYPES: dict[type[Any], Mapping[str, Any]] = {}
+
+
+def _field_types(cls: type[Any]) -> Mapping[str, Any]:
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = {f.name: _cell_type(hints[f.name]) for f in attrs.fields(cls)}
+        _FIELD_TYPES[cls] = found
+    return found
+
+
+def _is_mapping(tp: Any) -> bool:
+    return typing.get_origin(tp) in (collections.abc.Mapping, dict)
+
+
+def compile_named(cls: type[Any], header: Sequence[str], name: str) -> RowsDecoder:
+    """A decoder of rows of ``cls`` whose header names its fields (``name``: the report,
+    for errors). Cells of other names are ignored, unless ``cls`` has a mapping field,
+    which then maps each of them to its value (a matrix's per-target counts)."""
+    types_ = _field_types(cls)
+    position = {h: i for i, h in enumerate(header)}
+    mapping = next((f for f, tp in types_.items() if _is_mapping(tp)), None)
+    columns: dict[str, tuple[int, Converter | None]] = {}
+    for field, tp in types_.items():
+        if field in position and field != mapping:
+            columns[field] = (position[field], converter_for(tp))
+    computed = {}
+    extra = tuple((h, i) for h, i in position.items() if h not in types_)
+    if mapping is not None and extra:
+        value = _cell_type(typing.get_args(types_[mapping])[1])
+        convs = [converter_for(value) for _ in extra]
+        computed[mapping] = functools.partial(_keyed, extra=extra, convs=convs)
+    return compile_decoder(cls, _twin(cls), len(header), columns, name, computed)
+
+
+_NAMED: dict[tuple[type[Any], tuple[str, ...], str], RowsDecoder] = {}
+
+
+def _named(cls: type[Any], header: tuple[str, ...], name: str) -> RowsDecoder:
+    # One decoder per (class, header), as the pager sees the same header page after page.
+    key = (cls, header, name)
+    found = _NAMED.get(key)
+    if found is None:
+        if len(_NAMED) >= 256:
+            _NAMED.clear()
+        found = _NAMED[key] = compile_named(cls, header, name)
+    return found
+
+
+def _keyed(
+    cols: Sequence[Sequence[str]],
+    extra: Sequence[tuple[str, int]],
+    convs: Sequence[Converter | None],
+) -> list[dict[str, Any]]:
+    keys = [h for h, _ in extra]
+    values = [cols[i] if c is None else c(cols[i]) for (_, i), c in zip(extra, convs, strict=True)]
+    return [dict(zip(keys, v, strict=True)) for v in zip(*values, strict=True)]

@@ -2,108 +2,101 @@
 
 Every v3 report (Backlinks and the root reports) is fetched through
 :class:`AnalyticsEngine`: a validated :class:`~semrush_async.v3.query.ReportQuery`
-becomes a :class:`~semrush_async.pagination.Pager` whose pages are requested with
-``display_offset``/``display_limit`` (limit = end index), streamed through the
-request path (which resumes a cut body from the last row received) and decoded a
-batch at a time by the report's row decoder.
+is walked page by page by :meth:`AnalyticsEngine.pages`, the one paging loop, whose
+pages are requested with ``display_offset``/``display_limit`` (limit = end index),
+streamed through the request path (which resumes a cut body from the last row
+received) and yielded raw (:mod:`semrush_async._core.pages`). A :class:`Pager`
+decodes them a batch at a time; a harvest stores them in its checkpoint first.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 
 from semrush_async._core.counts import check_counts, count_problem
+from semrush_async._core.pages import PAGE_END, Decode, PageEnd, PageEvent, PageIn, RawBatch
 from semrush_async._core.units import BALANCE_MAX_AGE
-from semrush_async.apis.backlinks.rows import rows_decoder
 from semrush_async.errors import BudgetExceeded, ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
 from semrush_async.v3.decode import RowsDecoder, v3_decoder
 from semrush_async.v3.query import ReportQuery
+from semrush_async.v3.source import DEFAULT_PAGE_SIZE, ReportSource
 from semrush_async.v3.spec import ReportSpec
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
 
-__all__ = ["BALANCE_MAX_AGE", "DEFAULT_PAGE_SIZE", "MAX_LIMIT", "AnalyticsEngine"]
+__all__ = [
+    "BALANCE_MAX_AGE",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_LIMIT",
+    "AnalyticsEngine",
+    "check_paging",
+    "decoder_for",
+]
 
 logger: Final = logging.getLogger("semrush_async")
 
-#: Semrush's own default page ("the default value will be 10,000 lines").
-DEFAULT_PAGE_SIZE: Final = 10_000
 MAX_LIMIT: Final = 1_000_000
-
-
-@functools.lru_cache(maxsize=256)
-def _backlinks_decoder(report: str, header: tuple[str, ...]) -> RowsDecoder:
-    return rows_decoder(report, header)
 
 
 def decoder_for(query: ReportQuery, header: Sequence[str]) -> RowsDecoder:
     """The row decoder for a page of ``query`` with this ``header``."""
-    if query.spec.family == "backlinks":
-        # Backlinks headers are the column names themselves.
-        return _backlinks_decoder(query.spec.type, tuple(header))
     return v3_decoder(query.spec, query.columns, tuple(header), query.keys)
 
 
-class AnalyticsEngine:
-    """Pages, budget checks and decoding shared by every Analytics v3 resource."""
+def check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: int) -> None:
+    """Raise ValidationError if ``spec`` cannot be paged so (nothing is sent)."""
+    top = min(spec.max_page, MAX_LIMIT)
+    check_counts(
+        f"paging for {spec.type}",
+        (
+            count_problem("limit", limit, minimum=1, optional=True),
+            count_problem("offset", offset),
+            count_problem("page_size", page_size, minimum=1, maximum=top),
+        ),
+    )
+    details = []
+    if offset and not spec.offset:
+        details.append(ErrorDetail(field="offset", message=f"{spec.type} takes no offset"))
+    # (The Backlinks reports, target + target_type, always let a one-request report's
+    # pager take a limit: it was never sent.)
+    if not spec.paged and spec.target != "target" and (limit is not None or offset):
+        details.append(
+            ErrorDetail(
+                field="limit",
+                message=f"{spec.type} returns one fixed set of lines: it takes no "
+                "display_limit or display_offset",
+            )
+        )
+    if spec.paged and limit is not None and offset + limit > spec.max_end:
+        details.append(
+            ErrorDetail(
+                field="limit",
+                message=f"offset + limit is at most {spec.max_end:,} for {spec.type} "
+                f"(display_limit is an end index), got {offset + limit:,}",
+            )
+        )
+    if details:
+        raise ValidationError(f"invalid paging for {spec.type}", details=details)
+
+
+class AnalyticsEngine(ReportSource):
+    """The v3 source of every Analytics report: pages, budget checks and decoding."""
+
+    api = "v3"
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def runs_on_v4(self, query: ReportQuery) -> bool:
-        """True when ``query``'s pages come from Backlinks API v4 (the v3/v4 switch)."""
-        return False
+    def check(self, query: ReportQuery, *, limit: int | None, offset: int, page_size: int) -> None:
+        """Raise if ``query`` cannot be paged so (nothing is sent)."""
+        check_paging(query.spec, limit, offset, page_size)
 
-    @staticmethod
-    def _check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: int) -> None:
-        top = min(spec.max_page, MAX_LIMIT)
-        check_counts(
-            f"paging for {spec.type}",
-            (
-                count_problem("limit", limit, minimum=1, optional=True),
-                count_problem("offset", offset),
-                count_problem("page_size", page_size, minimum=1, maximum=top),
-            ),
-        )
-        details = []
-        if offset and not spec.offset:
-            details.append(ErrorDetail(field="offset", message=f"{spec.type} takes no offset"))
-        if not spec.paged and spec.family != "backlinks" and (limit is not None or offset):
-            details.append(
-                ErrorDetail(
-                    field="limit",
-                    message=f"{spec.type} returns one fixed set of lines: it takes no "
-                    "display_limit or display_offset",
-                )
-            )
-        if spec.paged and limit is not None and offset + limit > spec.max_end:
-            details.append(
-                ErrorDetail(
-                    field="limit",
-                    message=f"offset + limit is at most {spec.max_end:,} for {spec.type} "
-                    f"(display_limit is an end index), got {offset + limit:,}",
-                )
-            )
-        if details:
-            raise ValidationError(f"invalid paging for {spec.type}", details=details)
-
-    def pager(
-        self,
-        query: ReportQuery,
-        *,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[Any]:
-        """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request."""
-        spec = query.spec
-        self._check_paging(spec, limit, offset, page_size)
+    def _can_pay(self, query: ReportQuery, limit: int | None) -> None:
         price = query.unit_price
         meter = self._session.units
         if limit is not None and price.per_line and meter.remaining is not None:
@@ -111,58 +104,82 @@ class AnalyticsEngine:
             worst = price.cost(limit)
             if worst > meter.remaining:
                 raise BudgetExceeded(
-                    f"{spec.type}: {limit} lines could cost {worst} API units but only "
-                    f"{meter.remaining} of the unit_budget remain",
+                    f"{query.spec.type}: {limit} lines could cost {worst} API units but "
+                    f"only {meter.remaining} of the unit_budget remain",
                     needed=worst,
                     available=meter.remaining,
                 )
 
-        async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
-            start, remaining = offset, limit
-            while remaining is None or remaining > 0:
-                n = page_size if remaining is None else min(page_size, remaining)
-                if not spec.offset and spec.paged:
-                    n = limit or page_size
-                if spec.paged:
-                    n = min(n, spec.max_end - start)
-                    if n <= 0:
-                        return  # the documented maximum end index
-                n, shrunk = await self._fit_budget(query, n, pager.count)
+    def _decoder(self, query: ReportQuery) -> Decode:
+        return _Decoder(query)
+
+    def decode(self, query: ReportQuery, header: tuple[str, ...], rows: list[Any]) -> list[Any]:
+        """Typed rows of a page of ``query`` (as :meth:`pages` gave it)."""
+        return decoder_for(query, header)(rows)
+
+    async def pages(
+        self,
+        query: ReportQuery,
+        *,
+        offset: int,
+        limit: int | None,
+        page_size: int,
+        seen: int = 0,
+        pager: Pager[Any] | None = None,
+    ) -> AsyncGenerator[PageEvent, None]:
+        """The one paging loop of every v3 report (see :meth:`ReportSource.pages`)."""
+        spec = query.spec
+        start, remaining = offset, limit
+        while True:
+            n = page_size if remaining is None else min(page_size, remaining)
+            if not spec.offset and spec.paged:
+                n = limit or page_size
+            if spec.paged:
+                n = min(n, spec.max_end - start)
+            if n <= 0:  # nothing left to ask for (a harvest resumed at its limit)
+                yield PageIn(True)
+                yield PAGE_END
+                return
+            n, shrunk = await self._fit_budget(query, n, seen)
+            if pager is not None:
                 pager.pages += 1
-                got = 0
-                decode: RowsDecoder | None = None
-                stream = self.raw_page(query, start, n)
-                async with aclosing(stream):
-                    async for header, batch in stream:
-                        if decode is None:
-                            decode = decoder_for(query, header)
-                        rows = decode(batch)
-                        if rows:
-                            got += len(rows)
-                            yield rows
-                if not spec.paged:
-                    return
-                if got < n:
-                    # A page shorter than asked for ends the report, unless the unit
-                    # balance cut it (Semrush does so silently): then say so.
-                    if not shrunk and await self.short_page_cut_by_balance(query, pager.count):
-                        pager.units_exhausted = True
-                    return
-                if not spec.offset:
-                    if shrunk:
-                        # The budget shrank the one page this report has and it came
-                        # back full: the rest cannot be asked for (no offset).
-                        raise self._used_up(query, pager.count, await self._left())
-                    return
-                start += got
-                if remaining is not None:
-                    remaining -= got
-
-        return Pager(source)
-
-    @staticmethod
-    def _decoder_for(query: ReportQuery, header: Sequence[str]) -> RowsDecoder:
-        return decoder_for(query, header)
+            got = 0
+            stream = self.raw_page(query, start, n)
+            async with aclosing(stream):
+                async for header, batch in stream:
+                    got += len(batch)
+                    yield RawBatch(header, batch)
+            seen += got
+            short = got < n
+            # A page shorter than asked for ends the report; so do an unpaged report,
+            # one without offset, the limit and the documented maximum end index.
+            last = (
+                not spec.paged
+                or short
+                or not spec.offset
+                or (remaining is not None and remaining - got <= 0)
+                or start + got >= spec.max_end
+            )
+            yield PageIn(last)
+            # Unless the unit balance cut it (Semrush does so silently): then say so.
+            if (
+                spec.paged
+                and short
+                and not shrunk
+                and await self.short_page_cut_by_balance(query, seen)
+            ):
+                yield PageEnd(units_exhausted=True)
+            else:
+                yield PAGE_END
+            if last:
+                if spec.paged and not spec.offset and shrunk and not short:
+                    # The budget shrank the one page this report has and it came back
+                    # full: the rest cannot be asked for (no offset).
+                    raise self._used_up(query, seen, await self._left())
+                return
+            start += got
+            if remaining is not None:
+                remaining -= got
 
     async def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
         """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
@@ -221,3 +238,19 @@ class AnalyticsEngine:
         return await self._session.units.short_page_cut(
             query.unit_price, query.spec.type, ",".join(query.targets), rows_so_far
         )
+
+
+class _Decoder:
+    """A pager's decoding: the decoder of the page's header, looked up once a page."""
+
+    __slots__ = ("_decode", "_header", "_query")
+
+    def __init__(self, query: ReportQuery) -> None:
+        self._query = query
+        self._header: tuple[str, ...] | None = None
+        self._decode: RowsDecoder | None = None
+
+    def __call__(self, header: tuple[str, ...], rows: list[Any]) -> list[Any]:
+        if header is not self._header or self._decode is None:
+            self._header, self._decode = header, decoder_for(self._query, header)
+        return self._decode(rows)

@@ -1,8 +1,11 @@
-"""Validated report requests: ``ReportQuery`` and the root reports' validation.
+"""Validated report requests: ``ReportQuery`` and the one validator of every v3 report.
 
 Everything is checked before anything is sent, every problem is collected into one
 :class:`~semrush_async.errors.ValidationError` naming the allowed values, and no
-request, rate budget or unit is spent on bad input.
+request, rate budget or unit is spent on bad input. The rules come from the report's
+spec: its target shape (Backlinks' ``target`` + ``target_type`` pairs, a named
+parameter such as ``domain=``, or none), columns, sorts, filter fields, database
+rule, dates and options.
 """
 
 from __future__ import annotations
@@ -19,13 +22,12 @@ from semrush_async import errors
 from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth, Call, CodeTable, Dialect
 from semrush_async._core.sansio import analytics_request
-from semrush_async.apis.reports.gap import GapDomain, encode_gap
 from semrush_async.errors import ErrorDetail, ValidationError
 from semrush_async.v3.databases import DATABASES, nearest_databases
 from semrush_async.v3.filters import Filter, encode_filters
 from semrush_async.v3.spec import DbRule, ReportSpec
 
-__all__ = ["TARGET_PARAMS", "Filters", "ReportQuery", "root_query"]
+__all__ = ["TARGET_PARAMS", "Filters", "ReportQuery", "report_query"]
 
 logger: Final = logging.getLogger("semrush_async")
 
@@ -105,8 +107,8 @@ class ReportQuery:
 
     def retarget(self, target: str) -> ReportQuery:
         """The same request for another target (harvest)."""
-        if self.spec.target == "domains":
-            value, keys = encode_gap(target.split(","))
+        if self.spec.encode_target is not None:
+            value, keys = self.spec.encode_target(target.split(","))
             return attrs.evolve(self, targets=(value,), keys=keys)
         if self.spec.max_phrases > 1:
             return attrs.evolve(self, targets=(target,), lines=len(target.split(";")))
@@ -147,9 +149,9 @@ def _problem(details: list[ErrorDetail], field: str, message: str) -> None:
 def _columns(
     spec: ReportSpec, columns: Iterable[str] | str | None, details: list[ErrorDetail]
 ) -> tuple[str, ...]:
-    if columns is None:
-        # Always sent explicitly: Semrush changed default columns without notice
-        # (landscape §4 #3).
+    if columns is None or spec.fixed_columns:
+        # Always sent explicitly (unless the report takes none): Semrush changed
+        # default columns without notice (landscape §4 #3).
         return spec.export_columns
     if isinstance(columns, str):
         cols = tuple(c.strip() for c in columns.split(",") if c.strip())
@@ -262,12 +264,16 @@ def _options(
 def _target(
     spec: ReportSpec, given: Mapping[str, Any], details: list[ErrorDetail]
 ) -> tuple[str, tuple[str, ...], int]:
-    """(target value, domain_domains keys, rows per unpaged request)."""
+    """A named target (``domain=``...): (its value, domain_domains' keys, rows per
+    unpaged request)."""
     named = {k: v for k, v in given.items() if v is not None}
     wrong = [k for k in named if k != spec.target]
     if wrong:
-        want = f"{spec.target}=" if spec.target else "no target"
-        _problem(details, wrong[0], f"{spec.type} takes {want}, not {', '.join(wrong)}=")
+        if wrong == ["target"] and spec.target:
+            _problem(details, "target", f"{spec.type} names its target {spec.target}=, not target=")
+        else:
+            want = f"{spec.target}=" if spec.target else "no target"
+            _problem(details, wrong[0], f"{spec.type} takes {want}, not {', '.join(wrong)}=")
     if spec.target is None:
         return "", (), spec.rows_per_request or 1
     value = named.get(spec.target)
@@ -275,12 +281,9 @@ def _target(
     if value is None or (isinstance(value, str) and not value.strip()):
         _problem(details, spec.target, f"{spec.type} needs {spec.target}= (non-empty)")
         return "", (), lines
-    if spec.target == "domains":
-        entries: Sequence[GapDomain | str] = (
-            [value] if isinstance(value, str | GapDomain) else value
-        )
+    if spec.encode_target is not None:
         try:
-            encoded, keys = encode_gap(entries)
+            encoded, keys = spec.encode_target(value)
         except ValidationError as e:
             details.extend(e.details)
             return "", (), lines
@@ -306,24 +309,82 @@ def _target(
     return value.strip(), (), lines
 
 
-def root_query(
+def _typed_targets(
+    spec: ReportSpec,
+    given: Mapping[str, Any],
+    target_types: Sequence[Any],
+    details: list[ErrorDetail],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Backlinks' shape: ``target`` (one, or a list for a multi-target report) and a
+    ``target_type`` for each (one type stands for all)."""
+    wrong = [k for k, v in given.items() if v is not None and k != "target"]
+    if wrong:
+        _problem(
+            details,
+            wrong[0],
+            f"{spec.type} takes target= and target_type=, not {', '.join(wrong)}=",
+        )
+    value = given.get("target")
+    targets: tuple[str, ...] = (value,) if isinstance(value, str) else tuple(value or ())
+    types = tuple(str(t) for t in target_types)
+    if spec.multi_target and len(types) == 1 and len(targets) > 1:
+        types = types * len(targets)
+    if not targets or any(not isinstance(t, str) or not t.strip() for t in targets):
+        _problem(details, "target", "a non-empty target is required")
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if spec.multi_target and twice:
+        # A matrix names its per-target columns after the targets.
+        _problem(details, "targets", f"each target once; given more than once: {', '.join(twice)}")
+    if len(targets) > spec.max_targets:
+        _problem(
+            details,
+            "targets",
+            f"{spec.type} takes at most {spec.max_targets} targets, got {len(targets)}",
+        )
+    if len(types) != len(targets):
+        _problem(details, "target_types", f"{len(types)} target types for {len(targets)} targets")
+    for i, t in enumerate(types):
+        if t not in spec.target_types:
+            details.append(
+                ErrorDetail(
+                    field="target_type",
+                    index=i if spec.multi_target else None,
+                    message=f"{t!r} is not allowed for {spec.type}; allowed: "
+                    f"{', '.join(spec.target_types)}",
+                )
+            )
+    return targets, types
+
+
+def report_query(
     spec: ReportSpec,
     base_url: str,
     *,
     targets: Mapping[str, Any],
-    database: str | None,
-    columns: Iterable[str] | str | None,
-    sort: str | None,
-    filters: Filters,
-    display_date: date | str | None,
-    escape: bool | None,
-    options: Mapping[str, Any],
+    target_types: Sequence[Any] = (),
+    database: str | None = None,
+    columns: Iterable[str] | str | None = None,
+    sort: str | None = None,
+    filters: Filters = None,
+    display_date: date | str | None = None,
+    escape: bool | None = None,
+    options: Mapping[str, Any] | None = None,
     today: date | None = None,
 ) -> ReportQuery:
-    """Validate a root-report request (nothing is sent); raise ValidationError."""
+    """Validate a request for any v3 report (nothing is sent); raise ValidationError.
+
+    ``targets`` holds every target parameter the caller named (``{"domain": ...}``;
+    Backlinks: ``{"target": ...}`` with ``target_types``).
+    """
     details: list[ErrorDetail] = []
     today = today or date.today()
-    target, keys, lines = _target(spec, targets, details)
+    keys: tuple[str, ...] = ()
+    if spec.target == "target":
+        values, types = _typed_targets(spec, targets, target_types, details)
+        lines = len(values)
+    else:
+        target, keys, lines = _target(spec, targets, details)
+        values, types = ((target,) if spec.target else ()), ()
     db = _database(spec, database, details)
     cols = _columns(spec, columns, details)
     if sort is not None and sort not in spec.sorts:
@@ -338,7 +399,7 @@ def root_query(
             except ValidationError as e:
                 details += e.details or [ErrorDetail(field="filters", message=e.message)]
     when = _date(spec, display_date, today, details)
-    opts = _options(spec, options, details)
+    opts = _options(spec, options or {}, details)
     if escape and not spec.escape:
         _problem(details, "escape", f"{spec.type} takes no export_escape")
     if details:
@@ -356,8 +417,8 @@ def root_query(
     return ReportQuery(
         spec,
         base_url,
-        (target,) if spec.target else (),
-        (),
+        values,
+        types,
         cols,
         sort,
         filt,

@@ -12,59 +12,46 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from semrush_async._core.harvest import Harvest, check_targets
-from semrush_async.apis.reports import FAMILIES, REPORTS, ROOT_REPORTS, GapDomain
+from semrush_async._core.harvest import check_targets
 from semrush_async.errors import ValidationError
 from semrush_async.pagination import Pager
-from semrush_async.v3.pager import DEFAULT_PAGE_SIZE, AnalyticsEngine
-from semrush_async.v3.query import TARGET_PARAMS, Filters, ReportQuery, root_query
+from semrush_async.v3.pager import DEFAULT_PAGE_SIZE
+from semrush_async.v3.query import TARGET_PARAMS, Filters, ReportQuery, report_query
+from semrush_async.v3.source import ReportHarvest, Reports
+from semrush_async.v3.spec import ReportSpec
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
 
 __all__ = ["AnalyticsResource", "ReportGroup", "ReportMethod"]
 
-TargetArg = str | Sequence[str] | Sequence[GapDomain | str] | None
+#: A report's target as given: one value, or a list (``domain_domains``, batches).
+TargetArg = str | Sequence[Any] | None
 
 
-class BacklinksSource(Protocol):
-    """What the report-by-name call needs of the Backlinks reports' resource."""
+class AnalyticsResource:
+    """Every Analytics v3 report through one call (``report``) and one ``harvest``.
 
-    def query(
-        self,
-        report: str,
-        targets: Sequence[str],
-        target_types: Sequence[Any],
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        filters: Filters = None,
-    ) -> ReportQuery: ...
+    ``reports`` is the registry the client built by binding each family's table to
+    the source of its pages (a Backlinks report: the one the client chose with
+    ``backlinks_api``).
+    """
 
-    def pager(
-        self,
-        query: ReportQuery,
-        *,
-        limit: int | None = ...,
-        offset: int = ...,
-        page_size: int = ...,
-    ) -> Pager[Any]: ...
+    def __init__(self, session: Session, reports: Reports) -> None:
+        self._session = session
+        self._reports = reports
 
-    def runs_on_v4(self, query: ReportQuery) -> bool: ...
-
-
-class AnalyticsResource(AnalyticsEngine):
-    """Every Analytics v3 report through one call (``report``) and one ``harvest``."""
-
-    def __init__(self, session: Session, backlinks: BacklinksSource) -> None:
-        super().__init__(session)
-        self._backlinks = backlinks
+    @property
+    def reports(self) -> Mapping[str, ReportSpec]:
+        """Every report type this client serves, with its spec."""
+        return self._reports
 
     def query(
         self,
         type: str,
         *,
         domain: str | None = None,
-        domains: Sequence[GapDomain | str] | str | None = None,
+        domains: Sequence[Any] | str | None = None,
         phrase: str | Sequence[str] | None = None,
         url: str | None = None,
         subdomain: str | None = None,
@@ -80,40 +67,22 @@ class AnalyticsResource(AnalyticsEngine):
         **options: Any,
     ) -> ReportQuery:
         """Validate a request for any v3 report (nothing is sent); raise ValidationError."""
-        spec = REPORTS.get(type)
-        if spec is None:
-            raise ValidationError(
-                f"unknown report type {type!r}; allowed: {', '.join(sorted(REPORTS))}"
-            )
-        if spec.family == "backlinks":
-            # Backlinks reports keep their own target + target_type parameters.
-            if any(v is not None for v in (domain, domains, phrase, url, subdomain, subfolder)):
-                raise ValidationError(f"{type} takes target= and target_type=")
-            if database is not None or date is not None or escape or options:
-                raise ValidationError(
-                    f"{type} takes no database, date, export_escape or "
-                    f"{', '.join(options) or 'other'} options"
-                )
-            return self._backlinks.query(
-                type, [target or ""], [target_type], columns, sort, filters
-            )
-        if target is not None:
-            raise ValidationError(
-                f"{type} names its target {spec.target}=, not target="
-                if spec.target
-                else f"{type} takes no target"
-            )
-        return root_query(
+        spec = self._reports.spec(type)
+        named = {
+            "domain": domain,
+            "domains": domains,
+            "phrase": phrase,
+            "url": url,
+            "subdomain": subdomain,
+            "subfolder": subfolder,
+            # Backlinks: target= is required (an empty one is refused by name).
+            "target": target or "" if spec.target == "target" else target,
+        }
+        return report_query(
             spec,
             self._session.base_url,
-            targets={
-                "domain": domain,
-                "domains": domains,
-                "phrase": phrase,
-                "url": url,
-                "subdomain": subdomain,
-                "subfolder": subfolder,
-            },
+            targets=named,
+            target_types=[target_type],
             database=database,
             columns=columns,
             sort=sort,
@@ -131,14 +100,10 @@ class AnalyticsResource(AnalyticsEngine):
         offset: int = 0,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Pager[Any]:
-        """Rows of ``query``; a Backlinks report goes through ``client.backlinks``
-        (on Backlinks API v4 when the client was made with ``backlinks_api="v4"``)."""
-        if query.spec.family == "backlinks":
-            return self._backlinks.pager(query, limit=limit, offset=offset, page_size=page_size)
-        return super().pager(query, limit=limit, offset=offset, page_size=page_size)
-
-    def runs_on_v4(self, query: ReportQuery) -> bool:
-        return query.spec.family == "backlinks" and self._backlinks.runs_on_v4(query)
+        """Rows of ``query`` from its report's source (a Backlinks report on Backlinks
+        API v4 when the client was made with ``backlinks_api="v4"``)."""
+        source = self._reports.source(query.spec)
+        return source.pager(query, limit=limit, offset=offset, page_size=page_size)
 
     def report(
         self,
@@ -170,7 +135,7 @@ class AnalyticsResource(AnalyticsEngine):
         checkpoint: str | None = None,
         workers: int | None = None,
         **params: Any,
-    ) -> Harvest:
+    ) -> ReportHarvest:
         """Fetch one report for many targets concurrently and resumably.
 
         Each target fills the report's target parameter (``domain_domains``: a
@@ -179,20 +144,21 @@ class AnalyticsResource(AnalyticsEngine):
         """
         targets = list(targets)
         check_targets(targets)
-        spec = REPORTS.get(type)
-        if spec is not None and spec.target is None:
+        spec = self._reports.spec(type)
+        if spec.target is None:
             raise ValidationError(f"{type} has no target to harvest over")
         probe = targets[0] if targets else "example.com"
-        if spec is not None and spec.target in TARGET_PARAMS:
-            name = spec.target
-            params[name] = probe.split(",") if name == "domains" else probe
-        elif spec is not None:
+        if spec.target in TARGET_PARAMS:
+            # A list-valued target (domain_domains) is given comma-separated.
+            params[spec.target] = probe.split(",") if spec.encode_target else probe
+        else:
             params["target"] = probe
         template = self.query(type, **params)
-        return Harvest(
-            self,
-            targets,
+        return ReportHarvest(
+            self._reports.source(spec),
             template,
+            targets,
+            self._session.limit("account"),
             limit_per_target=limit_per_target,
             page_size=page_size,
             checkpoint=checkpoint,
@@ -209,24 +175,26 @@ class ReportMethod(Protocol):
 class ReportGroup:
     """The reports of one family as methods (from the tables' ``method`` names)."""
 
-    def __init__(self, analytics: AnalyticsResource, family: str) -> None:
+    def __init__(
+        self, analytics: AnalyticsResource, family: str, specs: Iterable[ReportSpec]
+    ) -> None:
         self._analytics = analytics
         self.family = family
-        self._types: Mapping[str, str] = {s.method: s.type for s in FAMILIES[family]}
+        self._specs: Mapping[str, ReportSpec] = {s.method: s for s in specs}
 
     @property
     def reports(self) -> Mapping[str, str]:
         """Method name -> report type."""
-        return dict(self._types)
+        return {name: spec.type for name, spec in self._specs.items()}
 
     def __getattr__(self, name: str) -> ReportMethod:
-        types = self.__dict__.get("_types", {})
-        if name not in types:
+        specs = self.__dict__.get("_specs", {})
+        if name not in specs:
             raise AttributeError(
                 f"client.{self.__dict__.get('family', '?')} has no report {name!r}; "
-                f"reports: {', '.join(types)}"
+                f"reports: {', '.join(specs)}"
             )
-        spec = ROOT_REPORTS[types[name]]
+        spec: ReportSpec = specs[name]
         analytics = self._analytics
 
         def method(target: TargetArg = None, /, **params: Any) -> Pager[Any]:
@@ -237,23 +205,23 @@ class ReportGroup:
             return analytics.report(spec.type, **params)
 
         method.__name__ = name
-        method.__doc__ = f"{spec.type}: {spec.title} ({_price_text(spec.type)})."
+        method.__doc__ = f"{spec.type}: {spec.title} ({price_text(spec)})."
         return method
 
     def __dir__(self) -> list[str]:
-        return [*super().__dir__(), *self._types]
+        return [*super().__dir__(), *self._specs]
 
-    def harvest(self, method: str, targets: Iterable[str], **params: Any) -> Harvest:
+    def harvest(self, method: str, targets: Iterable[str], **params: Any) -> ReportHarvest:
         """``harvest`` of this group's report ``method`` over many targets."""
-        if method not in self._types:
+        if method not in self._specs:
             raise ValidationError(
-                f"client.{self.family} has no report {method!r}; reports: {', '.join(self._types)}"
+                f"client.{self.family} has no report {method!r}; reports: {', '.join(self._specs)}"
             )
-        return self._analytics.harvest(self._types[method], targets, **params)
+        return self._analytics.harvest(self._specs[method].type, targets, **params)
 
 
-def _price_text(report: str) -> str:
-    spec = REPORTS[report]
+def price_text(spec: ReportSpec) -> str:
+    """``"10 units per line, 50 for a past date"``: a report's price in words."""
     unit = "line" if spec.per_line else "request"
     text = f"{spec.units} units per {unit}"
     if spec.historical_units and spec.historical_units != spec.units:

@@ -3,35 +3,32 @@
 A report family (Backlinks at ``/analytics/v1/``; overview, domain, keyword,
 subdomain, subfolder and URL reports at the API root ``/``) differs only in data:
 base path, target parameter, database rule, paging, date support, columns, sorts,
-filter fields and price. Everything that acts on a report (validation, query
-building, decoding, the sandbox) reads these fields; nothing is coded per report.
+filter fields, price, row class and the shape of its method. Everything that acts
+on a report (validation, query building, paging, decoding, the methods) reads these
+fields; nothing is coded per report, and the engine imports no family: each family
+hands its table to the client, which binds it.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import Any, Literal
 
 import attrs
 
 from semrush_async._core.price import Price
 
 __all__ = [
-    "BACKLINKS_PATH",
-    "ROOT_PATH",
-    "TARGET_TYPES",
     "DbRule",
+    "EncodeTarget",
     "ReportSpec",
+    "Returns",
     "both_ways",
+    "column_codes",
     "is_historical",
-    "root_report",
 ]
-
-TARGET_TYPES: Final = ("root_domain", "domain", "url")
-BACKLINKS_PATH: Final = "/analytics/v1/"
-ROOT_PATH: Final = "/"
 
 
 class DbRule(enum.Enum):
@@ -43,13 +40,24 @@ class DbRule(enum.Enum):
     OPTIONAL = "optional"
 
 
+#: What a report's method returns: a Pager of its rows, the list of its rows (one
+#: request, awaited), or its first row or None (one request, awaited).
+Returns = Literal["pager", "list", "first"]
+#: Turns a list-valued target (the entries given) into the parameter's value and the
+#: keys of the rows' computed mapping; raises ValidationError naming each bad entry.
+EncodeTarget = Callable[[Any], tuple[str, tuple[str, ...]]]
+#: A row class (``ReportSpec`` has a field named ``type``).
+RowClass = type[Any]
+
+
 def _frozen_map(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
     return dict(value)
 
 
 @attrs.frozen(slots=True)
 class ReportSpec:
-    """One report type. The first fields are the Backlinks ones (positional)."""
+    """One report type: a row of its family's table (every default is neutral; each
+    family's table says its path, target shape and prices)."""
 
     type: str
     #: The method name on its resource (``client.backlinks.refdomains``).
@@ -64,14 +72,17 @@ class ReportSpec:
     #: Takes display_offset (Backlinks' historical report takes a limit only).
     offset: bool = True
     multi_target: bool = False
-    target_types: tuple[str, ...] = TARGET_TYPES
+    #: The ``target_type`` values a ``target`` + ``target_type`` report takes.
+    target_types: tuple[str, ...] = ()
     max_targets: int = 1
     #: No export_columns parameter (ascore_profile returns fixed columns).
     fixed_columns: bool = False
-    # --- family fields (defaults are the Backlinks family's) ---------------------------
-    family: str = attrs.field(default="backlinks", kw_only=True)
+    # --- family fields -----------------------------------------------------------------
+    #: The family's name (``client.<family>``'s group, the docs' section).
+    family: str = attrs.field(kw_only=True)
     title: str = attrs.field(default="", kw_only=True)
-    path: str = attrs.field(default=BACKLINKS_PATH, kw_only=True)
+    #: The path the family's reports are served at.
+    path: str = attrs.field(kw_only=True)
     #: The target parameter as the docs name it; ``"target"`` is Backlinks'
     #: ``target`` + ``target_type`` pair; None: no target (``rank``).
     target: str | None = attrs.field(default="target", kw_only=True)
@@ -103,6 +114,16 @@ class ReportSpec:
     max_end: int = attrs.field(default=1_000_000, kw_only=True)
     #: Most rows one request may ask for.
     max_page: int = attrs.field(default=1_000_000, kw_only=True)
+    #: A hand-written row class whose fields are named as the header's cells (the
+    #: Backlinks rows); None: a class generated from the column registry.
+    row: RowClass | None = attrs.field(default=None, kw_only=True)
+    #: The module that finds this report's generated row class by name (for pickle).
+    rows_module: str = attrs.field(default="", kw_only=True)
+    #: What the report's method returns (see :data:`Returns`).
+    returns: Returns = attrs.field(default="pager", kw_only=True)
+    #: A list-valued target (``domain_domains``' domains; see :data:`EncodeTarget`). A
+    #: harvest target lists its entries separated by commas.
+    encode_target: EncodeTarget | None = attrs.field(default=None, kw_only=True, eq=False)
 
     @property
     def price(self) -> Price:
@@ -139,7 +160,7 @@ def both_ways(*cols: str) -> tuple[str, ...]:
     return tuple(f"{c}_{d}" for c in cols for d in ("asc", "desc"))
 
 
-def _codes(spec: str) -> tuple[str, ...]:
+def column_codes(spec: str) -> tuple[str, ...]:
     """Expand a column list: ``Ip0-3`` -> Ip0..Ip3, ``Xn`` -> X0..XA, ``FKn``/``FPn``
     -> every per-feature code in COLUMNS."""
     from semrush_async.v3.columns import COLUMNS
@@ -157,46 +178,3 @@ def _codes(spec: str) -> tuple[str, ...]:
         else:
             out.append(raw)
     return tuple(dict.fromkeys(out))
-
-
-def root_report(
-    type: str,
-    method: str,
-    family: str,
-    title: str,
-    *,
-    price: tuple[int, int | None],
-    columns: str,
-    defaults: str,
-    target: str | None,
-    database: DbRule = DbRule.REQUIRED,
-    paged: bool = True,
-    dated: bool = True,
-    sorts: str = "",
-    filters: str = "",
-    **kw: Any,
-) -> ReportSpec:
-    """A report at the API root, from the docs' table row (column lists as written)."""
-    live, historical = price
-    return ReportSpec(
-        type,
-        method,
-        _codes(columns),
-        both_ways(*sorts.split()),
-        kw.pop("default_sort", None),
-        _codes(filters),
-        paged=paged,
-        family=family,
-        title=title,
-        path=ROOT_PATH,
-        target=target,
-        database=database,
-        default_columns=_codes(defaults),
-        dated=dated,
-        units=live,
-        historical_units=historical,
-        escape=True,
-        max_end=kw.pop("max_end", 4_000_000),
-        max_page=kw.pop("max_page", 100_000),
-        **kw,
-    )

@@ -7,7 +7,7 @@ converter; requests go through the client's one request path.
 
 from semrush_async.v4.convert import OpenStrEnum, make_converter, parse_timestamp, structure
 from semrush_async.v4.endpoint import Endpoint, V4Engine
-from semrush_async.v4.paging import LimitOffset, Nested, OnePage, Paging, SpringPages
+from semrush_async.v4.paging import LimitOffset, Nested, OnePage, PageNumber, Paging, SpringPages
 
 __all__ = [
     "Endpoint",
@@ -15,6 +15,7 @@ __all__ = [
     "Nested",
     "OnePage",
     "OpenStrEnum",
+    "PageNumber",
     "Paging",
     "SpringPages",
     "V4Engine",

@@ -10,7 +10,14 @@ import attrs
 from semrush_async._core.governance import Limit
 from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth, Call, CodeTable, Dialect
-from semrush_async._core.sansio import Envelope, Response, path_segment, v4_envelope, v4_request
+from semrush_async._core.sansio import (
+    Envelope,
+    Response,
+    path_segment,
+    v4_envelope,
+    v4_error,
+    v4_request,
+)
 from semrush_async.pagination import Pager
 from semrush_async.v4.convert import RowDecoder
 from semrush_async.v4.paging import LimitOffset, OnePage, Paging
@@ -69,6 +76,14 @@ class Endpoint:
     #: A retry that finds the resource gone succeeded (see ``Call``); default: for
     #: every DELETE.
     gone_ok_on_retry: bool = attrs.field(default=attrs.Factory(_is_delete, takes_self=True))
+    #: False for a JSON API whose answers are not the v4 ``{meta, data}`` envelope (the
+    #: Projects v3 tools): the whole document is the envelope's ``data``.
+    envelope: bool = True
+    #: The query parameter that bounds a per-line price's rows (the worst case reserved).
+    limit_param: str = "limit"
+    #: Rows an answer delivered, for a per-line price (default: the length of a
+    #: ``data`` list, else 1).
+    lines_of: Callable[[Response], int] | None = attrs.field(default=None, eq=False)
 
     def url(self, base_url: str, path_args: Mapping[str, str | int]) -> str:
         """The full URL, every path argument checked and percent-encoded."""
@@ -85,6 +100,21 @@ def _data_lines(response: Response) -> int:
         return 0
     data = doc.get("data") if isinstance(doc, dict) else None
     return len(data) if isinstance(data, list) else 1
+
+
+def _plain_envelope(response: Response) -> Envelope:
+    """A JSON answer without the v4 envelope: the whole document is ``data`` (its
+    error, in any form :func:`v4_error` reads, is raised)."""
+    if 200 <= response.status < 300 and (response.status == 204 or not response.body.strip()):
+        return Envelope(None, {}, None)
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = None
+    err = v4_error(response.status, response.body, doc)
+    if err is not None:
+        raise err
+    return Envelope(doc, {}, None)
 
 
 class V4Engine:
@@ -113,7 +143,7 @@ class V4Engine:
         if lines is None:
             lines = 1
             if ep.price is not None and ep.price.per_line:
-                lines = int(dict(params).get("limit", "1"))
+                lines = int(dict(params).get(ep.limit_param, "1"))
         return Call(
             ep.governor,
             request,
@@ -123,7 +153,7 @@ class V4Engine:
             lines=lines,
             price=ep.price,
             idempotent=ep.idempotent,
-            lines_of=_data_lines if ep.price is not None else None,
+            lines_of=(ep.lines_of or _data_lines) if ep.price is not None else None,
             within=None if ep.governor == ACCOUNT else ACCOUNT,
             codes=ep.codes,
             gone_ok_on_retry=ep.gone_ok_on_retry,
@@ -142,7 +172,8 @@ class V4Engine:
     ) -> Envelope:
         """Send one request and return its decoded envelope (or raise its error)."""
         call = self.call(ep, path=path, params=params, body=body, lines=lines, parse=parse)
-        return v4_envelope(await self._session.send(call))
+        response = await self._session.send(call)
+        return v4_envelope(response) if ep.envelope else _plain_envelope(response)
 
     def pager(
         self,

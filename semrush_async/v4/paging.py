@@ -17,7 +17,16 @@ import attrs
 from semrush_async import errors
 from semrush_async._core.sansio import Envelope
 
-__all__ = ["LimitOffset", "Nested", "OnePage", "Paging", "SpringPages", "items_at"]
+__all__ = [
+    "LimitOffset",
+    "Nested",
+    "OnePage",
+    "PageNumber",
+    "Paging",
+    "SpringPages",
+    "indexed",
+    "items_at",
+]
 
 Params = tuple[tuple[str, str], ...]
 
@@ -34,13 +43,26 @@ class Paging(Protocol):
     def maybe_cut(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> bool: ...
 
 
+def indexed(value: Any) -> list[Any] | None:
+    """An object keyed by row index strings (``{"0": a, "1": b}``, as the Projects v3
+    tools send lists) as the list it stands for, in index order; None if ``value``
+    is not one."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k.isdigit() for k in value):
+        return None
+    return [value[k] for k in sorted(value, key=int)]
+
+
 def items_at(page: Envelope, key: str | None) -> Sequence[Any]:
-    """The list at ``data[key]`` (or ``data`` itself when ``key`` is None)."""
+    """The list at ``data[key]`` (or ``data`` itself when ``key`` is None); an object
+    keyed by row index strings counts as the list it stands for."""
     data = page.data
     if key is not None:
         data = data.get(key) if isinstance(data, dict) else None
     if data is None:
         return []
+    rows = indexed(data)
+    if rows is not None:
+        return rows
     if not isinstance(data, list):
         raise errors.APIError(
             f"expected a list of items{f' at data.{key}' if key else ''}, "
@@ -103,6 +125,46 @@ class LimitOffset:
             return False
         total = self._total(page)
         return total is None or self.start + total_so_far < total
+
+
+@attrs.frozen(slots=True)
+class PageNumber:
+    """Numbered pages (``page`` from 1, ``limit`` rows each) with a ``total`` of rows:
+    paging goes on until that many rows were seen, an empty page came, or ``cap``
+    rows were fetched (the pages keep their size: a numbered page cannot be shrunk
+    without moving its start)."""
+
+    size: int
+    total: Callable[[Envelope], int | None]
+    items_key: str | None = "data"
+    page_param: str = "page"
+    size_param: str = "limit"
+    cap: int | None = None
+
+    def _page(self, number: int) -> Params:
+        return ((self.page_param, str(number)), (self.size_param, str(self.size)))
+
+    def first(self) -> Params:
+        return self._page(1)
+
+    def items(self, page: Envelope) -> Sequence[Any]:
+        return items_at(page, self.items_key)
+
+    def next(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> Params | None:
+        if got == 0 or (self.cap is not None and total_so_far >= self.cap):
+            return None
+        total = self.total(page)
+        if total is not None and total_so_far >= total:
+            return None
+        if total is None and got < self.size:
+            return None
+        return self._page(int(dict(sent)[self.page_param]) + 1)
+
+    def maybe_cut(self, page: Envelope, sent: Params, got: int, total_so_far: int) -> bool:
+        if got >= self.size:
+            return False
+        total = self.total(page)
+        return total is None or total_so_far < total
 
 
 def _spring_last(page: Envelope, number: int) -> bool:

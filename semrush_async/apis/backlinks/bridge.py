@@ -1,11 +1,13 @@
 """Run v3 Backlinks report calls on Backlinks API v4, returning the v3 row classes.
 
-``SemrushClient(backlinks_api="v4")`` routes ``client.backlinks.<report>(...)``
-here. The mapping (semrush-v4-backlinks-keywords.md §4, §4.1) is data: one
-:class:`Bridge` per v3 report naming the v4 endpoint and, per v3 field, the v4 field
-it comes from, and the report's v3 default order, which is sent explicitly (v4's own
-defaults differ). A v3 column with no v4 field comes back None; tld and geo are
-derived by grouping ``/ref-domains``; categories reports raise NotAvailableInV4.
+``SemrushClient(backlinks_api="v4")`` makes :class:`BridgeSource` the source of every
+Backlinks report: ``client.backlinks.<report>(...)``, ``client.analytics.report``
+and both harvests, checkpoint included. The mapping (semrush-v4-backlinks-keywords.md
+§4, §4.1) is data: one :class:`Bridge` per v3 report naming the v4 endpoint and, per
+v3 field, the v4 field it comes from, and the report's v3 default order, which is
+sent explicitly (v4's own defaults differ). A v3 column with no v4 field comes back
+None; tld and geo are derived by grouping ``/ref-domains``; categories reports raise
+NotAvailableInV4.
 """
 
 from __future__ import annotations
@@ -15,20 +17,30 @@ import contextlib
 import datetime as dt
 import warnings
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from semrush_async._core.pages import PAGE_END, PageEnd, PageEvent, PageIn, RawBatch
 from semrush_async._core.units import Reservation, UnitMeter
 from semrush_async.apis.backlinks import rows as m
-from semrush_async.apis.backlinks.v4 import BACKLINKS_V4, MAX_PAGE, SCOPE_OF_TARGET_TYPE
+from semrush_async.apis.backlinks.v4 import (
+    BACKLINKS_V4,
+    MAX_PAGE,
+    SCOPE_OF_TARGET_TYPE,
+    overview_of,
+)
 from semrush_async.errors import BudgetExceeded, NotAvailableInV4, UnboundedCostWarning
 from semrush_async.pagination import Pager
+from semrush_async.v3.pager import check_paging
+from semrush_async.v3.source import ReportSource
 
 if TYPE_CHECKING:
     from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
+    from semrush_async.v3.query import ReportQuery
 
-__all__ = ["BRIDGES", "NOT_IN_V4", "Bridge", "v4_pager"]
+__all__ = ["BRIDGES", "NOT_IN_V4", "Bridge", "BridgeSource"]
 
 Convert = Callable[[Any], Any]
 
@@ -210,158 +222,221 @@ def _fields(bridge: Bridge, columns: Sequence[str] | None, all_columns: Sequence
     return sorted({f for c in columns if (f := bridge.v4_field(c)) is not None})
 
 
-def v4_pager(
-    v4: BacklinksV4Resource,
-    report: str,
-    targets: Sequence[str],
-    target_types: Sequence[str],
-    *,
-    columns: Sequence[str] | None,
-    all_columns: Sequence[str],
-    sort: str | None,
-    filtered: bool,
-    limit: int | None,
-    offset: int,
-    page_size: int,
-) -> Pager[Any]:
-    """A pager of v3 rows for a v3 report, fetched from Backlinks v4."""
-    if report in NOT_IN_V4:
-        raise NotAvailableInV4(f"{report}: {NOT_IN_V4[report]}")
-    if filtered:
-        raise NotAvailableInV4(
-            f"{report}: v3 display_filter conditions do not translate to the v4 filter "
-            "language; pass filter='...' to client.backlinks_v4 instead"
+#: A v4 fetch: the raw pages it walks (``pager``: where requests are counted).
+Fetch = Callable[[Pager[Any] | None], AsyncGenerator[PageEvent, None]]
+_NO_HEADER: Final[tuple[str, ...]] = ()
+
+
+class BridgeSource(ReportSource):
+    """Backlinks v3 reports answered by Backlinks API v4: a v3
+    :class:`~semrush_async.v3.source.ReportSource`, chosen by ``backlinks_api="v4"``.
+
+    Its raw pages are what v4 sent (the JSON items; tld and geo: the groups), so a
+    harvest's checkpoint replays them without a request, decoded as the live run did.
+    """
+
+    api = "v4"
+
+    def __init__(self, v4: BacklinksV4Resource) -> None:
+        self._v4 = v4
+
+    def check(self, query: ReportQuery, *, limit: int | None, offset: int, page_size: int) -> None:
+        """Raise if v4 cannot serve ``query`` so (nothing is sent)."""
+        check_paging(query.spec, limit, offset, page_size)
+        self._plan(query, limit, offset, page_size)
+
+    def pages(
+        self,
+        query: ReportQuery,
+        *,
+        offset: int,
+        limit: int | None,
+        page_size: int,
+        seen: int = 0,
+        pager: Pager[Any] | None = None,
+    ) -> AsyncGenerator[PageEvent, None]:
+        """The raw pages of ``query`` on v4 (:mod:`semrush_async._core.pages`). Where
+        v4 pages, each of its pages is one (whether it is the last shows when the next
+        is asked for: an empty last page then ends the stream)."""
+        return self._plan(query, limit, offset, page_size)(pager)
+
+    def decode(self, query: ReportQuery, header: tuple[str, ...], rows: list[Any]) -> list[Any]:
+        """The v3 rows of a raw v4 page of ``query``."""
+        report = query.spec.type
+        if report in GROUPED:
+            return _group_rows(GROUPED[report], rows, query.columns)
+        bridge = BRIDGES[report]
+        if report == "backlinks_comparison":
+            return [
+                attrs.evolve(bridge.convert(overview_of(d)), target=t, target_type=m.TargetType(tt))
+                for d, t, tt in zip(rows, query.targets, query.target_types, strict=False)
+            ]
+        if report == "backlinks_overview":
+            return [bridge.convert(overview_of(d)) for d in rows]
+        decode = BACKLINKS_V4[bridge.v4].decode
+        if report == "backlinks_matrix":
+            targets = query.targets
+            return [
+                bridge.row(
+                    domain=r.domain,
+                    domain_ascore=r.domain_score,
+                    matches_num=r.matches_count,
+                    backlinks=dict(zip(targets, r.backlinks_counts or (), strict=False)),
+                )
+                for r in map(decode, rows)
+            ]
+        converted = [bridge.convert(decode(item)) for item in rows]
+        if bridge.v4 in _ONE_RESPONSE:
+            # An endpoint that takes no order_by answers in one response: v3's order.
+            return _sort_rows(converted, bridge.order or "")
+        return converted
+
+    def _plan(self, query: ReportQuery, limit: int | None, offset: int, page_size: int) -> Fetch:
+        """Everything checked (nothing sent), and how to fetch ``query``'s pages."""
+        v4, spec = self._v4, query.spec
+        report, targets = spec.type, query.targets
+        if report in NOT_IN_V4:
+            raise NotAvailableInV4(f"{report}: {NOT_IN_V4[report]}")
+        if query.filter is not None:
+            raise NotAvailableInV4(
+                f"{report}: v3 display_filter conditions do not translate to the v4 filter "
+                "language; pass filter='...' to client.backlinks_v4 instead"
+            )
+        scopes = [str(SCOPE_OF_TARGET_TYPE.get(str(t), t)) for t in query.target_types]
+        size = min(page_size, MAX_PAGE)
+        if report in GROUPED:
+            v4._params(BACKLINKS_V4["overview"], url=targets[0], scope=scopes[0])
+            return _grouped(v4, query, scopes[0], limit=limit, offset=offset, size=size)
+        bridge = BRIDGES[report]
+        # v3's default order, sent explicitly: v4's own default differs (see Bridge.order).
+        order: dict[str, Any] = _order(
+            bridge, query.sort if query.sort is not None else bridge.order
         )
-    scopes = [str(SCOPE_OF_TARGET_TYPE.get(str(t), t)) for t in target_types]
-    size = min(page_size, MAX_PAGE)
-    if report in GROUPED:
-        return _grouped(v4, report, targets[0], scopes[0], columns=columns, sort=sort,
-                        limit=limit, offset=offset, size=size)  # fmt: skip
-    bridge = BRIDGES[report]
-    # v3's default order, sent explicitly: v4's own default differs (see Bridge.order).
-    order = _order(bridge, sort if sort is not None else bridge.order)
-    fields = _fields(bridge, columns, all_columns)
-    spec = BACKLINKS_V4[bridge.v4]
-    if report == "backlinks_comparison":
-        return _comparison(v4, bridge, targets, target_types, scopes, fields)
-    kw: dict[str, Any] = {}
-    if fields is not None and spec.fields:
-        kw["fields"] = fields
-    if report == "backlinks_overview":
-        return _one(v4, bridge, targets[0], scopes[0], kw)
-    if report == "backlinks_matrix":
-        inner: Pager[Any] = v4.matrix(list(targets), scopes[0], limit=limit, offset=offset,
-                                      page_size=size, **order)  # fmt: skip
-        return _mapped(inner, lambda r: bridge.row(
-            domain=r.domain, domain_ascore=r.domain_score, matches_num=r.matches_count,
-            backlinks=dict(zip(targets, r.backlinks_counts or (), strict=False)),
-        ))  # fmt: skip
-    if report == "backlinks_ascore_profile":
-        return _sorted(_mapped(v4.score_profile(targets[0], scopes[0]), bridge.convert), bridge)
-    if report == "backlinks_historical":
-        # v3 historical is root-domain monthly history; v4 /summary gives it.
-        inner = v4.summary(targets[0], scopes[0], limit=limit or MAX_PAGE, **kw)
-        return _sorted(_mapped(inner, bridge.convert), bridge)
-    method = getattr(v4, bridge.v4)
-    if bridge.v4 == "competitors":
-        inner = method(targets[0], limit=limit, offset=offset, page_size=size, **order, **kw)
-    else:
-        inner = method(targets[0], scopes[0], limit=limit, offset=offset, page_size=size,
-                       **order, **kw)  # fmt: skip
-    return _mapped(inner, bridge.convert)
+        fields = _fields(bridge, query.columns, spec.columns)
+        v4_spec = BACKLINKS_V4[bridge.v4]
+        if report == "backlinks_comparison":
+            for t, scope in zip(targets, scopes, strict=False):
+                v4._params(v4_spec, url=t, scope=scope)
+            return _overviews(v4, targets, scopes, None)
+        kw: dict[str, Any] = {}
+        if fields is not None and v4_spec.fields:
+            kw["fields"] = fields
+        if report == "backlinks_overview":
+            v4._params(v4_spec, url=targets[0], scope=scopes[0], **kw)
+            return _overviews(v4, targets[:1], scopes[:1], kw.get("fields"))
+        if v4_spec.target == "urls":
+            kw.update(urls=list(targets), scope=scopes[0])
+        elif v4_spec.target == "domain":
+            kw["domain"] = targets[0]
+        else:
+            kw.update(url=targets[0], scope=scopes[0])
+        if bridge.v4 == "summary":
+            # v3 historical is root-domain monthly history; v4 /summary gives it.
+            n = limit or MAX_PAGE
+            inner = v4._list("summary", limit=n, offset=0, page_size=n, raw=True, **kw)
+        elif bridge.v4 == "score_profile":
+            inner = v4._list(
+                "score_profile", limit=None, offset=0, page_size=MAX_PAGE, raw=True, **kw
+            )
+        else:
+            inner = v4._list(
+                bridge.v4, limit=limit, offset=offset, page_size=size, raw=True, **order, **kw
+            )
+        return _walk(inner, whole=bridge.v4 in _ONE_RESPONSE)
 
 
-def _mapped(inner: Pager[Any], convert: Convert) -> Pager[Any]:
-    async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
-        async with contextlib.aclosing(inner.batches()) as batches:
+#: v4 endpoints that take no ``order_by`` and answer in one response (sorted here).
+_ONE_RESPONSE: Final = frozenset({"summary", "score_profile"})
+
+
+def _walk(inner: Pager[Any], *, whole: bool) -> Fetch:
+    """The raw pages of a v4 pager: each v4 page one (``whole``: all in one)."""
+
+    async def fetch(pager: Pager[Any] | None) -> AsyncGenerator[PageEvent, None]:
+        held: list[Any] = []
+        async with aclosing(inner.batches()) as batches:
             async for batch in batches:
-                pager.pages = inner.pages
-                yield [convert(r) for r in batch]
-        pager.pages = inner.pages
+                if pager is not None:
+                    pager.pages = inner.pages
+                if whole:
+                    held += batch
+                    continue
+                yield RawBatch(_NO_HEADER, batch)
+                yield PageIn(False)
+                yield PAGE_END
+        if pager is not None:
+            pager.pages = inner.pages
+        if held:
+            yield RawBatch(_NO_HEADER, held)
+        yield PageIn(True)
         # A v4 page cut by the unit balance is flagged on the bridged pager too.
-        pager.units_exhausted = inner.units_exhausted
+        yield PageEnd(inner.units_exhausted)
 
-    return Pager(source)
-
-
-def _sorted(inner: Pager[Any], bridge: Bridge) -> Pager[Any]:
-    """An endpoint that takes no ``order_by`` (one response): its rows in v3's order."""
-    assert bridge.order is not None
-
-    async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
-        rows = await inner
-        pager.pages = inner.pages
-        pager.units_exhausted = inner.units_exhausted
-        if rows:
-            yield _sort_rows(rows, bridge.order or "")
-
-    return Pager(source)
+    return fetch
 
 
-def _one(v4: BacklinksV4Resource, bridge: Bridge, target: str, scope: str, kw: Any) -> Pager[Any]:
-    async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
-        pager.pages = 1
-        yield [bridge.convert(await v4.overview(target, scope, **kw))]
+def _overviews(
+    v4: BacklinksV4Resource, targets: Sequence[str], scopes: Sequence[str], fields: Any
+) -> Fetch:
+    """One ``/overview`` per target, as one page (backlinks_overview; comparison: v3's
+    one-snapshot comparison has no v4 report, v4 /comparison is a monthly series, so
+    one /overview per target gives its columns (INF, §4.1))."""
 
-    return Pager(source)
-
-
-def _comparison(
-    v4: BacklinksV4Resource,
-    bridge: Bridge,
-    targets: Sequence[str],
-    target_types: Sequence[str],
-    scopes: Sequence[str],
-    fields: Any,
-) -> Pager[Any]:
-    # v3's one-snapshot comparison has no v4 report (v4 /comparison is a monthly
-    # series): one /overview per target gives its columns (INF, §4.1).
-    async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
+    async def fetch(pager: Pager[Any] | None) -> AsyncGenerator[PageEvent, None]:
         out = []
-        for target, ttype, scope in zip(targets, target_types, scopes, strict=True):
-            ov = await v4.overview(target, scope)
-            pager.pages += 1
-            row = bridge.convert(ov)
-            out.append(attrs.evolve(row, target=target, target_type=m.TargetType(ttype)))
-        yield out
+        for target, scope in zip(targets, scopes, strict=False):
+            out.append(await v4._overview_data(target, scope, fields))
+            if pager is not None:
+                pager.pages += 1
+        yield RawBatch(_NO_HEADER, out)
+        yield PageIn(True)
+        yield PAGE_END
 
-    return Pager(source)
+    return fetch
 
 
 def _zone(domain: str) -> str:
     return domain.rstrip(".").rsplit(".", 1)[-1].lower()
 
 
+def _group_rows(group: Grouping, raw: list[Any], columns: Sequence[str]) -> list[Any]:
+    """Rows of a grouped page: its ``[group, domains, backlinks]`` triples."""
+    rows = [group.row(**{group.by: g, "domains_num": d, "backlinks_num": n}) for g, d, n in raw]
+    # As on v3, a column that was not asked for is None.
+    blank = {f.name: None for f in attrs.fields(group.row) if f.name not in columns}
+    return [attrs.evolve(r, **blank) for r in rows] if blank else rows
+
+
 def _grouped(
     v4: BacklinksV4Resource,
-    report: str,
-    target: str,
+    query: ReportQuery,
     scope: str,
     *,
-    columns: Sequence[str] | None,
-    sort: str | None,
     limit: int | None,
     offset: int,
     size: int,
-) -> Pager[Any]:
-    """tld / geo: every referring domain, grouped.
+) -> Fetch:
+    """tld / geo: every referring domain, grouped; the page holds the groups.
 
     Each row of ``/ref-domains`` is paid, so ``limit`` bounds the rows returned, not
     the cost. One ``/overview`` (``domains_count``) learns the worst case first; it
     is checked against (and held in) the unit_budget, announced with an
     :class:`UnboundedCostWarning`, and bounds the read.
     """
+    report, target = query.spec.type, query.targets[0]
     group = GROUPED[report]
     line = _LINE
     what = f"{report} for {target} on Backlinks API v4"
 
-    async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
+    async def fetch(pager: Pager[Any] | None) -> AsyncGenerator[PageEvent, None]:
         n = (await v4.overview(target, scope, fields=["domains_count"])).domains_count
-        pager.pages = 1
+        if pager is not None:
+            pager.pages = 1
         worst = None if n is None else line.cost(n)
         hold = _Hold(v4.units)
         domains: collections.Counter[str] = collections.Counter()
         links: collections.Counter[str] = collections.Counter()
+        exhausted = False
         try:
             await hold.take(what, n, worst)
             reads = "every referring domain (the overview gave no count)"
@@ -375,44 +450,43 @@ def _grouped(
                 ),
                 stacklevel=1,
             )
-            if n == 0:
-                return
-            # At most n lines: the cost never exceeds the worst case announced.
-            inner = v4.ref_domains(
-                target, scope, fields=["domain", "country", "backlinks_count"], limit=n,
-                page_size=min(size, n or size),
-            )  # fmt: skip
-            seen = 0
-            async with contextlib.aclosing(inner.batches()) as batches:
-                while True:
-                    if n is not None:
-                        # Hand the next page its share of the hold just before it
-                        # reserves its own; keep the rest for the pages after it.
-                        await hold.keep(line.cost(max(0, n - seen - size)))
-                    batch = await anext(batches, None)
-                    if batch is None:
-                        break
-                    seen += len(batch)
-                    pager.pages = 1 + inner.pages
-                    for r in batch:
-                        g = _zone(r.domain or "") if group.by == "zone" else r.country or ""
-                        domains[g] += 1
-                        links[g] += r.backlinks_count or 0
-            pager.units_exhausted = inner.units_exhausted
+            if n != 0:
+                # At most n lines: the cost never exceeds the worst case announced.
+                inner = v4.ref_domains(
+                    target, scope, fields=["domain", "country", "backlinks_count"], limit=n,
+                    page_size=min(size, n or size),
+                )  # fmt: skip
+                seen = 0
+                async with aclosing(inner.batches()) as batches:
+                    while True:
+                        if n is not None:
+                            # Hand the next page its share of the hold just before it
+                            # reserves its own; keep the rest for the pages after it.
+                            await hold.keep(line.cost(max(0, n - seen - size)))
+                        batch = await anext(batches, None)
+                        if batch is None:
+                            break
+                        seen += len(batch)
+                        if pager is not None:
+                            pager.pages = 1 + inner.pages
+                        for r in batch:
+                            g = _zone(r.domain or "") if group.by == "zone" else r.country or ""
+                            domains[g] += 1
+                            links[g] += r.backlinks_count or 0
+                exhausted = inner.units_exhausted
         finally:
             hold.release()
         rows = [group.row(**{group.by: g, "domains_num": domains[g], "backlinks_num": links[g]})
                 for g in domains]  # fmt: skip
-        rows = _sort_rows(rows, sort or group.order, tie=group.by)
+        rows = _sort_rows(rows, query.sort or group.order, tie=group.by)
         rows = rows[offset:] if limit is None else rows[offset : offset + limit]
-        if columns is not None:
-            # As on v3, a column that was not asked for is None.
-            blank = {f.name: None for f in attrs.fields(group.row) if f.name not in columns}
-            rows = [attrs.evolve(r, **blank) for r in rows] if blank else rows
         if rows:
-            yield rows
+            yield RawBatch(_NO_HEADER, [[getattr(r, group.by), r.domains_num, r.backlinks_num]
+                                        for r in rows])  # fmt: skip
+        yield PageIn(True)
+        yield PageEnd(exhausted)
 
-    return Pager(source)
+    return fetch
 
 
 _REF_DOMAINS: Final = "v4.backlinks.ref_domains"

@@ -1,14 +1,35 @@
-"""``client.backlinks``: the 15 Backlinks Analytics reports."""
+"""``client.backlinks``: the 15 Backlinks Analytics reports, each a row of the table.
+
+A method is its report's row in :data:`~semrush_async.apis.backlinks.reports.SPECS`:
+the row names the method, its target shape (one target, or several together), the
+options it takes (``columns`` unless the columns are fixed, ``sort`` and ``filters``
+where the report has them, ``limit``/``offset``/``page_size`` by its paging) and what
+it returns. The declarations below only give each method its static type (its call
+shape and row class); a declaration that disagrees with its row fails at import.
+
+Every call goes through one source of pages, chosen once by the client
+(``backlinks_api``): the Analytics v3 engine or the Backlinks v3->v4 bridge.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    get_args,
+    get_origin,
+    overload,
+)
 
-from semrush_async._core.harvest import Harvest, check_targets
-from semrush_async.apis.backlinks._reports import REPORTS
-from semrush_async.apis.backlinks.bridge import v4_pager
+from semrush_async._core.harvest import check_targets
+from semrush_async.apis.backlinks.reports import REPORTS
 from semrush_async.apis.backlinks.rows import (
     AnchorRow,
     AscoreProfileRow,
@@ -26,42 +47,223 @@ from semrush_async.apis.backlinks.rows import (
     RefIpRow,
     TargetType,
     TldRow,
-    rows_decoder,
 )
-from semrush_async.errors import ErrorDetail, ValidationError
+from semrush_async.errors import ValidationError
 from semrush_async.pagination import Pager
-from semrush_async.v3.decode import RowsDecoder
-from semrush_async.v3.filters import Filter, encode_filters
-from semrush_async.v3.pager import BALANCE_MAX_AGE, DEFAULT_PAGE_SIZE, MAX_LIMIT, AnalyticsEngine
-from semrush_async.v3.query import Filters, ReportQuery
+from semrush_async.v3.pager import BALANCE_MAX_AGE, DEFAULT_PAGE_SIZE, MAX_LIMIT
+from semrush_async.v3.query import Filters, ReportQuery, report_query
+from semrush_async.v3.resource import price_text
+from semrush_async.v3.source import ReportHarvest
+from semrush_async.v3.spec import ReportSpec
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from semrush_async._core.session import Session
-    from semrush_async.apis.backlinks.v4_resource import BacklinksV4Resource
+    from semrush_async.v3.source import ReportSource
 
 __all__ = ["BALANCE_MAX_AGE", "DEFAULT_PAGE_SIZE", "MAX_LIMIT", "BacklinksResource", "ReportQuery"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+C = TypeVar("C")
 
 TargetTypeArg = TargetType | str
 
 
-@functools.lru_cache(maxsize=256)
-def _decoder(report: str, header: tuple[str, ...]) -> RowsDecoder:
-    return rows_decoder(report, header)
+class Options(TypedDict, total=False):
+    """The keyword options of a Backlinks method; each report takes those its row
+    allows (another one raises TypeError, as for any Python function)."""
+
+    columns: Iterable[str] | None
+    sort: str | None
+    filters: Filters
+    limit: int | None
+    offset: int
+    page_size: int
 
 
-class BacklinksResource(AnalyticsEngine):
-    """Backlinks Analytics reports (an instance of the Analytics engine). List reports
-    return a :class:`Pager`."""
+class Rows(Protocol[T]):
+    """One target; a Pager of its rows."""
 
-    def __init__(self, session: Session, v4: BacklinksV4Resource, api: str = "v3") -> None:
-        super().__init__(session)
-        self._v4 = v4
+    def __call__(
+        self, target: str, target_type: TargetTypeArg = ..., **options: Unpack[Options]
+    ) -> Pager[T]: ...
+
+
+class TargetsRows(Protocol[T]):
+    """Several targets sent together; a Pager of the rows."""
+
+    def __call__(
+        self,
+        targets: Sequence[str],
+        target_types: Sequence[TargetTypeArg] | TargetTypeArg = ...,
+        **options: Unpack[Options],
+    ) -> Pager[T]: ...
+
+
+class AllRows(Protocol[T]):
+    """One target, one request: its rows."""
+
+    async def __call__(
+        self, target: str, target_type: TargetTypeArg = ..., **options: Unpack[Options]
+    ) -> list[T]: ...
+
+
+class OneRow(Protocol[T_co]):
+    """One target, one request: its row, or None when Semrush has nothing."""
+
+    async def __call__(
+        self, target: str, target_type: TargetTypeArg = ..., **options: Unpack[Options]
+    ) -> T_co | None: ...
+
+
+#: Call shape -> (multi_target, returns) of the rows it fits.
+_SHAPES: dict[Any, tuple[bool, str]] = {
+    Rows: (False, "pager"),
+    TargetsRows: (True, "pager"),
+    AllRows: (False, "list"),
+    OneRow: (False, "first"),
+}
+_DEFAULTS: dict[str, Any] = {
+    "columns": None,
+    "sort": None,
+    "filters": None,
+    "limit": None,
+    "offset": 0,
+    "page_size": DEFAULT_PAGE_SIZE,
+}
+
+
+def options_of(spec: ReportSpec) -> tuple[str, ...]:
+    """The keyword options report ``spec``'s method takes (from its row)."""
+    names = [] if spec.fixed_columns else ["columns"]
+    names += ["sort"] if spec.sorts else []
+    names += ["filters"] if spec.filters else []
+    names += ["limit"] if spec.paged else []
+    names += ["offset", "page_size"] if spec.paged and spec.offset else []
+    return tuple(names)
+
+
+class Report(Generic[C]):
+    """A report of the table as a method (``refdomains = Report[Rows[RefDomainRow]]()``:
+    the row named ``refdomains`` gives everything but the static type)."""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        spec = next((s for s in REPORTS.values() if s.method == name), None)
+        declared = getattr(self, "__orig_class__", None)
+        call = get_args(declared)[0] if declared is not None else None
+        shape, row = get_origin(call), get_args(call)
+        if spec is None or _SHAPES.get(shape) != (spec.multi_target, spec.returns):
+            raise TypeError(f"BacklinksResource.{name}: no report row of that name and shape")
+        if row != (spec.row,):
+            raise TypeError(f"BacklinksResource.{name}: its row class is {spec.row}, not {row}")
+        self.spec = spec
+        self._method = _method(spec)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, obj: BacklinksResource, owner: type[Any]) -> C: ...
+
+    def __get__(self, obj: BacklinksResource | None, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        return self._method.__get__(obj, owner)
+
+
+def _method(spec: ReportSpec) -> Callable[..., Any]:
+    """The function behind ``spec``'s method (its signature shown as it reads)."""
+    allowed = options_of(spec)
+    defaults = {name: _DEFAULTS[name] for name in allowed}
+    name = spec.method
+
+    def options(given: dict[str, Any]) -> dict[str, Any]:
+        for key in given:
+            if key not in defaults:
+                raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
+        return {**_DEFAULTS, **given}
+
+    def method(
+        self: BacklinksResource,
+        target: str,
+        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
+        **given: Any,
+    ) -> Any:
+        pager = self._run(spec, [target], [target_type], options(given))
+        return pager if spec.returns == "pager" else _awaited(spec, pager)
+
+    def multi(
+        self: BacklinksResource,
+        targets: Sequence[str],
+        target_types: Sequence[TargetTypeArg] | TargetTypeArg = TargetType.ROOT_DOMAIN,
+        **given: Any,
+    ) -> Any:
+        types = [target_types] if isinstance(target_types, str) else list(target_types)
+        return self._run(spec, list(targets), types, options(given))
+
+    fn: Callable[..., Any] = multi if spec.multi_target else method
+    lead = ("targets", "target_types") if spec.multi_target else ("target", "target_type")
+    P = inspect.Parameter
+    params = [
+        P("self", P.POSITIONAL_OR_KEYWORD),
+        P(lead[0], P.POSITIONAL_OR_KEYWORD),
+        P(lead[1], P.POSITIONAL_OR_KEYWORD, default=TargetType.ROOT_DOMAIN),
+        *(P(o, P.KEYWORD_ONLY, default=defaults[o]) for o in allowed),
+    ]
+    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = _doc(spec)
+    return fn
+
+
+async def _awaited(spec: ReportSpec, pager: Pager[Any]) -> Any:
+    rows = list(await pager)
+    if spec.returns == "first":
+        return rows[0] if rows else None
+    return rows
+
+
+def _doc(spec: ReportSpec) -> str:
+    what = {"first": "; None when Semrush has nothing", "list": ""}.get(spec.returns, "")
+    targets = f", up to {spec.max_targets} targets" if spec.multi_target else ""
+    return f"{spec.type}: {spec.title}{targets} ({price_text(spec)}){what}."
+
+
+class BacklinksResource:
+    """Backlinks Analytics reports. List reports return a :class:`Pager`.
+
+    Each method is a row of the report table (see the module docstring); every one
+    runs on the source the client chose (``api``: ``"v3"``, or ``"v4"`` for Backlinks
+    API v4 with the same row classes).
+    """
+
+    def __init__(self, session: Session, source: ReportSource) -> None:
+        self._session = session
+        self._source = source
         #: Which API the reports run on: "v3" (Analytics) or "v4" (Backlinks API v4).
-        self.api = api
+        self.api = source.api
 
-    # --- validation -------------------------------------------------------------------
+    # --- the 15 reports (each a row of reports.SPECS) -----------------------------------
+
+    overview = Report[OneRow[BacklinksOverview]]()
+    backlinks = Report[Rows[BacklinkRow]]()
+    refdomains = Report[Rows[RefDomainRow]]()
+    refips = Report[Rows[RefIpRow]]()
+    tld = Report[Rows[TldRow]]()
+    geo = Report[Rows[GeoRow]]()
+    anchors = Report[Rows[AnchorRow]]()
+    pages = Report[Rows[IndexedPageRow]]()
+    competitors = Report[Rows[CompetitorRow]]()
+    matrix = Report[TargetsRows[MatrixRow]]()
+    comparison = Report[TargetsRows[ComparisonRow]]()
+    ascore_profile = Report[AllRows[AscoreProfileRow]]()
+    categories_profile = Report[Rows[CategoryProfileRow]]()
+    categories = Report[AllRows[CategoryRow]]()
+    historical = Report[Rows[HistoricalRow]]()
+
+    # --- the one path -------------------------------------------------------------------
 
     def query(
         self,
@@ -76,86 +278,15 @@ class BacklinksResource(AnalyticsEngine):
         spec = REPORTS.get(report)
         if spec is None:
             raise ValidationError(f"unknown report {report!r}; allowed: {', '.join(REPORTS)}")
-        details: list[ErrorDetail] = []
-        targets = tuple(targets)
-        types = tuple(str(t) for t in target_types)
-        if spec.multi_target and len(types) == 1 and len(targets) > 1:
-            types = types * len(targets)
-        if not targets or any(not t or not t.strip() for t in targets):
-            details.append(ErrorDetail(field="target", message="a non-empty target is required"))
-        twice = sorted({t for t in targets if targets.count(t) > 1})
-        if spec.multi_target and twice:
-            # A matrix names its per-target columns after the targets.
-            details.append(
-                ErrorDetail(
-                    field="targets",
-                    message=f"each target once; given more than once: {', '.join(twice)}",
-                )
-            )
-        if len(targets) > spec.max_targets:
-            details.append(
-                ErrorDetail(
-                    field="targets",
-                    message=f"{spec.type} takes at most {spec.max_targets} targets, "
-                    f"got {len(targets)}",
-                )
-            )
-        if len(types) != len(targets):
-            details.append(
-                ErrorDetail(
-                    field="target_types",
-                    message=f"{len(types)} target types for {len(targets)} targets",
-                )
-            )
-        for i, t in enumerate(types):
-            if t not in spec.target_types:
-                details.append(
-                    ErrorDetail(
-                        field="target_type",
-                        index=i if spec.multi_target else None,
-                        message=f"{t!r} is not allowed for {spec.type}; allowed: "
-                        f"{', '.join(spec.target_types)}",
-                    )
-                )
-        if columns is None or spec.fixed_columns:
-            cols = spec.columns
-        else:
-            cols = tuple(columns)
-            if isinstance(columns, str):
-                cols = tuple(c.strip() for c in columns.split(","))
-            bad = [c for c in cols if c not in spec.columns]
-            if bad or not cols:
-                details.append(
-                    ErrorDetail(
-                        field="columns",
-                        message=f"unknown column(s) {', '.join(bad) or '(none given)'} for "
-                        f"{spec.type}; allowed: {', '.join(spec.columns)}",
-                    )
-                )
-        if sort is not None and sort not in spec.sorts:
-            allowed = ", ".join(spec.sorts) or "none (this report takes no display_sort)"
-            details.append(
-                ErrorDetail(
-                    field="sort",
-                    message=f"unknown sort {sort!r} for {spec.type}; allowed: {allowed}",
-                )
-            )
-        filt: str | None = None
-        if filters is not None:
-            items = [filters] if isinstance(filters, Filter | str) else list(filters)
-            if items:
-                try:
-                    filt = encode_filters(items, spec.filters)
-                except ValidationError as e:
-                    details += e.details or [ErrorDetail(field="filters", message=e.message)]
-        if details:
-            raise ValidationError(f"invalid {spec.type} request", details=details)
-        return ReportQuery(
-            spec, self._session.base_url, targets, types, cols, sort, filt, lines=len(targets)
+        return report_query(
+            spec,
+            self._session.base_url,
+            targets={"target": tuple(targets)},
+            target_types=target_types,
+            columns=columns,
+            sort=sort,
+            filters=filters,
         )
-
-    def runs_on_v4(self, query: ReportQuery) -> bool:
-        return self.api == "v4"
 
     def pager(
         self,
@@ -167,294 +298,13 @@ class BacklinksResource(AnalyticsEngine):
     ) -> Pager[Any]:
         """Rows of ``query`` from ``offset``, ``limit`` in all, ``page_size`` per request
         (on Backlinks API v4 when the client was made with ``backlinks_api="v4"``)."""
-        if self.api == "v4":
-            spec = query.spec
-            self._check_paging(spec, limit, offset, page_size)
-            return v4_pager(
-                self._v4,
-                spec.type,
-                query.targets,
-                query.target_types,
-                columns=query.columns,
-                all_columns=spec.columns,
-                sort=query.sort,
-                filtered=query.filter is not None,
-                limit=limit,
-                offset=offset,
-                page_size=page_size,
-            )
-        return super().pager(query, limit=limit, offset=offset, page_size=page_size)
+        return self._source.pager(query, limit=limit, offset=offset, page_size=page_size)
 
-    @staticmethod
-    def _rows_decoder(report: str, header: Sequence[str]) -> RowsDecoder:
-        return _decoder(report, tuple(header))
-
-    def _list(
-        self,
-        report: str,
-        target: str,
-        target_type: TargetTypeArg,
-        columns: Iterable[str] | None,
-        sort: str | None,
-        filters: Filters,
-        limit: int | None,
-        offset: int,
-        page_size: int,
+    def _run(
+        self, spec: ReportSpec, targets: Sequence[str], types: Sequence[Any], o: dict[str, Any]
     ) -> Pager[Any]:
-        q = self.query(report, [target], [target_type], columns, sort, filters)
-        return self.pager(q, limit=limit, offset=offset, page_size=page_size)
-
-    async def _single(self, query: ReportQuery) -> list[Any]:
-        return list(await self.pager(query))
-
-    # --- the 15 reports -------------------------------------------------------------------
-
-    async def overview(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-    ) -> BacklinksOverview | None:
-        """backlinks_overview (40 units per request); None when Semrush has nothing."""
-        rows = await self._single(
-            self.query("backlinks_overview", [target], [target_type], columns)
-        )
-        return rows[0] if rows else None
-
-    def backlinks(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        filters: Filters = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[BacklinkRow]:
-        """backlinks (40 units per line)."""
-        return self._list(
-            "backlinks", target, target_type, columns, sort, filters, limit, offset, page_size
-        )
-
-    def refdomains(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        filters: Filters = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[RefDomainRow]:
-        """backlinks_refdomains (40 units per line)."""
-        return self._list(
-            "backlinks_refdomains",
-            target,
-            target_type,
-            columns,
-            sort,
-            filters,
-            limit,
-            offset,
-            page_size,
-        )
-
-    def refips(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[RefIpRow]:
-        """backlinks_refips (40 units per line)."""
-        return self._list(
-            "backlinks_refips", target, target_type, columns, sort, None, limit, offset, page_size
-        )
-
-    def tld(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[TldRow]:
-        """backlinks_tld (40 units per line)."""
-        return self._list(
-            "backlinks_tld", target, target_type, columns, sort, None, limit, offset, page_size
-        )
-
-    def geo(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[GeoRow]:
-        """backlinks_geo (40 units per line)."""
-        return self._list(
-            "backlinks_geo", target, target_type, columns, sort, None, limit, offset, page_size
-        )
-
-    def anchors(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[AnchorRow]:
-        """backlinks_anchors (40 units per line)."""
-        return self._list(
-            "backlinks_anchors", target, target_type, columns, sort, None, limit, offset, page_size
-        )
-
-    def pages(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[IndexedPageRow]:
-        """backlinks_pages, indexed pages (40 units per line)."""
-        return self._list(
-            "backlinks_pages", target, target_type, columns, sort, None, limit, offset, page_size
-        )
-
-    def competitors(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[CompetitorRow]:
-        """backlinks_competitors (40 units per line)."""
-        return self._list(
-            "backlinks_competitors",
-            target,
-            target_type,
-            columns,
-            None,
-            None,
-            limit,
-            offset,
-            page_size,
-        )
-
-    def matrix(
-        self,
-        targets: Sequence[str],
-        target_types: Sequence[TargetTypeArg] | TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        sort: str | None = None,
-        filters: Filters = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[MatrixRow]:
-        """backlinks_matrix (40 units per line); rows map each target to its count."""
-        q = self.query("backlinks_matrix", targets, _types(target_types), columns, sort, filters)
-        return self.pager(q, limit=limit, offset=offset, page_size=page_size)
-
-    def comparison(
-        self,
-        targets: Sequence[str],
-        target_types: Sequence[TargetTypeArg] | TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-    ) -> Pager[ComparisonRow]:
-        """backlinks_comparison, up to 200 targets (40 units per line)."""
-        q = self.query("backlinks_comparison", targets, _types(target_types), columns)
-        return self.pager(q)
-
-    async def ascore_profile(
-        self, target: str, target_type: TargetTypeArg = TargetType.ROOT_DOMAIN
-    ) -> list[AscoreProfileRow]:
-        """backlinks_ascore_profile (100 units per request): domains per Authority Score."""
-        return await self._single(self.query("backlinks_ascore_profile", [target], [target_type]))
-
-    def categories_profile(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Pager[CategoryProfileRow]:
-        """backlinks_categories_profile (40 units per line)."""
-        return self._list(
-            "backlinks_categories_profile",
-            target,
-            target_type,
-            columns,
-            None,
-            None,
-            limit,
-            offset,
-            page_size,
-        )
-
-    async def categories(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-    ) -> list[CategoryRow]:
-        """backlinks_categories (50 units per request)."""
-        return await self._single(
-            self.query("backlinks_categories", [target], [target_type], columns)
-        )
-
-    def historical(
-        self,
-        target: str,
-        target_type: TargetTypeArg = TargetType.ROOT_DOMAIN,
-        *,
-        columns: Iterable[str] | None = None,
-        limit: int | None = None,
-    ) -> Pager[HistoricalRow]:
-        """backlinks_historical, monthly, newest first (root domains only; no offset)."""
-        return self._list(
-            "backlinks_historical",
-            target,
-            target_type,
-            columns,
-            None,
-            None,
-            limit,
-            0,
-            DEFAULT_PAGE_SIZE,
-        )
+        query = self.query(spec.type, targets, types, o["columns"], o["sort"], o["filters"])
+        return self.pager(query, limit=o["limit"], offset=o["offset"], page_size=o["page_size"])
 
     def harvest(
         self,
@@ -469,7 +319,7 @@ class BacklinksResource(AnalyticsEngine):
         page_size: int = 2_000,
         checkpoint: str | None = None,
         workers: int | None = None,
-    ) -> Harvest:
+    ) -> ReportHarvest:
         """Fetch one report for many targets concurrently, resumably (see :class:`Harvest`).
 
         ``async for item in client.backlinks.harvest(targets):`` yields one
@@ -481,16 +331,13 @@ class BacklinksResource(AnalyticsEngine):
         check_targets(targets)
         probe = targets[0] if targets else "example.com"
         template = self.query(report, [probe], [target_type], columns, sort, filters)
-        return Harvest(
-            self,
-            targets,
+        return ReportHarvest(
+            self._source,
             template,
+            targets,
+            self._session.limit("account"),
             limit_per_target=limit_per_target,
             page_size=page_size,
             checkpoint=checkpoint,
             workers=workers,
         )
-
-
-def _types(t: Sequence[TargetTypeArg] | TargetTypeArg) -> Sequence[TargetTypeArg]:
-    return [t] if isinstance(t, str) else t

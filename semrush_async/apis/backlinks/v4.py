@@ -24,6 +24,7 @@ from semrush_async.v4.convert import (
     fast_decoder,
     make_converter,
     parse_timestamp,
+    structure,
 )
 from semrush_async.v4.endpoint import Endpoint, limits_of
 
@@ -46,6 +47,7 @@ __all__ = [
     "V4SummaryRow",
     "converter",
     "history_months",
+    "overview_of",
 ]
 
 BASE_PATH: Final = "/apis/v4/backlinks/v1"
@@ -279,6 +281,11 @@ def _make() -> Any:
 
 
 converter: Final = _make()
+
+
+def overview_of(data: Any) -> V4Overview:
+    """``/overview``'s ``data`` object as a :class:`V4Overview`."""
+    return structure(converter, data or {}, V4Overview, "backlinks overview")
 
 
 _DECODERS: dict[type[Any], RowDecoder[Any]] = {}

@@ -31,11 +31,11 @@ from semrush_async.apis.backlinks.v4 import (
     V4ScoreBucket,
     V4SummaryRow,
     history_months,
+    overview_of,
 )
-from semrush_async.apis.backlinks.v4 import converter as _bl_converter
 from semrush_async.errors import ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
-from semrush_async.v4 import LimitOffset, OnePage, V4Engine, structure
+from semrush_async.v4 import LimitOffset, OnePage, V4Engine
 from semrush_async.v4.convert import MONTH
 from semrush_async.v4.paging import Params
 
@@ -59,6 +59,10 @@ def _meta_total(page: Envelope) -> int | None:
     if isinstance(total, str) and total.isdigit():
         return int(total)
     return None
+
+
+def _as_sent(item: Any) -> Any:
+    return item
 
 
 def _scope(value: Scope | str, spec: BacklinksV4Spec, problems: list[ErrorDetail]) -> Scope:
@@ -183,13 +187,15 @@ class BacklinksV4Resource:
         offset: int,
         page_size: int,
         lines: int | None = None,
+        raw: bool = False,
         **kw: Any,
     ) -> Pager[Any]:
         spec = BACKLINKS_V4[method]
         params = self._params(spec, **kw)
         engine = V4Engine(self._session)
-
-        decode = spec.decode
+        # raw: the JSON items as sent (the Backlinks v3->v4 bridge decodes them itself,
+        # so that a harvest's checkpoint can store and replay them).
+        decode = _as_sent if raw else spec.decode
         if not spec.paged:
             extra: Params = (("limit", str(limit)),) if spec.dates and limit else ()
             return engine.pager(spec.endpoint, OnePage(params=extra), decode, params=params,
@@ -211,10 +217,16 @@ class BacklinksV4Resource:
         self, url: str, scope: Scope | str, *, fields: Sequence[str] | None = None
     ) -> V4Overview:
         """``/overview``: profile totals (45 units per request)."""
+        return overview_of(await self._overview_data(url, scope, fields))
+
+    async def _overview_data(
+        self, url: str, scope: Scope | str, fields: Sequence[str] | None
+    ) -> Any:
+        """``/overview``'s ``data`` as sent."""
         spec = BACKLINKS_V4["overview"]
         params = self._params(spec, url=url, scope=scope, fields=fields)
         page = await V4Engine(self._session).send(spec.endpoint, params=params)
-        return structure(_bl_converter, page.data or {}, V4Overview, "backlinks overview")
+        return page.data
 
     def summary(
         self,

@@ -1,9 +1,11 @@
 """Map Rank Tracker (``/apis/v4/map-rank-tracker/v0``): endpoint rows, wire choices,
 models and decoding.
 
-Facts: ``semrush-v4-projects-maprank-local.md`` §3. Every method takes the OAuth
-Bearer token, costs no API units and falls under the account-wide 10/s and 10 in
-flight. CollectCampaign spends Map Rank Tracker credits (grid points x keywords).
+Facts: ``semrush-v4-projects-maprank-local.md`` §3. Every method takes the API v4 key
+(``Authorization: Apikey``; since 2026-08-19, coverage §6 [OFF-RN3]) or the OAuth
+Bearer token (deprecated for new integrations), costs no API units and falls under the
+account-wide 10/s and 10 in flight. CollectCampaign spends Map Rank Tracker credits
+(grid points x keywords).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "COMPETITOR_SORTS",
     "ENDPOINTS",
     "LIMITS",
+    "OAUTH_ENDPOINTS",
     "WIRE",
     "Business",
     "Campaign",
@@ -105,13 +108,15 @@ SORT_DIRECTIONS: Final = ("ASC", "DESC")
 
 
 def _ep(name: str, method: str, path: str, **kw: Any) -> Endpoint:
-    return Endpoint(f"map_rank.{name}", method, BASE + path, auth=Auth.BEARER, **kw)
+    return Endpoint(f"map_rank.{name}", method, BASE + path, auth=Auth.APIKEY, **kw)
 
 
-#: The 11 methods (§3.2). Retries: GET, PATCH and DELETE are repeated after a 5xx or a
-#: dropped connection (repeating them changes nothing more); CreateCampaign (POST) is
-#: not (it may have created a campaign); CollectCampaign is not either, whatever its
-#: verb: a repeated collect may spend the credits twice. 429s are always retried.
+#: The 11 methods (§3.2), with the API v4 key (``Authorization: Apikey``), which MRT
+#: accepts since 2026-08-19 [OFF-RN3]. Retries: GET, PATCH and DELETE are repeated after
+#: a 5xx or a dropped connection (repeating them changes nothing more); CreateCampaign
+#: (POST) is not (it may have created a campaign); CollectCampaign is not either,
+#: whatever its verb: a repeated collect may spend the credits twice. 429s are always
+#: retried.
 ENDPOINTS: Final[Mapping[str, Endpoint]] = {
     e.name.removeprefix("map_rank."): e
     for e in (
@@ -130,8 +135,14 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = {
 }
 
 
+#: The same methods with the OAuth Bearer token: for a client without a v4 key (OAuth
+#: is deprecated for new integrations, and keeps working for existing ones [OFF-RN3]).
+OAUTH_ENDPOINTS: Final[Mapping[str, Endpoint]] = {
+    name: attrs.evolve(e, auth=Auth.BEARER) for name, e in ENDPOINTS.items()
+}
+
 #: The published limits of this family's governors, from its rows (the client binds them).
-LIMITS: Final = limits_of(ENDPOINTS.values())
+LIMITS: Final = limits_of([*ENDPOINTS.values(), *OAUTH_ENDPOINTS.values()])
 
 
 # --- closed sets (unknown server values are kept, .known is False) ----------------------

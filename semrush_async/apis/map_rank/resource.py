@@ -1,5 +1,7 @@
 """``client.map_rank``: Map Rank Tracker campaigns, collection, heatmaps, metrics,
-competitors and limits (API v4 family, OAuth Bearer, no API units).
+competitors and limits (API v4 family, no API units). With a v4 API key the calls
+carry it (``Authorization: Apikey``, accepted since 2026-08-19); without one, the
+OAuth Bearer token (deprecated for new integrations).
 
 Every method validates its input before anything is sent. Collecting spends
 credits (enabled points x keywords): :meth:`MapRankResource.collect` checks
@@ -24,6 +26,7 @@ from semrush_async.apis.map_rank.endpoints import (
     CAMPAIGN_SORTS,
     COMPETITOR_SORTS,
     ENDPOINTS,
+    OAUTH_ENDPOINTS,
     SORT_DIRECTIONS,
     WIRE,
     Campaign,
@@ -119,11 +122,14 @@ class CompetitorsPager(Pager[CompetitorStanding]):
 
 
 class MapRankResource:
-    """Map Rank Tracker (``/apis/v4/map-rank-tracker/v0``), OAuth Bearer."""
+    """Map Rank Tracker (``/apis/v4/map-rank-tracker/v0``): the v4 key when the client
+    has one (preferred, as Projects does), else the OAuth Bearer token."""
 
     def __init__(self, session: Session, wire: MapRankWire = WIRE) -> None:
         self._session = session
         self._engine = V4Engine(session)
+        # The same rows either way; only the credential differs.
+        self._rows = ENDPOINTS if session.has_v4_key else OAUTH_ENDPOINTS
         #: Spellings and verbs chosen where the sources disagree.
         self.wire = wire
 
@@ -155,12 +161,12 @@ class MapRankResource:
                 )
             params.append(("onlyMarkedForRemoval", "true" if only_marked_for_removal else "false"))
         paging = SpringPages(_page_size(page_size), size_param=self.wire.size_param)
-        return self._engine.pager(ENDPOINTS["campaigns"], paging, decode_campaign, params=params)
+        return self._engine.pager(self._rows["campaigns"], paging, decode_campaign, params=params)
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
         """One campaign with its keywords, points and report dates."""
         env = await self._engine.send(
-            ENDPOINTS["get_campaign"], path={"campaign_id": _id(campaign_id, "campaign_id")}
+            self._rows["get_campaign"], path={"campaign_id": _id(campaign_id, "campaign_id")}
         )
         return decode_campaign(env.data)
 
@@ -187,7 +193,7 @@ class MapRankResource:
         body.update(_area(grid, points))
         if frequency is not None:
             body["collectingFrequency"] = to_wire(_frequency(frequency))
-        env = await self._engine.send(ENDPOINTS["create_campaign"], body=body)
+        env = await self._engine.send(self._rows["create_campaign"], body=body)
         return decode_campaign(env.data)
 
     async def update_campaign(
@@ -225,14 +231,14 @@ class MapRankResource:
                 "update_campaign needs at least one of name, keywords, grid, points, frequency"
             )
         env = await self._engine.send(
-            ENDPOINTS["update_campaign"], path={"campaign_id": cid}, body=body
+            self._rows["update_campaign"], path={"campaign_id": cid}, body=body
         )
         return decode_campaign(env.data)
 
     async def delete_campaign(self, campaign_id: str) -> None:
         """Delete a campaign and all its collected data, permanently."""
         await self._engine.send(
-            ENDPOINTS["delete_campaign"], path={"campaign_id": _id(campaign_id, "campaign_id")}
+            self._rows["delete_campaign"], path={"campaign_id": _id(campaign_id, "campaign_id")}
         )
 
     # --- collection -----------------------------------------------------------------------
@@ -280,7 +286,7 @@ class MapRankResource:
                     available=limits.credits.available,
                 )
         env = await self._engine.send(
-            ENDPOINTS["collect"], path={"campaign_id": cid}, params=params
+            self._rows["collect"], path={"campaign_id": cid}, params=params
         )
         value = env.data.get("collectingReportDate") if isinstance(env.data, Mapping) else None
         try:
@@ -298,7 +304,7 @@ class MapRankResource:
         cid = _id(campaign_id, "campaign_id")
         params = [] if report_date is None else [("reportDate", _report_date(report_date))]
         env = await self._engine.send(
-            ENDPOINTS["keyword_statuses"], path={"campaign_id": cid}, params=params
+            self._rows["keyword_statuses"], path={"campaign_id": cid}, params=params
         )
         return decode_keyword_statuses(env.data)
 
@@ -327,7 +333,7 @@ class MapRankResource:
         elif self.wire.heatmap_needs_report_date:
             params.append(("reportDate", await self._last_report_date(c_id)))
         env = await self._engine.send(
-            ENDPOINTS["heatmap"], path={"campaign_id": c_id}, params=params
+            self._rows["heatmap"], path={"campaign_id": c_id}, params=params
         )
         return decode_heatmap(env.data)
 
@@ -344,7 +350,7 @@ class MapRankResource:
         c_id = _id(campaign_id, "campaign_id")
         params = [("keywordId", _id(keyword_id, "keyword_id")), _business(cid, place_ids)]
         env = await self._engine.send(
-            ENDPOINTS["metrics"], path={"campaign_id": c_id}, params=params
+            self._rows["metrics"], path={"campaign_id": c_id}, params=params
         )
         return decode_metrics(env.data, self.wire)
 
@@ -371,7 +377,7 @@ class MapRankResource:
         )
         return CompetitorsPager(
             lambda on_page: self._engine.pager(
-                ENDPOINTS["top_competitors"],
+                self._rows["top_competitors"],
                 paging,
                 decode_standing,
                 path=path,
@@ -382,14 +388,14 @@ class MapRankResource:
 
     async def limits(self) -> Limits:
         """Campaign slots and collection credits (total, used, available)."""
-        env = await self._engine.send(ENDPOINTS["limits"])
+        env = await self._engine.send(self._rows["limits"])
         return decode_limits(env.data)
 
     # --- helpers --------------------------------------------------------------------------
 
     async def _last_report_date(self, campaign_id: str) -> str:
         # The raw string: a report date goes back exactly as the server wrote it.
-        env = await self._engine.send(ENDPOINTS["get_campaign"], path={"campaign_id": campaign_id})
+        env = await self._engine.send(self._rows["get_campaign"], path={"campaign_id": campaign_id})
         data = env.data if isinstance(env.data, Mapping) else {}
         dates = data.get("reportDates") or ()
         last = data.get("lastReportDate") or (dates[0] if dates else None)

@@ -19,7 +19,8 @@ import attrs
 
 from semrush_async import errors
 from semrush_async._core.counts import check_count
-from semrush_async._core.request_path import Auth, CodeTable
+from semrush_async._core.request_path import Auth
+from semrush_async.apis.projects.codes import CODES
 from semrush_async.v4.convert import OpenStrEnum, make_converter, structure
 from semrush_async.v4.endpoint import Endpoint, limits_of
 
@@ -148,35 +149,6 @@ def decode_project(raw: Any) -> Project:
         _converter, {k: v for k, v in doc.items() if v is not None}, Project, "project"
     )
 
-
-# --- errors --------------------------------------------------------------------------
-
-_KEY = "Check the v4 API key (profile > API Keys); v3 and v4 keys are not interchangeable"
-#: Projects' own error codes (the v3 table, which the v4 overview repeats) on the
-#: existing error tree. Applied in one place: the request path (``Call.codes``).
-CODES: Final[CodeTable] = {
-    70: (errors.AuthenticationError, _KEY),
-    120: (errors.AuthenticationError, _KEY),
-    121: (errors.AuthenticationError, _KEY),
-    122: (errors.AuthenticationError, _KEY),
-    130: (errors.PermissionDenied, "The plan has no API access to Projects (SEO Business)"),
-    131: (errors.LimitExceeded, "The request limit was reached; wait for it to reset"),
-    132: (errors.UnitsExhausted, "The API unit balance is zero; buy more units"),
-    134: (errors.LimitExceeded, "The total request limit was reached; wait for it to reset"),
-    512: (
-        errors.NotFound,
-        "Check the project id; client.projects.list(scope='ALL') lists the ones you can see",
-    ),
-    513: (errors.BadRequest, "Check the tool id"),
-    515: (errors.Conflict, "The campaign already exists"),
-    519: (errors.BadRequest, "A mandatory parameter is missing"),
-    520: (errors.BadRequest, "Check the tag name"),
-    521: (
-        errors.LimitExceeded,
-        "The account's projects limit is reached: delete a project or raise the limit",
-    ),
-    522: (errors.LimitExceeded, "The account's tracked-keywords limit is reached"),
-}
 
 # --- endpoints ------------------------------------------------------------------------
 

@@ -1,22 +1,18 @@
-"""The Analytics v3 engine: report tables, one column registry, one row factory.
+"""The 46 Analytics v3 reports at the API root: their tables, by family.
 
-- ``_spec.py``: :class:`ReportSpec` (one table row) and the pricing rule;
-- ``_columns.py``: :data:`COLUMNS`, every column code -> field, type, header;
-- ``_databases.py``: :data:`DATABASES`;
-- ``_rows.py``: generated row classes and the batch decoder;
-- ``_query.py``: validation and query building;
-- ``backlinks.py``, ``overview.py``, ``domains.py``, ``keywords.py``,
-  ``subdomains.py``, ``subfolders.py``, ``urls.py``: the tables (data only).
-
-The pager, the request path and the resources live in ``semrush_async.resources``.
+``overview.py``, ``domains.py``, ``keywords.py``, ``subdomains.py``, ``subfolders.py``,
+``urls.py``: the tables (data only); ``gap.py``: ``domain_domains``' typed target.
+The client binds these tables to the v3 engine (:mod:`semrush_async.v3`); the
+generated row classes (``DomainOrganicRow``...) are found here by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
-from semrush_async.apis.backlinks import reports as backlinks
+import attrs
+
 from semrush_async.apis.reports import domains, keywords, overview, subdomains, subfolders, urls
 from semrush_async.apis.reports.gap import GapDomain, GapSign, GapType
 from semrush_async.v3.columns import (
@@ -28,10 +24,10 @@ from semrush_async.v3.columns import (
     SerpFeatureCode,
 )
 from semrush_async.v3.databases import DATABASES, Database, DatabaseKind
+from semrush_async.v3.decode import row_class, row_class_name
 from semrush_async.v3.spec import DbRule, ReportSpec, is_historical
 
 __all__ = [
-    "BACKLINKS_REPORTS",
     "COLUMNS",
     "DATABASES",
     "DOMAIN_SERP_FEATURES",
@@ -52,19 +48,32 @@ __all__ = [
     "is_historical",
 ]
 
-#: The 15 Backlinks reports (``/analytics/v1/``).
-BACKLINKS_REPORTS: Final[Mapping[str, ReportSpec]] = {s.type: s for s in backlinks.SPECS}
+
 #: The 46 reports at the API root, by family.
+def _here(specs: tuple[ReportSpec, ...]) -> tuple[ReportSpec, ...]:
+    # Generated row classes name this module as theirs: __getattr__ below finds them.
+    return tuple(attrs.evolve(s, rows_module=__name__) for s in specs)
+
+
 FAMILIES: Final[Mapping[str, tuple[ReportSpec, ...]]] = {
-    "overview": overview.SPECS,
-    "domain": domains.SPECS,
-    "keyword": keywords.SPECS,
-    "subdomain": subdomains.SPECS,
-    "subfolder": subfolders.SPECS,
-    "url": urls.SPECS,
+    "overview": _here(overview.SPECS),
+    "domain": _here(domains.SPECS),
+    "keyword": _here(keywords.SPECS),
+    "subdomain": _here(subdomains.SPECS),
+    "subfolder": _here(subfolders.SPECS),
+    "url": _here(urls.SPECS),
 }
 ROOT_REPORTS: Final[Mapping[str, ReportSpec]] = {
     s.type: s for specs in FAMILIES.values() for s in specs
 }
-#: Every Analytics v3 report type.
-REPORTS: Final[Mapping[str, ReportSpec]] = {**BACKLINKS_REPORTS, **ROOT_REPORTS}
+#: Every report of this family (the Backlinks reports are in
+#: ``semrush_async.apis.backlinks.reports``).
+REPORTS: Final[Mapping[str, ReportSpec]] = ROOT_REPORTS
+
+
+def __getattr__(name: str) -> Any:
+    # The generated row classes live here (for pickle): built on first use.
+    for spec in ROOT_REPORTS.values():
+        if row_class_name(spec.type) == name:
+            return row_class(spec)
+    raise AttributeError(name)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from semrush_async.v3.spec import root_report
+from semrush_async.apis.reports._spec import root_report
+from semrush_async.apis.reports.gap import encode_gap_target
 
 __all__ = ["ORGANIC_OPTIONS", "SPECS"]
 
@@ -164,6 +165,7 @@ SPECS = (
         "Domain vs. domain (keyword gap, up to 5 domains)",
         price=(80, 400),
         target="domains",
+        encode_target=encode_gap_target,
         defaults="Ph,P0,P1,P2,P3,P4,Nr,Cp,Nq,Kd,Co,Td",
         columns="Ph,P0,P1,P2,P3,P4,Nr,Cp,Nq,Kd,Co,Td",
         sorts="p0 p1 p2 p3 p4 nq co cp nr",

@@ -14,7 +14,14 @@ import attrs
 
 from semrush_async.errors import ErrorDetail, ValidationError
 
-__all__ = ["MAX_GAP_DOMAINS", "GapDomain", "GapSign", "GapType", "encode_gap"]
+__all__ = [
+    "MAX_GAP_DOMAINS",
+    "GapDomain",
+    "GapSign",
+    "GapType",
+    "encode_gap",
+    "encode_gap_target",
+]
 
 MAX_GAP_DOMAINS: Final = 5
 
@@ -98,3 +105,12 @@ def encode_gap(entries: Sequence[GapDomain | str]) -> tuple[str, tuple[str, ...]
     if details:
         raise ValidationError("invalid domains for domain_domains", details=details)
     return "|".join(e.encode() for e in typed), tuple(e.domain for e in typed)
+
+
+def encode_gap_target(
+    value: GapDomain | str | Sequence[GapDomain | str],
+) -> tuple[str, tuple[str, ...]]:
+    """``domain_domains``' ``domains=`` as given (one entry or a list), encoded: the
+    report's ``encode_target``."""
+    entries: Sequence[GapDomain | str] = [value] if isinstance(value, str | GapDomain) else value
+    return encode_gap(entries)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from semrush_async.apis.reports._spec import root_report
 from semrush_async.v3.databases import DATABASES
-from semrush_async.v3.spec import DbRule, root_report
+from semrush_async.v3.spec import DbRule
 
 __all__ = ["SPECS"]
 

@@ -6,8 +6,9 @@ the column lists both tables are written from.
 
 from __future__ import annotations
 
+from semrush_async.apis.reports._spec import root_report
 from semrush_async.apis.reports.domains import ORGANIC_OPTIONS
-from semrush_async.v3.spec import DbRule, ReportSpec, root_report
+from semrush_async.v3.spec import DbRule, ReportSpec
 
 __all__ = ["SHAPES", "SPECS", "section"]
 

@@ -1,21 +1,13 @@
 """The docs' report table, rendered from the specs (``docs/analytics.md`` embeds it;
-a test checks the page matches)."""
+a test checks the page matches ``reports_table(semrush_async.client.V3_TABLES)``)."""
 
 from __future__ import annotations
 
-from semrush_async.apis.reports import BACKLINKS_REPORTS, FAMILIES
+from collections.abc import Iterable, Mapping
+
 from semrush_async.v3.spec import DbRule, ReportSpec
 
 __all__ = ["reports_table"]
-
-_GROUPS = {
-    "overview": "overview",
-    "domain": "domains",
-    "keyword": "keywords",
-    "subdomain": "subdomains",
-    "subfolder": "subfolders",
-    "url": "urls",
-}
 
 
 def _price(spec: ReportSpec) -> tuple[str, str]:
@@ -38,15 +30,14 @@ def _row(spec: ReportSpec, call: str) -> str:
     )
 
 
-def reports_table() -> str:
-    """Every v3 report with its call, target, database rule, paging and prices."""
+def reports_table(tables: Mapping[str, Iterable[ReportSpec]]) -> str:
+    """Every report of ``tables`` (client attribute -> its reports) with its call,
+    target, database rule, paging and prices."""
     lines = [
         "| type | report | call | target | database | paged | price | past date |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for family, specs in FAMILIES.items():
+    for attribute, specs in tables.items():
         for spec in specs:
-            lines.append(_row(spec, f"client.{_GROUPS[family]}.{spec.method}"))
-    for spec in BACKLINKS_REPORTS.values():
-        lines.append(_row(spec, f"client.backlinks.{spec.method}"))
+            lines.append(_row(spec, f"client.{attribute}.{spec.method}"))
     return "\n".join(lines)

@@ -1,15 +1,10 @@
-"""Pure request building and response decoding (no I/O).
-
-The transport moves :class:`Request` and :class:`Response` values; everything that
-knows about Semrush's wire formats lives here and is tested without a network.
-"""
+"""API v4 (standard, Listing Management and bare formats) and OAuth 2.0 answers."""
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -17,184 +12,8 @@ import attrs
 
 from semrush_async import errors
 from semrush_async._core.redact import redact
-from semrush_async._core.retry import parse_retry_after
+from semrush_async._core.sansio.messages import Request, Response, Scrub, _by_status
 
-__all__ = [
-    "NOTHING_FOUND",
-    "Envelope",
-    "Request",
-    "Response",
-    "analytics_error",
-    "analytics_request",
-    "decode_error",
-    "is_retryable_status",
-    "oauth_error",
-    "parse_units_balance",
-    "path_segment",
-    "v4_data",
-    "v4_envelope",
-    "v4_error",
-    "v4_request",
-]
-
-NOTHING_FOUND: Final = 50
-# Analytics v3 error bodies are short; a body this long cannot be one.
-MAX_ERROR_BODY: Final = 4096
-
-Params = tuple[tuple[str, str], ...]
-#: Masks secrets in a text taken from a response. Every decoder below passes each such
-#: text through one before an error is built from it, so that no attribute, ``args``
-#: entry, detail, pickle or traceback of the error can hold a secret the server echoed.
-#: The request path passes the client's redactor (which knows the literal key and
-#: tokens); the default masks secret-looking parameters and Bearer values only.
-Scrub = Callable[[str], str]
-
-
-@functools.lru_cache(maxsize=4096)
-def _q(value: str) -> str:
-    # Parameter values repeat (report type, columns, target type): encoding them once
-    # matters on the hot path, where urllib's pure-Python quoting shows up.
-    return quote(value, safe="[],")
-
-
-@attrs.frozen(slots=True, repr=False)
-class Request:
-    """An HTTP request as plain data. ``repr`` and ``redacted_url`` hide secrets."""
-
-    method: str
-    url: str
-    params: Params = ()
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes | None = None
-
-    @property
-    def full_url(self) -> str:
-        """The URL as sent: ``[]`` and ``,`` literal (as the docs show), everything
-        else percent-encoded (``+`` -> ``%2B``, ``|`` -> ``%7C``, space -> ``%20``)."""
-        if not self.params:
-            return self.url
-        return f"{self.url}?{'&'.join(f'{_q(k)}={_q(v)}' for k, v in self.params)}"
-
-    @property
-    def redacted_url(self) -> str:
-        return redact(self.full_url)
-
-    def with_params(self, **updates: str) -> Request:
-        """Return a copy with the named query parameters replaced or added."""
-        kept = [(k, v) for k, v in self.params if k not in updates]
-        return attrs.evolve(self, params=(*kept, *updates.items()))
-
-    def with_header(self, name: str, value: str) -> Request:
-        kept = tuple((k, v) for k, v in self.headers if k.lower() != name.lower())
-        return attrs.evolve(self, headers=(*kept, (name, value)))
-
-    def __repr__(self) -> str:
-        return f"Request({self.method} {self.redacted_url})"
-
-
-@attrs.frozen(slots=True)
-class Response:
-    """A complete HTTP response as plain data."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    #: How the body becomes its JSON document (default ``json.loads``): a v4 pager
-    #: passes a parser that decodes a page's rows as it reads them.
-    parse: Callable[[bytes], Any] | None = attrs.field(
-        default=None, eq=False, repr=False, kw_only=True
-    )
-    _doc: Any = attrs.field(init=False, default=None, eq=False, repr=False)
-
-    def json(self) -> Any:
-        """The body parsed as JSON (parsed once: the error check, settlement and
-        decoding share it)."""
-        if self._doc is None:
-            object.__setattr__(self, "_doc", ((self.parse or json.loads)(self.body),))
-        return self._doc[0]
-
-
-def is_retryable_status(status: int) -> bool:
-    """429 and every 5xx (Semrush uses 550/553/554 too) are worth another attempt."""
-    return status == 429 or 500 <= status <= 599
-
-
-# --- Analytics API v3 ----------------------------------------------------------------
-
-
-def analytics_request(
-    base_url: str, params: Sequence[tuple[str, str]], path: str = "/analytics/v1/"
-) -> Request:
-    """Build a GET on ``{base_url}{path}`` (Backlinks: ``/analytics/v1/``; the other
-    v3 reports: ``/``); the request path adds ``key``."""
-    return Request("GET", base_url.rstrip("/") + path, tuple(params))
-
-
-_ERROR_RE = re.compile(rb"^\s*ERROR\s+(\d+)\s*::\s*(.*?)\s*$", re.DOTALL)
-
-_AUTH_CODES: Final = frozenset({70, 110, 120, 121, 122})
-_PERMISSION_CODES: Final = frozenset({130, 133, 135})
-_LIMIT_CODES: Final = frozenset({30, 131, 134, 136})
-
-
-def analytics_error(status: int, body: bytes, scrub: Scrub = redact) -> errors.APIError | None:
-    """Decode ``ERROR <code> :: <MESSAGE>`` (any HTTP status) into a typed error.
-
-    Returns None when the body is not an error. ``ERROR 50 :: NOTHING FOUND`` decodes
-    to a :class:`~semrush_async.errors.BadRequest` with ``code == 50``; list reports
-    treat it as an empty result before this function's result is raised.
-    """
-    if len(body) > MAX_ERROR_BODY or body.lstrip()[:5] != b"ERROR":
-        return None
-    m = _ERROR_RE.match(body)
-    if m is None:
-        return None
-    code = int(m[1])
-    message = scrub(m[2].decode("utf-8", "replace"))
-    kw: dict[str, Any] = {"status": status, "code": code}
-    cls: type[errors.APIError]
-    if code in _AUTH_CODES:
-        cls = errors.AuthenticationError
-    elif code in _PERMISSION_CODES:
-        cls = errors.PermissionDenied
-    elif code == 132:
-        cls = errors.UnitsExhausted
-    elif code == 429 or status == 429:
-        cls = errors.RateLimited
-    elif code in _LIMIT_CODES:
-        cls = errors.LimitExceeded
-    elif 500 <= status <= 599:
-        cls = errors.ServerError
-    else:
-        cls = errors.BadRequest
-    return cls(message, **kw)
-
-
-def parse_units_balance(body: bytes) -> int:
-    """Parse ``/users/countapiunits.html``'s body, e.g. ``b"1,000"`` -> 1000."""
-    text = body.decode("ascii", "replace").strip()
-    err = analytics_error(200, body)
-    if err is not None:
-        raise err
-    digits = text.replace(",", "").replace(" ", "")
-    if not digits.lstrip("-").isdigit():
-        # Not quoted: an unexpected body may echo the key.
-        raise errors.APIError(
-            f"unexpected unit balance body ({len(body)} bytes, not a number like 1,000)"
-        )
-    return int(digits)
-
-
-# --- API v4 (standard, Listing Management and bare formats) ---------------------------
-
-_V4_STATUS_ERRORS: Final[Mapping[int, type[errors.APIError]]] = {
-    400: errors.BadRequest,
-    401: errors.AuthenticationError,
-    403: errors.PermissionDenied,
-    404: errors.NotFound,
-    409: errors.Conflict,
-    429: errors.RateLimited,
-}
 _V4_CODE_ERRORS: Final[Mapping[str, type[errors.APIError]]] = {
     "UNAUTHORIZED": errors.AuthenticationError,
     "FORBIDDEN_ERROR": errors.PermissionDenied,
@@ -266,10 +85,12 @@ def _key_refused(doc: Mapping[str, Any]) -> bool:
     no data: the balance endpoint's answer to an unknown key (observed live, with
     ``"field": "key"``; semrush-coverage-2026-12-06 §11)."""
     items = doc.get("errors")
+    # Every item needs a message: a success body may hold an ``errors`` list of its
+    # own (Site Audit's snapshot lists the error issues it found, ``{id, count, ...}``).
     return (
         isinstance(items, list)
         and bool(items)
-        and all(isinstance(i, Mapping) for i in items)
+        and all(isinstance(i, Mapping) and "message" in i for i in items)
         and "data" not in doc
     )
 
@@ -348,68 +169,6 @@ def v4_error(
             request_id=rid,
         )
     return None
-
-
-def decode_error(response: Response, *, v4: bool, scrub: Scrub = redact) -> errors.APIError | None:
-    """The error a response carries, in any documented format and whatever its HTTP
-    status (None for a success); a 429 is always RateLimited, and 429/5xx errors
-    carry the Retry-After the server sent. Every text taken from the response passes
-    through ``scrub`` before the error is built."""
-    status = response.status
-    err: errors.APIError | None
-    if v4:
-        err = v4_error(status, response.body, _parsed(response), scrub=scrub)
-    else:
-        err = analytics_error(status, response.body, scrub) or _json_errors(response, scrub)
-        if err is None and status >= 400:
-            text = scrub(response.body[:200].decode("utf-8", "replace").strip())
-            err = _by_status(status)(text or f"HTTP {status}", status=status)
-    if err is None:
-        return None
-    if status == 429 and not isinstance(err, errors.RateLimited):
-        err = errors.RateLimited(
-            err.message,
-            status=status,
-            code=err.code,
-            details=err.details,
-            request_id=err.request_id,
-        )
-    if isinstance(err, errors.RateLimited) or is_retryable_status(status):
-        err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    return err
-
-
-def _parsed(response: Response) -> Any:
-    """The response's document, parsed once (None: blank or not JSON; ``v4_error``
-    then reads the body itself, as before)."""
-    if not response.body.strip():
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _json_errors(response: Response, scrub: Scrub) -> errors.APIError | None:
-    """A v3 endpoint's JSON ``errors`` body (the balance endpoint's answer to an
-    unknown key), whatever the HTTP status."""
-    if response.body.lstrip()[:1] != b"{" or len(response.body) > MAX_ERROR_BODY:
-        return None
-    try:
-        doc = response.json()
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(doc, Mapping) or not _key_refused(doc):
-        return None
-    return _errors_list_error(response.status, doc, scrub)
-
-
-def _by_status(status: int) -> type[errors.APIError]:
-    if status in _V4_STATUS_ERRORS:
-        return _V4_STATUS_ERRORS[status]
-    if status >= 500:
-        return errors.ServerError
-    return errors.APIError
 
 
 def v4_data(response: Response) -> Any:
