@@ -261,6 +261,9 @@ def _body(*items: Any, **top: Any) -> bytes:
             False,
         ),
         (BACKLINKS_V4["links"].decode, _body({**_LINK, "first_seen_at": "2022-03-14"}), True),
+        # Repeated keys: the last one wins, as with json.loads.
+        (BACKLINKS_V4["links"].decode, b'{"data": [{"anchor": "a", "anchor": "b"}]}', True),
+        (BACKLINKS_V4["links"].decode, b'{"data": [{"page_score": 1, "page_score": "x"}]}', False),
         (BACKLINKS_V4["links"].decode, _body({**_LINK, "first_seen_at": "2022-02-30"}), False),
         (BACKLINKS_V4["links"].decode, _body(_LINK, request_id="r1"), False),
         (BACKLINKS_V4["links"].decode, _body("not an object"), False),
@@ -287,6 +290,16 @@ def test_each_refusal_falls_back_to_the_same_answer(
     assert (type(data) is DecodedRows) is typed
     assert any("not decoded strictly" in r.message for r in caplog.records) is not typed
     assert _outcome(body, decoder, whole=True)[1] == _outcome(body, decoder, whole=False)[1]
+
+
+def test_an_error_answer_is_not_read_as_a_page(caplog: pytest.LogCaptureFixture) -> None:
+    decoder = BACKLINKS_V4["links"].decode
+    body = json.dumps({"meta": {"success": False}, "error": {"code": "BAD_REQUEST"}}).encode()
+    with caplog.at_level(logging.DEBUG, logger="semrush_async"):
+        err = decode_error(Response(400, {}, body, parse=decoder.page), v4=True)
+    assert err is not None
+    assert str(err) == str(decode_error(Response(400, {}, body), v4=True))
+    assert not [r for r in caplog.records if "not decoded strictly" in r.message]
 
 
 def test_only_decodable_models_get_a_page_parser() -> None:

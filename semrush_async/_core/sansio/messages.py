@@ -80,8 +80,8 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
-    #: How the body becomes its JSON document (default ``json.loads``): a v4 pager
-    #: passes a parser that decodes a page's rows as it reads them.
+    #: How a success body becomes its JSON document (default ``json.loads``): a v4
+    #: pager passes a parser that decodes a page's rows as it reads them.
     parse: Callable[[bytes], Any] | None = attrs.field(
         default=None, eq=False, repr=False, kw_only=True
     )
@@ -91,7 +91,9 @@ class Response:
         """The body parsed as JSON (parsed once: the error check, settlement and
         decoding share it)."""
         if self._doc is None:
-            object.__setattr__(self, "_doc", ((self.parse or json.loads)(self.body),))
+            # An error status has an error body: ``parse`` (a page of rows) is for success.
+            parse = self.parse if self.parse is not None and self.status < 300 else json.loads
+            object.__setattr__(self, "_doc", (parse(self.body),))
         return self._doc[0]
 
 
