@@ -197,7 +197,15 @@ class V4Engine:
         """
         # Build the first request now: a bad id fails here, before any request.
         self.call(ep, path=path, params=(*params, *paging.first()))
-        whole = isinstance(decode, RowDecoder) and on_page is None and _items_in_data(paging)
+        # The page parser types the envelope's ``data`` list and nothing else: it needs
+        # the envelope, the items in ``data``, the default row count, no raw items.
+        whole = (
+            isinstance(decode, RowDecoder)
+            and on_page is None
+            and ep.envelope
+            and ep.lines_of is None
+            and _items_in_data(paging)
+        )
         parse = decode.page if isinstance(decode, RowDecoder) and whole else None
         rows = decode.rows if isinstance(decode, RowDecoder) else None
 
