@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import json
 from typing import Any
@@ -49,6 +51,33 @@ async def test_read_ahead_overlaps_pages(sandbox: SemrushSandbox) -> None:
         locs = await c.listings.locations(page_size=5, read_ahead=4)
     assert len(locs) == 60
     assert sandbox.counters("listings.get_locations").max_in_flight > 1
+    assert sandbox.counters("listings.get_locations").rejected == 0
+
+
+async def test_read_ahead_keeps_the_order_and_leaves_nothing_running(
+    sandbox: SemrushSandbox,
+) -> None:
+    # The v4 engine's pager reads numbered pages ahead once the first page gives the
+    # total; the rows still come in page order, and stopping early cancels the rest.
+    sandbox.state.latency = {"listings.get_locations": 0.02}
+    async with sandbox.client() as c:
+        one_by_one = [loc.id async for loc in c.listings.locations(page_size=7)]
+        assert sandbox.counters("listings.get_locations").max_in_flight == 1
+        ahead = [loc.id async for loc in c.listings.locations(page_size=7, read_ahead=3)]
+        assert ahead == one_by_one
+        sent = sandbox.counters("listings.get_locations").accepted
+        seen = 0
+        pager = c.listings.locations(page_size=7, read_ahead=3)
+        async with contextlib.aclosing(pager.batches()) as batches:
+            async for _ in batches:
+                seen += 1
+                if seen == 2:  # page 2, with pages 3-5 in flight
+                    break
+        await asyncio.sleep(0)  # let the cancelled requests finish cancelling
+        running = [t for t in asyncio.all_tasks() if "V4Engine.send" in repr(t.get_coro())]
+        assert running == []
+        # Page 1, then pages 2-5 at most (page 2 and the 3 ahead of it).
+        assert sandbox.counters("listings.get_locations").accepted - sent <= 5
     assert sandbox.counters("listings.get_locations").rejected == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +22,7 @@ from semrush_async._core.sansio import (
 )
 from semrush_async.pagination import Pager
 from semrush_async.v4.convert import RowDecoder
-from semrush_async.v4.paging import LimitOffset, OnePage, Paging
+from semrush_async.v4.paging import LimitOffset, OnePage, PageNumber, Paging
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
@@ -185,11 +187,15 @@ class V4Engine:
         params: Sequence[tuple[str, str]] = (),
         on_page: Callable[[Pager[T], Envelope], None] | None = None,
         lines: int | None = None,
+        read_ahead: int = 0,
     ) -> Pager[T]:
         """A :class:`Pager` over ``ep`` following ``paging``; ``decode`` makes one item.
 
         Nothing is sent until the pager is awaited or iterated. ``on_page`` sees every
-        page's envelope (for values carried beside the items).
+        page's envelope (for values carried beside the items). ``read_ahead``: once the
+        first page tells how many pages there are (numbered pages), up to that many
+        pages beyond the one being read are requested at once, at the governor's pace,
+        and still yielded in order.
 
         With a :class:`RowDecoder` whose rows are the page's ``data`` list, each page
         is decoded whole (its ``page`` parser: msgspec, falling back to ``json.loads``
@@ -212,6 +218,7 @@ class V4Engine:
         async def source(pager: Pager[T]) -> AsyncGenerator[list[T], None]:
             sent: tuple[tuple[str, str], ...] | None = paging.first()
             seen = 0
+            later: list[tuple[tuple[str, str], ...]] | None = None
             while sent is not None:
                 page = await self.send(
                     ep, path=path, params=(*params, *sent), lines=lines, parse=parse
@@ -223,6 +230,10 @@ class V4Engine:
                 seen += len(raw)
                 if raw:
                     yield rows(raw) if rows is not None else [decode(item) for item in raw]
+                if read_ahead and later is None and isinstance(paging, PageNumber):
+                    later = paging.remaining(page, sent)
+                    if later is not None:
+                        break
                 following = paging.next(page, sent, len(raw), seen)
                 if paging.maybe_cut(page, sent, len(raw), seen) and await self._cut_by_balance(
                     ep, params, seen
@@ -230,8 +241,44 @@ class V4Engine:
                     pager.units_exhausted = True
                     return
                 sent = following
+            if not later:
+                return
+            # aclosing: a consumer that stops early cancels the pages in flight now.
+            ahead = self._ahead(ep, path, params, later, read_ahead, lines)
+            async with contextlib.aclosing(ahead) as pages:
+                async for page in pages:
+                    pager.pages += 1
+                    if on_page is not None:
+                        on_page(pager, page)
+                    raw = paging.items(page)
+                    if raw:
+                        yield rows(raw) if rows is not None else [decode(item) for item in raw]
 
         return Pager(source)
+
+    async def _ahead(
+        self,
+        ep: Endpoint,
+        path: Mapping[str, str | int] | None,
+        params: Sequence[tuple[str, str]],
+        pages: Sequence[tuple[tuple[str, str], ...]],
+        read_ahead: int,
+        lines: int | None,
+    ) -> AsyncGenerator[Envelope, None]:
+        """``pages`` in order, each with up to ``read_ahead`` later ones in flight."""
+        pending: dict[int, asyncio.Task[Envelope]] = {}
+        try:
+            for i in range(len(pages)):
+                for j in range(i, min(len(pages), i + read_ahead + 1)):
+                    if j not in pending:
+                        pending[j] = asyncio.create_task(
+                            self.send(ep, path=path, params=(*params, *pages[j]), lines=lines)
+                        )
+                yield await pending.pop(i)
+        finally:
+            for task in pending.values():
+                task.cancel()
+            await asyncio.gather(*pending.values(), return_exceptions=True)
 
     async def _cut_by_balance(
         self, ep: Endpoint, params: Sequence[tuple[str, str]], seen: int

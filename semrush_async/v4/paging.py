@@ -166,6 +166,15 @@ class PageNumber:
         total = self.total(page)
         return total is None or total_so_far < total
 
+    def remaining(self, page: Envelope, sent: Params) -> list[Params] | None:
+        """Every later page, known once ``page`` gave the total (None: not known), so
+        that the pager can ask for several at once."""
+        total = self.total(page)
+        if total is None:
+            return None
+        last = -(-min(total, self.cap if self.cap is not None else total) // self.size)
+        return [self._page(n) for n in range(int(dict(sent)[self.page_param]) + 1, last + 1)]
+
 
 def _spring_last(page: Envelope, number: int) -> bool:
     data = page.data if isinstance(page.data, dict) else {}

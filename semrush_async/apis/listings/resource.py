@@ -4,15 +4,15 @@ UpdateLocation, UpdateLocations)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from semrush_async._core.counts import check_counts, count_problem
 from semrush_async._core.governance import Limit, Strategy
-from semrush_async._core.request_path import Auth, Call, Dialect
-from semrush_async._core.sansio import details_of, path_segment, v4_data, v4_request
+from semrush_async._core.request_path import Auth
+from semrush_async._core.sansio import Envelope, details_of, path_segment
 from semrush_async.apis.listings.models import (
     Location,
     LocationError,
@@ -26,26 +26,58 @@ from semrush_async.apis.listings.models import (
 )
 from semrush_async.errors import APIError, ErrorDetail, ValidationError
 from semrush_async.pagination import Pager
+from semrush_async.v4.endpoint import Endpoint, V4Engine, limits_of
+from semrush_async.v4.paging import PageNumber
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
 
-__all__ = ["LIMITS", "ListingsPaths", "ListingsResource"]
+__all__ = ["ENDPOINTS", "LIMITS", "ListingsPaths", "ListingsResource"]
 
 #: UpdateLocations takes "up to 50 locations at a time".
 MAX_BULK: Final = 50
 
 
-#: Listing Management's published limits (deprecated API): GetLocation(s) 20/s,
-#: UpdateLocation 5/s, UpdateLocations "one such request at a time, making up to 5
-#: requests per minute" (semrush-listing-management-v4.txt). Its calls take these
-#: governors only.
-LIMITS: Final[Mapping[str, Limit]] = {
-    "listings.get_locations": Limit(20, 1.0),
-    "listings.get_location": Limit(20, 1.0),
-    "listings.update_location": Limit(5, 1.0),
-    "listings.update_locations": Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
-}
+_LOCATIONS: Final = "/apis/v4/listing-management/v1/external/locations"
+
+# Listing Management's published limits (deprecated API): GetLocation(s) 20/s,
+# UpdateLocation 5/s, UpdateLocations "one such request at a time, making up to 5
+# requests per minute" (semrush-listing-management-v4.txt). Its calls take these
+# governors only. Every call needs an OAuth token.
+GET_LOCATIONS: Final = Endpoint(
+    "listings.get_locations",
+    "GET",
+    _LOCATIONS,
+    Auth.BEARER,
+    governor="listings.get_locations",
+    limit=Limit(20, 1.0),
+)
+GET_LOCATION: Final = Endpoint(
+    "listings.get_location",
+    "GET",
+    _LOCATIONS + "/{location_id}",
+    Auth.BEARER,
+    governor="listings.get_location",
+    limit=Limit(20, 1.0),
+)
+UPDATE_LOCATION: Final = Endpoint(
+    "listings.update_location",
+    "PUT",
+    _LOCATIONS + "/{location_id}",
+    Auth.BEARER,
+    governor="listings.update_location",
+    limit=Limit(5, 1.0),
+)
+UPDATE_LOCATIONS: Final = Endpoint(
+    "listings.update_locations",
+    "PUT",
+    _LOCATIONS,
+    Auth.BEARER,
+    governor="listings.update_locations",
+    limit=Limit(5, 60.0, concurrency=1, strategy=Strategy.SLIDING_WINDOW),
+)
+ENDPOINTS: Final = (GET_LOCATIONS, GET_LOCATION, UPDATE_LOCATION, UPDATE_LOCATIONS)
+LIMITS: Final[Mapping[str, Limit]] = limits_of(ENDPOINTS)
 
 
 @attrs.frozen(slots=True)
@@ -53,7 +85,7 @@ class ListingsPaths:
     """Where the endpoints live. The docs label them ``/apis/v4/`` and show examples
     on ``/apis/v4-raw/``; a successor API can be swapped in here."""
 
-    locations: str = "/apis/v4/listing-management/v1/external/locations"
+    locations: str = _LOCATIONS
 
     def one(self, location_id: str) -> str:
         """The location's path; the id is validated and percent-encoded."""
@@ -67,35 +99,20 @@ class ListingsResource:
     """Listing Management locations (free of API units; needs an OAuth token)."""
 
     def __init__(self, session: Session, paths: ListingsPaths | None = None) -> None:
-        self._session = session
+        self._engine = V4Engine(session)
         self.paths = paths or ListingsPaths()
-
-    def _call(
-        self,
-        endpoint: str,
-        method: str,
-        path: str,
-        *,
-        params: tuple[tuple[str, str], ...] = (),
-        body: Any = None,
-    ) -> Call:
-        return Call(
-            endpoint,
-            v4_request(method, self._session.base_url + path, params, body),
-            Dialect.V4,
-            Auth.BEARER,
-        )
-
-    async def _send(self, call: Call) -> Any:
-        return v4_data(await self._session.send(call))
+        # The rows at the configured paths (a successor API can be swapped in).
+        one = self.paths.locations + "/{location_id}"
+        self._get_locations = attrs.evolve(GET_LOCATIONS, path=self.paths.locations)
+        self._get_location = attrs.evolve(GET_LOCATION, path=one)
+        self._update_location = attrs.evolve(UPDATE_LOCATION, path=one)
+        self._update_locations = attrs.evolve(UPDATE_LOCATIONS, path=self.paths.locations)
 
     async def get_location(self, location_id: str) -> Location:
         """GetLocation (20/s)."""
         _check_id(location_id)
-        data = await self._send(
-            self._call("listings.get_location", "GET", self.paths.one(location_id))
-        )
-        return structure_location(data)
+        page = await self._engine.send(self._get_location, path={"location_id": location_id})
+        return structure_location(page.data)
 
     async def get_locations_page(self, page: int = 1, size: int = 20) -> LocationsPage:
         """One GetLocations page (1-based)."""
@@ -103,15 +120,10 @@ class ListingsResource:
             "listings page",
             (count_problem("page", page, minimum=1), count_problem("size", size, minimum=1)),
         )
-        data = await self._send(
-            self._call(
-                "listings.get_locations",
-                "GET",
-                self.paths.locations,
-                params=(("page", str(page)), ("size", str(size))),
-            )
+        got = await self._engine.send(
+            self._get_locations, params=(("page", str(page)), ("size", str(size)))
         )
-        return LocationsPage.from_data(data)
+        return LocationsPage.from_data(got.data)
 
     def locations(self, page_size: int = 20, *, read_ahead: int = 4) -> Pager[Location]:
         """Every location: ``await`` for a list or ``async for`` to stream.
@@ -128,28 +140,12 @@ class ListingsResource:
             ),
         )
 
-        async def source(pager: Pager[Location]) -> AsyncGenerator[list[Location], None]:
-            first = await self.get_locations_page(1, page_size)
-            pager.pages += 1
-            yield list(first.content)
-            pending: dict[int, asyncio.Task[LocationsPage]] = {}
-            try:
-                for number in range(2, first.total_pages + 1):
-                    for ahead in range(number, min(first.total_pages, number + read_ahead) + 1):
-                        if ahead not in pending:
-                            pending[ahead] = asyncio.create_task(
-                                self.get_locations_page(ahead, page_size)
-                            )
-                    page = await pending.pop(number)
-                    pager.pages += 1
-                    if page.content:
-                        yield list(page.content)
-            finally:
-                for task in pending.values():
-                    task.cancel()
-                await asyncio.gather(*pending.values(), return_exceptions=True)
-
-        return Pager(source)
+        return self._engine.pager(
+            self._get_locations,
+            PageNumber(page_size, _total_elements, items_key="content", size_param="size"),
+            structure_location,
+            read_ahead=read_ahead,
+        )
 
     async def update_location(self, location: Location, location_id: str | None = None) -> Location:
         """UpdateLocation (5/s): PUT on the location; absent fields keep their values."""
@@ -164,15 +160,12 @@ class ListingsResource:
         problems = validate_location(location, require_id=False)
         if problems:
             raise ValidationError("invalid location", details=problems)
-        data = await self._send(
-            self._call(
-                "listings.update_location",
-                "PUT",
-                self.paths.one(lid),
-                body=location_body(location, with_id=False),
-            )
+        page = await self._engine.send(
+            self._update_location,
+            path={"location_id": lid},
+            body=location_body(location, with_id=False),
         )
-        return structure_location(data)
+        return structure_location(page.data)
 
     async def update_locations(
         self,
@@ -196,9 +189,7 @@ class ListingsResource:
             batch = locs[start : start + MAX_BULK]
             body = {"locations": [location_body(loc, with_id=True) for loc in batch]}
             try:
-                data = await self._send(
-                    self._call("listings.update_locations", "PUT", self.paths.locations, body=body)
-                )
+                data = (await self._engine.send(self._update_locations, body=body)).data
             except APIError as e:
                 e.partial = list(results)
                 raise
@@ -227,6 +218,12 @@ class LocationsPage:
             total_pages=int(data.get("totalPages", 0)),
             content=tuple(structure_location(x) for x in data.get("content") or ()),
         )
+
+
+def _total_elements(page: Envelope) -> int | None:
+    data = page.data if isinstance(page.data, Mapping) else {}
+    total = data.get("totalElements")
+    return total if isinstance(total, int) else None
 
 
 def _update_result(item: Mapping[str, Any]) -> LocationUpdateResult:
