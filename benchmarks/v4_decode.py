@@ -25,10 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from semrush_async._core.csvfeed import CsvFeed  # noqa: E402
+from semrush_async._core.sansio import Response, decode_error, v4_envelope  # noqa: E402
 from semrush_async.apis.backlinks.rows import rows_decoder  # noqa: E402
 from semrush_async.apis.backlinks.v4 import BACKLINKS_V4  # noqa: E402
 from semrush_async.testing import _data  # noqa: E402
 from semrush_async.testing._backlinks_v4 import _MAPPERS  # noqa: E402
+from semrush_async.v4.endpoint import _data_lines  # noqa: E402
+from semrush_async.v4.paging import items_at  # noqa: E402
 
 TARGET = "big.example"
 
@@ -56,9 +59,14 @@ def decode_v3(body: bytes) -> int:
 
 
 def decode_v4(body: bytes) -> int:
-    data = json.loads(body)["data"]
+    """What the client does with a v4 page once it has the body: the error check,
+    the settlement's row count, the envelope and the rows, sharing one parse (the
+    ``links`` decoder's page parser, as the pager passes it to the request path)."""
     decode = BACKLINKS_V4["links"].decode
-    return len([decode(item) for item in data])
+    response = Response(200, {}, body, parse=decode.page)
+    assert decode_error(response, v4=True) is None
+    _data_lines(response)
+    return len(decode.rows(items_at(v4_envelope(response), None)))
 
 
 def _probe(kind: str, n: int) -> float:

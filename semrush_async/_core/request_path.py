@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncGenerator, Callable, Mapping
 from functools import partial
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote
 
 import attrs
@@ -109,6 +109,8 @@ class Call:
     meter: str | None = None
     #: A CSV body's delimiter; several: sniffed from its header line (``CsvFeed``).
     delimiters: tuple[str, ...] = (";",)
+    #: How the body becomes its JSON document (None: ``json.loads``); see ``Response``.
+    parse: Callable[[bytes], Any] | None = attrs.field(default=None, eq=False)
 
 
 _JSON: Final = (Dialect.V4, Dialect.OAUTH)
@@ -340,7 +342,9 @@ class RequestPath:
                 if opened.status < 400:
                     loop.charge()  # the server charges when it answers
                 body = await opened.read()
-                response = Response(opened.status, CIMultiDict(opened.headers), body)
+                response = Response(
+                    opened.status, CIMultiDict(opened.headers), body, parse=call.parse
+                )
                 err = self._decode_error(call, response)
                 if err is not None:
                     loop.charged = False  # an error answer costs nothing

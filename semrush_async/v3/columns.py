@@ -381,7 +381,28 @@ _TREND_VALUES: Final[Mapping[str, float]] = {
 }
 
 
+_TREND_VALUE: Final = _TREND_VALUES.__getitem__
+_COMMA: Final = itertools.repeat(",")
+
+
 def _trends(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
+    """A trend column: one joined split for the whole column, the values from the
+    table, and the tuples cut by ``zip`` (no Python code runs per cell). A column
+    whose cells differ in length, or with a value off the table (or an empty cell),
+    is converted cell by cell; the values are the same objects either way."""
+    if not col:
+        return []
+    if len(set(map(str.count, col, _COMMA))) == 1:
+        try:
+            values = iter(list(map(_TREND_VALUE, ",".join(col).split(","))))
+        except KeyError:
+            pass
+        else:
+            return list(zip(*[values] * (col[0].count(",") + 1), strict=True))
+    return _trend_cells(col)
+
+
+def _trend_cells(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
     get = _TREND_VALUES.get
     looked_up: list[tuple[Any, ...]] = [tuple(map(get, v.split(","))) for v in col]
     if not any(map(operator.contains, looked_up, _NONE)):

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 import attrs
 
+from semrush_async._core.twin import twin_of
 from semrush_async.v3.columns import COLUMNS, Column, Converter, converter, converter_for
 from semrush_async.v3.spec import ReportSpec
 
@@ -53,16 +54,6 @@ _ALTERNATE_HEADERS: Final[Mapping[str, str]] = {
     "SERP Features": "Fk",
     "Traffic Cost": "Tc",
 }
-
-
-def twin_of(cls: type[Any]) -> type[Any] | None:
-    """A mutable class whose instances may become ``cls`` instances, or None."""
-    twin = type(f"_Mutable{cls.__name__}", (), {"__slots__": cls.__slots__})
-    try:
-        twin().__class__ = cls
-    except TypeError:  # pragma: no cover - another interpreter's layout rules
-        return None
-    return twin
 
 
 def compile_decoder(

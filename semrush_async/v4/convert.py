@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
+import logging
 import math
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, Final, NoReturn, TypeVar
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Generic, NoReturn, TypeVar
 
 import attrs
 import cattrs
+import msgspec
 from cattrs.cols import (
     homogenous_tuple_structure_factory,
     is_mapping,
@@ -33,6 +37,7 @@ from cattrs.cols import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from semrush_async import errors
+from semrush_async._core.twin import twin_of
 
 #: ``YYYY-MM``: the month format of API v4 (Keyword v4 ``month``, Backlinks v4
 #: ``date_from``/``date_to``).
@@ -40,13 +45,19 @@ MONTH: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 __all__ = [
     "MONTH",
+    "DecodedRows",
     "OpenStrEnum",
+    "RowDecoder",
     "camel",
+    "fast_decoder",
     "make_converter",
+    "page_decoder",
     "parse_timestamp",
     "structure",
     "structure_input",
 ]
+
+logger: Final = logging.getLogger("semrush_async")
 
 T = TypeVar("T")
 E = TypeVar("E", bound="OpenStrEnum")
@@ -352,23 +363,73 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], what: str) -
 _PLAIN: Final[Mapping[Any, str]] = {int: "int", str: "str", bool: "bool"}
 
 
+class DecodedRows(list):  # type: ignore[type-arg]
+    """The ``data`` list of a page that :meth:`RowDecoder.page` decoded into rows
+    already (the pager hands it on instead of decoding each item)."""
+
+    __slots__ = ()
+
+
+class RowDecoder(Generic[T]):
+    """The decoder of one row model: ``decoder(item)`` makes one row from a JSON
+    object; ``decoder.page`` (None when the model has fields it cannot type) parses a
+    whole ``{"meta": ..., "data": [...]}`` body at once into the document with its
+    ``data`` already rows (:class:`DecodedRows`), falling back to ``json.loads``.
+    """
+
+    __slots__ = ("_one", "model", "page")
+
+    def __init__(
+        self,
+        model: type[T],
+        one: Callable[[Any], T],
+        page: Callable[[bytes], Any] | None,
+    ) -> None:
+        self.model = model
+        self._one = one
+        self.page = page
+
+    def __call__(self, item: Any) -> T:
+        return self._one(item)
+
+    def rows(self, items: Sequence[Any]) -> list[T]:
+        """The rows of a page's items (decoded already when :attr:`page` parsed it)."""
+        if type(items) is DecodedRows:
+            return list(items)
+        one = self._one
+        return [one(item) for item in items]
+
+
 def fast_decoder(
     cls: type[T],
     converter: cattrs.Converter,
     hooks: Mapping[type, Callable[[Any], Any]],
     what: str,
-) -> Callable[[Any], T]:
-    """A decoder for flat rows whose fields are all ``X | None`` with X a JSON scalar
-    (int, str, bool, float), a type with a hook in ``hooks`` (datetime), or
-    ``tuple[int, ...]``.
+) -> RowDecoder[T]:
+    """The :class:`RowDecoder` of flat rows whose fields are all ``X | None`` (default
+    None) with X a JSON scalar (int, str, bool, float), a type with a hook in
+    ``hooks`` (datetime), ``tuple[int, ...]`` or (pages only) a str enum.
 
-    Values whose JSON type already matches are taken as they are (no per-field
-    dispatch, several times faster than a generic structure call on big listings);
-    anything unexpected falls back to the converter, so decoding stays as strict and
-    as tolerant as :func:`structure`.
+    One item: values whose JSON type already matches are taken as they are (no
+    per-field dispatch, several times faster than a generic structure call on big
+    listings); anything unexpected falls back to the converter, so decoding stays as
+    strict and as tolerant as :func:`structure`.
+
+    A page (:func:`page_decoder`): msgspec reads the body straight into structs; a
+    body it refuses goes through ``json.loads`` and the one-item path, so the rows
+    are the same either way.
     """
-    import typing
+    return RowDecoder(
+        cls, _one_decoder(cls, converter, hooks, what), page_decoder(cls, hooks, what)
+    )
 
+
+def _one_decoder(
+    cls: type[T],
+    converter: cattrs.Converter,
+    hooks: Mapping[type, Callable[[Any], Any]],
+    what: str,
+) -> Callable[[Any], T]:
     lines = ["def decode(d):", "    if type(d) is not dict: return slow(d)"]
     ns: dict[str, Any] = {"cls": cls, "slow": lambda d: structure(converter, d, cls, what)}
     names: list[str] = []
@@ -410,9 +471,121 @@ def fast_decoder(
     def decode(d: Any) -> T:
         try:
             return fast(d)
-        except (TypeError, ValueError):
-            # A hook refused a value (e.g. a malformed timestamp): the converter
-            # reports it the documented way.
+        except (TypeError, ValueError, OverflowError):
+            # A hook refused a value (e.g. a malformed timestamp), or an int too big
+            # for a float: the converter reports it the documented way.
             return slow(d)  # type: ignore[no-any-return]
 
     return decode
+
+
+# --- whole pages through msgspec --------------------------------------------------------
+
+
+def _str_enum(t: Any) -> bool:
+    return (
+        isinstance(t, type)
+        and issubclass(t, enum.Enum)
+        and all(isinstance(m.value, str) for m in t)
+    )
+
+
+def _struct_field(t: Any, hooks: Mapping[type, Callable[[Any], Any]]) -> tuple[Any, Any] | None:
+    """(msgspec type, conversion or None) of one field's non-None type, or None."""
+    if t in hooks:
+        # Any: msgspec hands the hook the JSON value as json.loads would.
+        return Any, hooks[t]
+    if t in (int, str, bool, float):
+        # Strict: an int field refuses true and 1.5, a float takes 1 as 1.0 (as the
+        # one-item path does); anything else sends the page the tolerant way.
+        return t, None
+    if typing.get_origin(t) is tuple and typing.get_args(t) == (int, ...):
+        return t, None
+    if _str_enum(t):
+        return str, t
+    return None
+
+
+def _plain_row(cls: type[Any]) -> bool:
+    """Rows built without ``__init__`` must not need it: every field defaults to
+    None, with no validator, converter or post-init hook."""
+    if hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__"):
+        return False
+    return all(
+        a.default is None and a.validator is None and a.converter is None and a.init
+        for a in attrs.fields(cls)
+    )
+
+
+def page_decoder(
+    cls: type[T], hooks: Mapping[type, Callable[[Any], Any]], what: str
+) -> Callable[[bytes], Any] | None:
+    """A parser of whole v4 pages whose ``data`` is a list of ``cls`` rows.
+
+    The body is decoded by msgspec into structs generated from ``cls`` (strict types,
+    unknown fields ignored, a top-level key other than ``meta``/``data`` refused), and
+    each struct's values are stored into a ``cls`` row through the mutable twin class
+    (see :mod:`semrush_async.v3.decode`: rows need ``weakref_slot=False`` for it;
+    others are filled through their slot descriptors). Anything refused (a wrong
+    type, a value a hook rejects, malformed JSON) makes the page go through
+    ``json.loads``, whose ``data`` items the one-item decoder then reads as before.
+    None if ``cls`` has a field type this cannot decode.
+    """
+    if not attrs.has(cls) or not _plain_row(cls):
+        return None
+    hints = typing.get_type_hints(cls)
+    spec: list[tuple[str, Any, Any]] = []
+    ns: dict[str, Any] = {"_cls": cls, "_twin": twin_of(cls), "_new": object.__new__}
+    stores: list[str] = []
+    for i, a in enumerate(attrs.fields(cls)):
+        args = [t for t in typing.get_args(hints[a.name]) if t is not type(None)]
+        field = _struct_field(args[0], hooks) if len(args) == 1 else None
+        if field is None:
+            return None
+        kind, convert = field
+        spec.append((f"f{i}", kind | None, msgspec.field(default=None, name=a.name)))
+        value = f"s.f{i}"
+        if convert is not None:
+            ns[f"_c{i}"] = convert
+            value = f"_c{i}(v) if (v := s.f{i}) is not None else None"
+        if ns["_twin"] is not None:
+            stores.append(f"        o.{a.name} = {value}")
+        else:
+            ns[f"_s{i}"] = getattr(cls, a.name).__set__
+            stores.append(f"        _s{i}(o, {value})")
+    # gc=False: the structs only hold JSON values (no cycles), and untracked
+    # structs spare the collector a pass over every row of a big page.
+    row = msgspec.defstruct(f"_{cls.__name__}Struct", spec, gc=False)
+    page = msgspec.defstruct(
+        f"_{cls.__name__}Page",
+        [("data", list[row]), ("meta", Any, msgspec.UNSET)],  # type: ignore[valid-type]
+        forbid_unknown_fields=True,
+    )
+    lines = [
+        "def build(items):",
+        "    out = _Rows()",
+        "    app = out.append",
+        "    for s in items:",
+    ]
+    lines.append("        o = _twin()" if ns["_twin"] is not None else "        o = _new(_cls)")
+    lines += stores
+    if ns["_twin"] is not None:
+        lines.append("        o.__class__ = _cls")
+    lines += ["        app(o)", "    return out"]
+    ns["_Rows"] = DecodedRows
+    exec("\n".join(lines), ns)  # noqa: S102 - code built from attrs field names only
+    build: Callable[[list[Any]], DecodedRows] = ns["build"]
+    decode: Callable[[bytes], Any] = msgspec.json.Decoder(page).decode
+
+    def parse(body: bytes) -> Any:
+        try:
+            got = decode(body)
+            doc: dict[str, Any] = {"data": build(got.data)}
+        except Exception as e:  # any refusal: the tolerant path decides
+            logger.debug("%s page: not decoded strictly (%s); decoding it item by item", what, e)
+            return json.loads(body)
+        if got.meta is not msgspec.UNSET:
+            doc["meta"] = got.meta
+        return doc
+
+    return parse

@@ -21,7 +21,8 @@ from semrush_async._core.sansio import (
     v4_request,
 )
 from semrush_async.pagination import Pager
-from semrush_async.v4.paging import PageNumber, Paging
+from semrush_async.v4.convert import RowDecoder
+from semrush_async.v4.paging import LimitOffset, OnePage, PageNumber, Paging
 
 if TYPE_CHECKING:
     from semrush_async._core.session import Session
@@ -132,10 +133,13 @@ class V4Engine:
         params: Sequence[tuple[str, str]] = (),
         body: Any = None,
         lines: int | None = None,
+        parse: Callable[[bytes], Any] | None = None,
     ) -> Call:
         """The :class:`Call` for one request (pure: nothing is sent).
 
         ``lines``: the most rows a per-line price can charge (default: ``limit``).
+        ``parse``: how the response body becomes its JSON document (default
+        ``json.loads``; a :class:`~semrush_async.v4.convert.RowDecoder`'s ``page``).
         """
         request = v4_request(ep.method, ep.url(self._session.base_url, path or {}), params, body)
         if lines is None:
@@ -155,6 +159,7 @@ class V4Engine:
             within=None if ep.governor == ACCOUNT else ACCOUNT,
             codes=ep.codes,
             gone_ok_on_retry=ep.gone_ok_on_retry,
+            parse=parse,
         )
 
     async def send(
@@ -165,9 +170,10 @@ class V4Engine:
         params: Sequence[tuple[str, str]] = (),
         body: Any = None,
         lines: int | None = None,
+        parse: Callable[[bytes], Any] | None = None,
     ) -> Envelope:
         """Send one request and return its decoded envelope (or raise its error)."""
-        call = self.call(ep, path=path, params=params, body=body, lines=lines)
+        call = self.call(ep, path=path, params=params, body=body, lines=lines, parse=parse)
         response = await self._session.send(call)
         return v4_envelope(response) if ep.envelope else _plain_envelope(response)
 
@@ -190,23 +196,40 @@ class V4Engine:
         first page tells how many pages there are (numbered pages), up to that many
         pages beyond the one being read are requested at once, at the governor's pace,
         and still yielded in order.
+
+        With a :class:`RowDecoder` whose rows are the page's ``data`` list, each page
+        is decoded whole (its ``page`` parser: msgspec, falling back to ``json.loads``
+        and one item at a time), unless ``on_page`` wants the raw items.
         """
         # Build the first request now: a bad id fails here, before any request.
         self.call(ep, path=path, params=(*params, *paging.first()))
+        # The page parser types the envelope's ``data`` list and nothing else: it needs
+        # the envelope, the items in ``data``, the default row count, no raw items.
+        whole = (
+            isinstance(decode, RowDecoder)
+            and on_page is None
+            and ep.envelope
+            and ep.lines_of is None
+            and _items_in_data(paging)
+        )
+        parse = decode.page if isinstance(decode, RowDecoder) and whole else None
+        rows = decode.rows if isinstance(decode, RowDecoder) else None
 
         async def source(pager: Pager[T]) -> AsyncGenerator[list[T], None]:
             sent: tuple[tuple[str, str], ...] | None = paging.first()
             seen = 0
             later: list[tuple[tuple[str, str], ...]] | None = None
             while sent is not None:
-                page = await self.send(ep, path=path, params=(*params, *sent), lines=lines)
+                page = await self.send(
+                    ep, path=path, params=(*params, *sent), lines=lines, parse=parse
+                )
                 pager.pages += 1
                 if on_page is not None:
                     on_page(pager, page)
                 raw = paging.items(page)
                 seen += len(raw)
                 if raw:
-                    yield [decode(item) for item in raw]
+                    yield rows(raw) if rows is not None else [decode(item) for item in raw]
                 if read_ahead and later is None and isinstance(paging, PageNumber):
                     later = paging.remaining(page, sent)
                     if later is not None:
@@ -229,7 +252,7 @@ class V4Engine:
                         on_page(pager, page)
                     raw = paging.items(page)
                     if raw:
-                        yield [decode(item) for item in raw]
+                        yield rows(raw) if rows is not None else [decode(item) for item in raw]
 
         return Pager(source)
 
@@ -267,6 +290,11 @@ class V4Engine:
         sent = dict(params)
         target = sent.get("url") or sent.get("domain") or sent.get("urls") or ""
         return await self._session.units.short_page_cut(ep.price, ep.name, target, seen)
+
+
+def _items_in_data(paging: Paging) -> bool:
+    """The strategy's items are the ``data`` list itself (what a page parser types)."""
+    return isinstance(paging, LimitOffset | OnePage) and paging.items_key is None
 
 
 def limits_of(endpoints: Iterable[Endpoint]) -> dict[str, Limit]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 import attrs
@@ -20,6 +20,7 @@ from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth
 from semrush_async.v4.convert import (
     OpenStrEnum,
+    RowDecoder,
     fast_decoder,
     make_converter,
     parse_timestamp,
@@ -94,7 +95,7 @@ NO_SUBFOLDER: Final = frozenset({Scope.ROOT_DOMAIN, Scope.SUBDOMAIN, Scope.PAGE}
 # out is None.
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4Overview:
     """``/overview``: 16 counters of the link profile."""
 
@@ -116,7 +117,7 @@ class V4Overview:
     lost_count: int | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4SummaryRow:
     """``/summary``: one month of history (``month_date`` is ``YYYY-MM``)."""
 
@@ -128,7 +129,7 @@ class V4SummaryRow:
     follows_count: int | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4Link:
     """``/links``: one backlink."""
 
@@ -159,7 +160,7 @@ class V4Link:
     response_code: int | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4RefDomain:
     """``/ref-domains``: one referring domain."""
 
@@ -175,7 +176,7 @@ class V4RefDomain:
     is_lost: bool | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4RefIp:
     """``/ref-ips``: one referring IP."""
 
@@ -187,7 +188,7 @@ class V4RefIp:
     last_seen_at: dt.datetime | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4Page:
     """``/pages``: one page of the target that gets links."""
 
@@ -202,7 +203,7 @@ class V4Page:
     last_seen_at: dt.datetime | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4Anchor:
     """``/anchors``: one anchor text."""
 
@@ -213,7 +214,7 @@ class V4Anchor:
     last_seen_at: dt.datetime | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4ScoreBucket:
     """``/score-profile``: referring domains with one domain score (0..100)."""
 
@@ -221,7 +222,7 @@ class V4ScoreBucket:
     domains_count: int | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4Competitor:
     """``/competitors``: a domain sharing referring domains. ``similarity`` is 0..1
     per [W6W] (v3 gave a percentage; the scale is unconfirmed)."""
@@ -231,7 +232,7 @@ class V4Competitor:
     similarity: float | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4ComparisonRow:
     """``/comparison``: one month of one target's history."""
 
@@ -243,7 +244,7 @@ class V4ComparisonRow:
     follows_count: int | None = None
 
 
-@attrs.frozen(slots=True, kw_only=True)
+@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class V4MatrixRow:
     """``/matrix``: a referring domain; ``backlinks_counts[i]`` is for ``urls[i]``."""
 
@@ -261,15 +262,15 @@ _DATE_ONLY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def _seen(value: Any, _: Any = None) -> dt.datetime:
     # first_seen_at/last_seen_at: "string (date or datetime)" [W6W]; a bare date is
     # midnight UTC, a number a unix timestamp (as v3 sent).
+    if type(value) is str and len(value) == 20 and value[19] == "Z":
+        # The common whole-second form, tested first (two per row of a big page):
+        # fromisoformat takes "Z" since 3.11 and is several times faster than the
+        # general parser.
+        return dt.datetime.fromisoformat(value)
     if isinstance(value, int | float):
         return dt.datetime.fromtimestamp(value, dt.UTC)
-    if isinstance(value, str):
-        if _DATE_ONLY.match(value):
-            return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
-        if len(value) == 20 and value[-1] == "Z":
-            # The common whole-second form: fromisoformat takes "Z" since 3.11 and is
-            # several times faster than the general parser.
-            return dt.datetime.fromisoformat(value)
+    if isinstance(value, str) and _DATE_ONLY.match(value):
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
     return parse_timestamp(value)
 
 
@@ -287,10 +288,10 @@ def overview_of(data: Any) -> V4Overview:
     return structure(converter, data or {}, V4Overview, "backlinks overview")
 
 
-_DECODERS: dict[type[Any], Callable[[Any], Any]] = {}
+_DECODERS: dict[type[Any], RowDecoder[Any]] = {}
 
 
-def _decoder(model: type[Any]) -> Callable[[Any], Any]:
+def _decoder(model: type[Any]) -> RowDecoder[Any]:
     found = _DECODERS.get(model)
     if found is None:
         found = _DECODERS[model] = fast_decoder(
@@ -347,7 +348,7 @@ class BacklinksV4Spec:
         )
 
     @property
-    def decode(self) -> Callable[[Any], Any]:
+    def decode(self) -> RowDecoder[Any]:
         """The row decoder of this endpoint (built once per model)."""
         return _decoder(self.model)
 
