@@ -105,3 +105,97 @@ class CsvFeed:
 _SEMICOLON: Final = itertools.repeat(";")
 _QUOTE: Final = itertools.repeat('"')
 _odd: Final = (2).__rmod__
+
+
+class Lines:
+    """Complete CSV rows kept as the bytes they arrived in (for a columnar reader),
+    with the number of rows they hold, counted as :class:`CsvFeed` counts them."""
+
+    __slots__ = ("data", "rows")
+
+    def __init__(self, data: bytes, rows: int) -> None:
+        self.data = data
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __add__(self, other: Lines) -> Lines:
+        return Lines(self.data + other.data, self.rows + other.rows)
+
+    def __delitem__(self, key: int | slice) -> None:
+        # What CsvBody drops: the header (``del rows[0]``) and rows a repeated
+        # request sends again (``del rows[:n]``).
+        if isinstance(key, int):
+            n = 1
+        else:
+            if key.start not in (None, 0) or key.step not in (None, 1) or key.stop is None:
+                raise TypeError("Lines drops leading rows only")
+            n = key.stop
+        _, rest = self.split(n)
+        self.data, self.rows = rest.data, rest.rows
+
+    def split(self, n: int) -> tuple[bytes, Lines]:
+        """The first ``n`` rows' bytes, and the rows after them."""
+        n = min(n, self.rows)
+        data, pos, done = self.data, 0, 0
+        quoted = b'"' in data
+        while done < n:
+            end = data.find(b"\n", pos)
+            # A line break inside a quoted field does not end a row.
+            while end >= 0 and quoted and data.count(b'"', 0, end) % 2:
+                end = data.find(b"\n", end + 1)
+            end = len(data) if end < 0 else end + 1
+            if data[pos:end].strip(b"\r\n"):
+                done += 1
+            pos = end
+        return data[:pos], Lines(data[pos:], self.rows - n)
+
+
+class LinesFeed:
+    """:class:`CsvFeed`'s counterpart that keeps rows as bytes: feed bytes, get the
+    complete rows back as :class:`Lines` (cut at the same places, counted alike)."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def feed(self, chunk: bytes) -> Lines:
+        if not chunk:
+            return Lines(b"", 0)
+        self._buf += chunk
+        buf = self._buf
+        cut = buf.rfind(b"\n")
+        while cut >= 0 and b'"' in buf and buf.count(b'"', 0, cut) % 2:
+            cut = buf.rfind(b"\n", 0, cut)
+        if cut < 0:
+            return Lines(b"", 0)
+        head = bytes(buf[: cut + 1])
+        del buf[: cut + 1]
+        return Lines(head, _count(head))
+
+    def close(self) -> Lines:
+        if not self._buf.strip():
+            self._buf.clear()
+            return Lines(b"", 0)
+        tail = bytes(self._buf)
+        self._buf.clear()
+        return Lines(tail, _count(tail))
+
+
+def _count(data: bytes) -> int:
+    """The rows :class:`CsvFeed` finds in ``data`` (complete lines, or a last tail)."""
+    if data.count(b"\r") == data.count(b"\r\n"):
+        lines = data.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        # Every line holds an even number of quotes: no field spans lines, so each
+        # line that is not blank is one row.
+        if b'"' not in data or not any(map(_odd, map(bytes.count, lines, _BQUOTE))):
+            return len(lines) - lines.count(b"") - lines.count(b"\r")
+    feed = CsvFeed()  # the same parser: exact
+    return len(feed.feed(data)) + len(feed.close())
+
+
+_BQUOTE: Final = itertools.repeat(b'"')

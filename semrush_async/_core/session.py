@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 
+from semrush_async._core.csvfeed import Lines
 from semrush_async._core.governance import Governance, Limit
 from semrush_async._core.redact import Redactor
 from semrush_async._core.request_path import Call, RequestPath
@@ -66,6 +67,12 @@ class Session:
     ) -> AsyncGenerator[list[list[str]], None]:
         """Stream a CSV body's rows through the request path."""
         return self._path().stream_rows(call, resume)
+
+    def stream_lines(
+        self, call: Call, resume: Callable[[int], Call] | None = None
+    ) -> AsyncGenerator[Lines, None]:
+        """As :meth:`stream_rows`, the rows kept as bytes (for a columnar reader)."""
+        return self._path().stream_lines(call, resume)
 
     def limit(self, governor: str) -> Limit:
         """The limit the governance applies to ``governor``."""
