@@ -175,6 +175,7 @@ from semrush_async.errors import (
 )
 from semrush_async.pagination import ItemList, Pager
 from semrush_async.v3.filters import Filter, FilterOp
+from semrush_async.v3.parquet import ParquetSink
 
 __all__ = [
     "COLUMNS",
@@ -263,6 +264,7 @@ __all__ = [
     "PageRef",
     "PageReport",
     "Pager",
+    "ParquetSink",
     "PermissionDenied",
     "PositionRow",
     "PositionTrackingBackend",

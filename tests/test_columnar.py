@@ -4,13 +4,19 @@ against the sandbox over real HTTP, compared with the typed rows."""
 from __future__ import annotations
 
 import enum
+import re
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from semrush_async import ParquetSink
 from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS_REPORTS
 from semrush_async.apis.reports import ROOT_REPORTS
 from semrush_async.testing import SemrushSandbox
@@ -69,3 +75,109 @@ async def test_every_backlinks_report_as_arrow_equals_the_typed_rows(
         rows = await c.analytics.pager(query, **pager_kw)
         table = await c.analytics.pager(query, **pager_kw).to_arrow()
     same(table, rows)
+
+
+async def test_a_harvest_drains_to_parquet_with_its_target_column(
+    sandbox: SemrushSandbox, tmp_path: Path
+) -> None:
+    spec = ROOT_REPORTS["domain_organic"]
+    targets = ["site1.example", "site2.example", "empty.example"]
+    out = tmp_path / "organic.parquet"
+    async with sandbox.client() as c:
+        want = {
+            t: await c.analytics.report("domain_organic", domain=t, database="us") for t in targets
+        }
+        h = c.analytics.harvest("domain_organic", targets, database="us", page_size=7)
+        assert await ParquetSink(out).drain(h)
+    table = pq.read_table(out)
+    assert not out.with_name(out.name + ".parts").exists()
+    assert table.column_names == ["target", *arrow_fields(h.template)]
+    got_targets = table.column("target").to_pylist()
+    assert got_targets == [t for t in targets for _ in want[t]]
+    rows = [r for t in targets for r in want[t]]
+    same(table.drop_columns(["target"]), rows)
+    assert len(spec.export_columns) == table.num_columns - 1
+
+
+async def test_a_resumed_harvest_writes_each_page_exactly_once(
+    sandbox: SemrushSandbox, tmp_path: Path
+) -> None:
+    targets = [f"site{i}.example" for i in range(4)]
+    out = tmp_path / "organic.parquet"
+    ckpt = str(tmp_path / "h.sqlite")
+    async with sandbox.client() as c:
+        want = {
+            t: await c.analytics.report("domain_organic", domain=t, database="us") for t in targets
+        }
+        before = sandbox.units_spent()
+        sink = ParquetSink(out)
+        h = c.analytics.harvest(
+            "domain_organic", targets, database="us", page_size=5, checkpoint=ckpt, workers=2
+        )
+
+        async def killed_after_three_pages() -> None:
+            written = 0
+            async with h:
+                async for item in h:
+                    sink.add(h, item)
+                    written += 1
+                    if written == 3:
+                        # Written but not marked processed: replayed on resume.
+                        raise KeyError("killed after writing the page")
+
+        with pytest.raises(KeyError):
+            await killed_after_three_pages()
+        assert not out.exists()
+        assert sink.parts.exists()
+        h2 = c.analytics.harvest(
+            "domain_organic", targets, database="us", page_size=5, checkpoint=ckpt, workers=2
+        )
+        assert await ParquetSink(out).drain(h2)
+        assert h2.replayed_pages >= 1
+    table = pq.read_table(out)
+    assert table.column("target").to_pylist() == [t for t in targets for _ in want[t]]
+    same(table.drop_columns(["target"]), [r for t in targets for r in want[t]])
+    # Every page was paid for once: the second run asked for none the first received.
+    assert sandbox.units_spent() - before == sum(len(v) for v in want.values()) * 10
+
+
+async def test_a_pager_drains_to_one_parquet_file(sandbox: SemrushSandbox, tmp_path: Path) -> None:
+    out = tmp_path / "bl.parquet"
+    async with sandbox.client() as c:
+        rows = await c.backlinks.backlinks("medium.example", page_size=400)
+        sink = ParquetSink(out)
+        assert await sink.drain(c.backlinks.backlinks("medium.example", page_size=400))
+    assert sink.rows == len(rows)
+    same(pq.read_table(out), rows)
+
+
+async def test_to_polars_and_arrow_batches(sandbox: SemrushSandbox) -> None:
+    async with sandbox.client() as c:
+        rows = await c.domains.organic("small.example", database="us")
+        frame = await c.domains.organic("small.example", database="us", page_size=10).to_polars()
+        pager = c.domains.organic("small.example", database="us", page_size=10)
+        batches = [b async for b in pager.arrow_batches()]
+    assert isinstance(frame, pl.DataFrame)
+    same(frame.to_arrow(), rows)
+    assert len(batches) == pager.pages > 1
+    assert pager.count == len(rows)
+    assert frame.schema["timestamp" if "timestamp" in frame.columns else "trends"] is not None
+    with pytest.raises(RuntimeError, match="already consumed"):
+        await pager.to_arrow()
+
+
+@pytest.mark.parametrize("module", ["pyarrow", "polars"])
+async def test_a_missing_extra_is_named_before_anything_is_sent(
+    sandbox: SemrushSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)
+    extra = {"pyarrow": "arrow", "polars": "polars"}[module]
+    async with sandbox.client() as c:
+        pager = c.domains.organic("small.example", database="us")
+        with pytest.raises(ImportError, match=re.escape(f"pip install 'semrush-async[{extra}]'")):
+            await (pager.to_arrow() if module == "pyarrow" else pager.to_polars())
+        if module == "pyarrow":
+            with pytest.raises(ImportError, match=re.escape("semrush-async[arrow]")):
+                ParquetSink(tmp_path / "x.parquet")
+    assert sandbox.units_spent() == 0
+    assert sandbox.counters("account").accepted == 0

@@ -9,8 +9,9 @@ from typing import Any, Final
 from semrush_async._core.harvest import Harvest
 from semrush_async.cli._errors import EXIT_ERROR
 from semrush_async.cli._output import stderr_console
-from semrush_async.cli._writer import Writer
+from semrush_async.cli._writer import ParquetWriter, Writer
 from semrush_async.client import SemrushClient
+from semrush_async.v3.source import ReportHarvest
 
 __all__ = ["HarvestProgress", "write_harvest"]
 
@@ -23,7 +24,11 @@ async def write_harvest(
 ) -> int:
     """Stream a harvest to ``args.output`` with progress; the summary on stderr."""
     console = None if args.quiet else stderr_console()
-    writer = Writer(args.output, args.format, fields)
+    writer: Writer | ParquetWriter = (
+        ParquetWriter(args.output, harvest)
+        if args.format == "parquet" and isinstance(harvest, ReportHarvest)
+        else Writer(args.output, args.format, fields)
+    )
     progress = HarvestProgress(console, client, len(harvest.targets))
     try:
         with progress:
@@ -32,6 +37,8 @@ async def write_harvest(
                     writer.open(harvest.resumed_notes.get("output_bytes"))
                     if item.error is not None:
                         progress.log(f"{item.target}: failed: {item.error}")
+                    elif isinstance(writer, ParquetWriter):
+                        writer.add(item)
                     else:
                         writer.write(item.target, item.rows)
                     harvest.note("output_bytes", str(writer.size()))
