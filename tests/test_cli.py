@@ -354,7 +354,7 @@ def test_export_parquet_matches_the_rows(tmp_path: Path) -> None:
     assert not (tmp_path / "links.parquet.parts").exists()
     rank = tmp_path / "rank.parquet"
     p = run(
-        "--sandbox", "analytics", "report", "rank", "--database", "us", "--limit", "30",
+        "--sandbox", "report", "rank", "--database", "us", "--limit", "30",
         "--format", "parquet", "-o", str(rank), check=True,
     )  # fmt: skip
     assert pq.read_table(rank).num_rows == 30
