@@ -25,7 +25,10 @@ Measures (the doc states each one's method):
    the same body, peak RSS streaming 150,000 rows, and Backlinks parse throughput of
    this tree vs the commit before the engine refactor (:data:`BASELINE_COMMIT`);
 9. Backlinks v4: JSON decoding vs the v3 CSV path on the same rows, memory streaming
-   (``v4_decode.py``).
+   (``v4_decode.py``);
+10. columnar output (P8): Arrow rows/s vs typed rows/s on the same body (polars'
+    reader alongside), peak memory streaming 1,000,000 rows to Parquet
+    (``columnar.py``).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import overhead, report, saturation  # noqa: E402
+from benchmarks import columnar, overhead, report, saturation  # noqa: E402
 from benchmarks.summary import summarize  # noqa: E402
 from semrush_async import Limit, SemrushClient  # noqa: E402
 from semrush_async._core.csvfeed import CsvFeed  # noqa: E402
@@ -124,6 +127,14 @@ def parse_typed(body: bytes, chunk: int = 64 * 1024) -> int:
     if rows and decode is not None:
         count += len(decode(rows))
     return count
+
+
+def parse_columnar(body: bytes) -> int:
+    return columnar.parse_columnar(body)
+
+
+def parse_polars(body: bytes) -> int:
+    return columnar.parse_polars(body)
 
 
 def parse_csv_reader(body: bytes) -> int:
@@ -623,6 +634,25 @@ async def v4_bench(smoke: bool, repeat: int) -> dict[str, Any]:
     return {"v4": v4_decode.run(100_000, max(5, repeat), 250_000)}
 
 
+async def columnar_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 10 (P8): columnar vs typed on the same body; memory streaming to Parquet."""
+    rows = 5_000 if smoke else 100_000
+    body = make_body(rows, columnar.COLUMNS, clean=True)
+    times = side_by_side(["typed", "columnar", "polars"], body, 1 if smoke else max(5, repeat))
+    out = columnar.summarize(rows, times)
+    targets = (
+        ["medium.example"]
+        if smoke
+        else ["big.example"] + [f"https://big.example/{p}" for p in "abc"]
+    )
+    with sandbox_process("--no-limits") as url, tempfile.TemporaryDirectory() as tmp:
+        probe = MEMORY_HELPERS + columnar.STREAM_PROBE
+        n, mb = run_probe(probe, url, str(Path(tmp) / "x.parquet"), ",".join(targets)).split()
+    out["stream_rows"] = int(n)
+    out["stream_mb"] = float(mb)
+    return {"columnar": out}
+
+
 Measure = Callable[[bool, int], Awaitable[dict[str, Any]]]
 
 #: Every measure, in run order: its ``--only`` name, what it prints, what it runs.
@@ -635,6 +665,7 @@ MEASURES: dict[str, tuple[str, Measure]] = {
     "harvest": ("5. harvest", lambda s, r: harvest_bench(s)),
     "distributed": ("6. distributed", distributed_bench),
     "v4": ("9. backlinks v4 decoding and streaming", v4_bench),
+    "columnar": ("10. columnar output (Arrow, Parquet)", columnar_bench),
 }
 
 LATEST = ROOT / "benchmarks/results/latest.json"
