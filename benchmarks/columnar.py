@@ -62,7 +62,7 @@ def parse_polars(body: bytes) -> int:
     """polars' CSV reader on the same body, the same column types."""
     bools = ["nofollow", "form", "frame", "image", "sitewide", "newlink", "lostlink"]
     ints = ["page_ascore", "response_code", "source_size", "external_num", "internal_num"]
-    schema = dict.fromkeys(COLUMNS, pl.String)
+    schema: dict[str, Any] = dict.fromkeys(COLUMNS, pl.String)
     schema.update(dict.fromkeys([*ints, "last_seen", "first_seen"], pl.Int64))
     df = pl.read_csv(io.BytesIO(body), separator=";", schema_overrides=schema)
     stamps = ("last_seen", "first_seen")
