@@ -23,7 +23,7 @@ from semrush_async import SemrushClient
 from semrush_async._core.csvfeed import LinesFeed
 from semrush_async.apis.backlinks.reports import REPORTS
 from semrush_async.testing import DEFAULT_KEY
-from semrush_async.v3.arrow import csv_batch
+from semrush_async.v3.arrow import LinesGather, csv_batch
 
 __all__ = ["STREAM_PROBE", "parse_columnar", "parse_polars", "summarize"]
 
@@ -39,7 +39,7 @@ _QUERY = _query()
 
 
 def parse_columnar(body: bytes, chunk: int = 64 * 1024) -> int:
-    """The client's own columnar path: LinesFeed, then pyarrow per batch."""
+    """The client's own columnar path: LinesFeed, gathered, then pyarrow per read."""
     query = _QUERY
     feed = LinesFeed()
     header: tuple[str, ...] | None = None
@@ -48,13 +48,18 @@ def parse_columnar(body: bytes, chunk: int = 64 * 1024) -> int:
     def typed(h: tuple[str, ...], rows: list[Any]) -> list[Any]:
         raise AssertionError("the benchmark body never needs the typed fallback")
 
+    gather = LinesGather()
     for i in range(0, len(body) + 1, chunk):
         lines = feed.feed(body[i : i + chunk]) if i < len(body) else feed.close()
         if header is None and lines:
             first, lines = lines.split(1)
             header = tuple(first.decode().strip().split(";"))
-        if header is not None and lines:
-            count += csv_batch(query, header, lines, typed).num_rows
+        ready = gather.add(lines) if header is not None and lines else None
+        if ready is not None and header is not None:
+            count += csv_batch(query, header, ready, typed).num_rows
+    ready = gather.flush()
+    if ready is not None and header is not None:
+        count += csv_batch(query, header, ready, typed).num_rows
     return count
 
 

@@ -3,7 +3,9 @@ against the sandbox over real HTTP, compared with the typed rows."""
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
 import re
 import sys
 from collections.abc import Mapping
@@ -15,12 +17,17 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from semrush_async import ParquetSink
+from semrush_async._core.csvfeed import CsvFeed, Lines, LinesFeed
 from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS_REPORTS
 from semrush_async.apis.reports import ROOT_REPORTS
 from semrush_async.testing import SemrushSandbox
-from semrush_async.v3.arrow import arrow_fields
+from semrush_async.v3.arrow import arrow_fields, csv_batch
+from semrush_async.v3.decode import v3_decoder
+from tests.conftest import FAST_RETRY
 from tests.test_analytics import target_for
 
 MULTI = ["a.example", "medium.example", "small.example"]
@@ -181,3 +188,104 @@ async def test_a_missing_extra_is_named_before_anything_is_sent(
                 ParquetSink(tmp_path / "x.parquet")
     assert sandbox.units_spent() == 0
     assert sandbox.counters("account").accepted == 0
+
+
+# --- the bytes path: the same attempt loop, counting and fallbacks ----------------------
+
+
+async def test_a_cut_body_resumes_on_the_columnar_path_and_is_settled_alike(
+    sandbox: SemrushSandbox,
+) -> None:
+    async with sandbox.client(retry_policy=FAST_RETRY) as c:
+        rows = await c.backlinks.backlinks("medium.example", limit=200, page_size=200)
+        spent = sandbox.units_spent()
+        sandbox.inject("account", "drop")  # the body is cut after 100 of 200 rows
+        pager = c.backlinks.backlinks("medium.example", limit=200, page_size=200)
+        table = await pager.to_arrow()
+        assert c.units.reserved == 0
+        # The whole cut page and the resumed 100 rows, as on the typed path.
+        assert sandbox.units_spent() - spent == 40 * 300
+        assert c.units.spent == sandbox.units_spent()
+    same(table, rows)
+
+
+async def test_a_repeated_page_drops_the_rows_it_has_on_the_columnar_path(
+    sandbox: SemrushSandbox,
+) -> None:
+    # backlinks_historical has no offset: a cut page is asked for again in full and the
+    # rows the caller has are dropped from the repeat (Lines drops leading rows).
+    async with sandbox.client(retry_policy=FAST_RETRY) as c:
+        clean = await c.backlinks.historical("medium.example")
+        sandbox.inject("account", "drop")
+        table = await c.backlinks.historical("medium.example").to_arrow()
+    same(table, clean)
+
+
+async def test_the_v4_bridge_pages_go_through_the_typed_rows(sandbox: SemrushSandbox) -> None:
+    async with sandbox.client(backlinks_api="v4") as c:
+        rows = await c.backlinks.refdomains("medium.example", limit=120, page_size=50)
+        table = await c.backlinks.refdomains("medium.example", limit=120, page_size=50).to_arrow()
+    same(table, rows)
+    assert str(table.schema.field("first_seen").type) == "timestamp[s, tz=UTC]"
+
+
+def _query(report: str = "backlinks") -> Any:
+    from semrush_async import SemrushClient
+
+    client = SemrushClient(api_key="x" * 32)
+    return client.analytics.query(report, target="a.example")
+
+
+def test_ragged_rows_and_refused_cells_take_the_typed_rows() -> None:
+    query = _query()
+    header = ("page_ascore", "source_url", "last_seen", "nofollow")
+    decoded: list[int] = []
+
+    def typed(h: tuple[str, ...], rows: list[Any]) -> list[Any]:
+        decoded.append(len(rows))
+        return v3_decoder(query.spec, query.columns, h)(rows)
+
+    body = b'1;"a;b";1600000000;true\r\n2;x\r\n3;"y";;maybe\r\n'
+    batch = csv_batch(query, header, Lines(body, 3), typed)
+    assert decoded == [3]  # a short row: the reader refused the page, the rows decided
+    assert batch.column("source_url").to_pylist() == ["a;b", "x", "y"]
+    assert batch.column("last_seen").to_pylist()[1:] == [None, None]
+    assert batch.column("nofollow").to_pylist() == [True, None, None]
+    decoded.clear()
+    good = csv_batch(query, header, Lines(b'1;"a;b";1600000000;true\r\n', 1), typed)
+    assert decoded == []  # read by pyarrow
+    assert good.column("source_url").to_pylist() == ["a;b"]
+
+
+_CELL = st.text(alphabet='ab;"\r\n ', max_size=6)
+
+
+@given(
+    rows=st.lists(st.lists(_CELL, min_size=1, max_size=3), max_size=8),
+    blank=st.booleans(),
+    cut=st.integers(min_value=1, max_value=7),
+    ending=st.sampled_from(["\r\n", "\n"]),
+)
+def test_lines_are_cut_and_counted_as_csvfeed_rows(
+    rows: list[list[str]], blank: bool, cut: int, ending: str
+) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator=ending).writerows(rows)
+    text = buf.getvalue() + (ending if blank else "")
+    body = text.encode()
+    feed, lines = CsvFeed(), LinesFeed()
+    want: list[list[str]] = []
+    got = Lines(b"", 0)
+    for i in range(0, len(body), cut):
+        want += feed.feed(body[i : i + cut])
+        got = got + lines.feed(body[i : i + cut])
+    want += feed.close()
+    got = got + lines.close()
+    assert got.data == body
+    assert len(got) == len(want)
+    # Dropping leading rows (a header, rows a repeat sends again) leaves the others.
+    for k in range(len(want) + 1):
+        _, rest = got.split(k)
+        again = CsvFeed()
+        assert again.feed(rest.data) + again.close() == want[k:]
+        assert len(rest) == len(want) - k

@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 import operator
+import re
 from typing import Final
 
 __all__ = ["CsvFeed"]
@@ -138,17 +139,22 @@ class Lines:
     def split(self, n: int) -> tuple[bytes, Lines]:
         """The first ``n`` rows' bytes, and the rows after them."""
         n = min(n, self.rows)
-        data, pos, done = self.data, 0, 0
-        quoted = b'"' in data
-        while done < n:
-            end = data.find(b"\n", pos)
-            # A line break inside a quoted field does not end a row.
-            while end >= 0 and quoted and data.count(b'"', 0, end) % 2:
-                end = data.find(b"\n", end + 1)
-            end = len(data) if end < 0 else end + 1
-            if data[pos:end].strip(b"\r\n"):
-                done += 1
-            pos = end
+        data, pos, done, quotes, scanned = self.data, 0, 0, 0, 0
+        if n:
+            # A line break (CRLF, LF or a lone CR, as csv.reader sees them) ends a row
+            # unless it sits inside a quoted field (an odd number of quotes before it).
+            for m in _BREAK.finditer(data):
+                quotes += data.count(b'"', scanned, m.start())
+                scanned = m.start()
+                if quotes % 2:
+                    continue
+                if m.start() > pos:  # not a blank line
+                    done += 1
+                pos = m.end()
+                if done == n:
+                    break
+            else:
+                pos = len(data)  # the last row has no line break
         return data[:pos], Lines(data[pos:], self.rows - n)
 
 
@@ -186,6 +192,15 @@ class LinesFeed:
 
 def _count(data: bytes) -> int:
     """The rows :class:`CsvFeed` finds in ``data`` (complete lines, or a last tail)."""
+    if (
+        b'"' not in data
+        and b"\r" not in data.replace(b"\r\n", b"")
+        and b"\n\n" not in data
+        and b"\n\r\n" not in data
+        and not data.startswith((b"\n", b"\r\n"))
+    ):
+        # No quote, no blank line: every line break ends a row (the usual page).
+        return data.count(b"\n") + (not data.endswith(b"\n") and bool(data.strip()))
     if data.count(b"\r") == data.count(b"\r\n"):
         lines = data.split(b"\n")
         if not lines[-1]:
@@ -199,3 +214,4 @@ def _count(data: bytes) -> int:
 
 
 _BQUOTE: Final = itertools.repeat(b'"')
+_BREAK: Final = re.compile(rb"\r\n|\n|\r")
