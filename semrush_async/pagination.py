@@ -79,14 +79,8 @@ class Pager(Generic[T]):
     async def to_arrow(self) -> Any:
         """Every row as one ``pyarrow.Table`` (the ``arrow`` extra)."""
         pa = require("pyarrow", "to_arrow()")
-        batches = []
-        schema = None
-        async for batch in self.arrow_batches():
-            batches.append(batch)
-            schema = batch.schema
-        if schema is None:
-            return pa.table({})
-        return pa.Table.from_batches(batches, schema=schema)
+        batches = [batch async for batch in self.arrow_batches()]
+        return pa.Table.from_batches(batches) if batches else pa.table({})
 
     async def to_polars(self) -> polars.DataFrame:
         """Every row as one ``polars.DataFrame`` (the ``polars`` extra)."""

@@ -173,6 +173,21 @@ async def test_to_polars_and_arrow_batches(sandbox: SemrushSandbox) -> None:
         await pager.to_arrow()
 
 
+async def test_no_rows_is_an_empty_table_with_the_columns(
+    sandbox: SemrushSandbox, tmp_path: Path
+) -> None:
+    async with sandbox.client() as c:
+        table = await c.backlinks.refdomains("empty.example").to_arrow()
+        out = tmp_path / "none.parquet"
+        await ParquetSink(out).drain(c.domains.organic("empty.example", database="us"))
+    assert table.num_rows == 0
+    assert "first_seen" in table.column_names
+    assert str(table.schema.field("first_seen").type) == "timestamp[s, tz=UTC]"
+    empty = pq.read_table(out)
+    assert empty.num_rows == 0
+    assert "trends" in empty.column_names
+
+
 @pytest.mark.parametrize("module", ["pyarrow", "polars"])
 async def test_a_missing_extra_is_named_before_anything_is_sent(
     sandbox: SemrushSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str

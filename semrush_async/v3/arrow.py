@@ -327,3 +327,6 @@ async def columnar_events(
                 yield csv_batch(query, header, ready, decode)
             if type(event) is PageEnd and event.units_exhausted:
                 pager.units_exhausted = True
+    if pager.count == 0:
+        # No row: one empty batch, so that a table or a file still has the columns.
+        yield _pa().RecordBatch.from_pylist([], schema=arrow_schema(query))

@@ -85,7 +85,7 @@ class ParquetSink:
         finally:
             if writer is not None:
                 writer.close()
-        if writer is None:  # no rows: an empty file of no columns
+        if writer is None:  # a pager of no columnar form yields nothing at all
             pa = require("pyarrow", _WHAT)
             pq.write_table(pa.table({}), tmp)
         os.replace(tmp, self.path)
