@@ -141,6 +141,12 @@ async def test_a_resumed_harvest_writes_each_page_exactly_once(
         )
         assert await ParquetSink(out).drain(h2)
         assert h2.replayed_pages >= 1
+        # Run again on the finished checkpoint: nothing is fetched, the file is kept.
+        h3 = c.analytics.harvest(
+            "domain_organic", targets, database="us", page_size=5, checkpoint=ckpt, workers=2
+        )
+        assert await ParquetSink(out).drain(h3)
+        assert h3.rows == 0
     table = pq.read_table(out)
     assert table.column("target").to_pylist() == [t for t in targets for _ in want[t]]
     same(table.drop_columns(["target"]), [r for t in targets for r in want[t]])

@@ -118,6 +118,10 @@ class ParquetSink:
         """Join the parts into ``path`` if every target is complete; True if so."""
         if set(harvest.completed) != set(harvest.targets):
             return False
+        if not self.parts.exists() and self.path.exists():
+            # A rerun of a harvest its checkpoint says is complete: the file is there.
+            self.complete = True
+            return True
         pq = _pq()
         _, full = self._harvest_schema(harvest)
         order = {_key(t): i for i, t in enumerate(harvest.targets)}
