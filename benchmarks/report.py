@@ -463,6 +463,38 @@ def _v4(r: R) -> list[str]:
     ]
 
 
+def _columnar(r: R) -> list[str]:
+    c = r.get("columnar")
+    if not c:
+        return []
+    lo, hi = c["vs_typed_range"]
+    polars = c.get("polars_rows_s")
+    return [
+        f"## 11. Columnar output ({c['rows']:,} rows, the `arrow` extra)",
+        "",
+        "The client's columnar path (the bytes of each page read by pyarrow's CSV reader, "
+        "columns typed from the column registry) and its typed-row path on the same "
+        "22-column Backlinks body, each in a fresh process, in turn within each round; "
+        "polars' CSV reader with the same column types runs in the same rounds "
+        "(`benchmarks/columnar.py`). Peak memory is the VmHWM growth streaming "
+        "`arrow_batches()` into one Parquet file. `P8_columnar_vs_typed` and "
+        "`P8_columnar_stream_mb` are these figures.",
+        "",
+        "| measure | result |",
+        "|---|---|",
+        f"| typed rows/s | {c['typed_rows_s']:,.0f} |",
+        f"| columnar rows/s | {c['columnar_rows_s']:,.0f} |",
+        f"| columnar ÷ typed | {c['vs_typed']:.2f} ({lo:.2f} to {hi:.2f}) |",
+        *(
+            [f"| polars reader rows/s (÷ typed) | {polars:,.0f} ({c['polars_vs_typed']:.2f}) |"]
+            if polars
+            else []
+        ),
+        f"| peak growth streaming {c['stream_rows']:,} rows to Parquet | {c['stream_mb']:.1f} MB |",
+        "",
+    ]
+
+
 def render(r: R) -> str:
     """The whole page for one run's results (with its ``summary``)."""
     lines = [
@@ -478,6 +510,7 @@ def render(r: R) -> str:
         *_callers(r),
         *_analytics(r),
         *_v4(r),
+        *_columnar(r),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -27,6 +27,9 @@ Measures (the doc states each one's method):
 9. Backlinks v4: JSON decoding vs the v3 CSV path on the same rows, memory streaming
    (``v4_decode.py``);
 10. Trends: typed ``sources`` rows vs ``csv.reader`` on the same body (``trends_parse.py``).
+11. columnar output (P8): Arrow rows/s vs typed rows/s on the same body (polars'
+    reader alongside), peak memory streaming 1,000,000 rows to Parquet
+    (``columnar.py``).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import overhead, report, saturation  # noqa: E402
+from benchmarks import columnar, overhead, report, saturation  # noqa: E402
 from benchmarks.summary import summarize  # noqa: E402
 from semrush_async import Limit, SemrushClient  # noqa: E402
 from semrush_async._core.csvfeed import CsvFeed  # noqa: E402
@@ -125,6 +128,14 @@ def parse_typed(body: bytes, chunk: int = 64 * 1024) -> int:
     if rows and decode is not None:
         count += len(decode(rows))
     return count
+
+
+def parse_columnar(body: bytes) -> int:
+    return columnar.parse_columnar(body)
+
+
+def parse_polars(body: bytes) -> int:
+    return columnar.parse_polars(body)
 
 
 def parse_csv_reader(body: bytes) -> int:
@@ -631,6 +642,25 @@ async def trends_bench(smoke: bool, repeat: int) -> dict[str, Any]:
     return {"trends": trends_parse.run(5_000, 1) if smoke else trends_parse.run(250_000, 5)}
 
 
+async def columnar_bench(smoke: bool, repeat: int) -> dict[str, Any]:
+    """Measure 11 (P8): columnar vs typed on the same body; memory streaming to Parquet."""
+    rows = 5_000 if smoke else 100_000
+    body = make_body(rows, columnar.COLUMNS, clean=True)
+    times = side_by_side(["typed", "columnar", "polars"], body, 1 if smoke else max(5, repeat))
+    out = columnar.summarize(rows, times)
+    targets = (
+        ["medium.example"]
+        if smoke
+        else ["big.example"] + [f"https://big.example/{p}" for p in "abc"]
+    )
+    with sandbox_process("--no-limits") as url, tempfile.TemporaryDirectory() as tmp:
+        probe = MEMORY_HELPERS + columnar.STREAM_PROBE
+        n, mb = run_probe(probe, url, str(Path(tmp) / "x.parquet"), ",".join(targets)).split()
+    out["stream_rows"] = int(n)
+    out["stream_mb"] = float(mb)
+    return {"columnar": out}
+
+
 Measure = Callable[[bool, int], Awaitable[dict[str, Any]]]
 
 #: Every measure, in run order: its ``--only`` name, what it prints, what it runs.
@@ -644,6 +674,7 @@ MEASURES: dict[str, tuple[str, Measure]] = {
     "distributed": ("6. distributed", distributed_bench),
     "v4": ("9. backlinks v4 decoding and streaming", v4_bench),
     "trends": ("10. Trends parse throughput", trends_bench),
+    "columnar": ("11. columnar output (Arrow, Parquet)", columnar_bench),
 }
 
 LATEST = ROOT / "benchmarks/results/latest.json"

@@ -177,6 +177,7 @@ from semrush_async.errors import (
 )
 from semrush_async.pagination import ItemList, Pager
 from semrush_async.v3.filters import Filter, FilterOp
+from semrush_async.v3.parquet import ParquetSink
 
 __all__ = [
     "COLUMNS",
@@ -265,6 +266,7 @@ __all__ = [
     "PageRef",
     "PageReport",
     "Pager",
+    "ParquetSink",
     "PermissionDenied",
     "PositionRow",
     "PositionTrackingBackend",

@@ -2,7 +2,9 @@
 
 ``await pager`` returns every item as a :class:`ItemList`; ``async for item in pager``
 streams them page by page; ``pager.batches()`` yields lists as they are parsed. A
-pager runs its requests once: iterating it a second time raises, because a second
+report's pager also has a columnar form (the ``arrow`` extra): ``pager.arrow_batches()``
+yields Arrow record batches, ``await pager.to_arrow()`` / ``to_polars()`` collect them.
+A pager runs its requests once: iterating it a second time raises, because a second
 run would silently pay for the same Analytics data again.
 """
 
@@ -10,7 +12,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from contextlib import aclosing
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from semrush_async._core.extras import require
+
+if TYPE_CHECKING:
+    import polars
 
 __all__ = ["ItemList", "Pager"]
 
@@ -29,8 +36,13 @@ class ItemList(list[T]):
 class Pager(Generic[T]):
     """Lazily runs ``source`` (an async generator of item batches) exactly once."""
 
-    def __init__(self, source: Callable[[Pager[T]], AsyncGenerator[list[T], None]]) -> None:
+    def __init__(
+        self,
+        source: Callable[[Pager[T]], AsyncGenerator[list[T], None]],
+        columnar: Callable[[Pager[T]], AsyncGenerator[Any, None]] | None = None,
+    ) -> None:
         self._source = source
+        self._columnar = columnar
         self._started = False
         #: Requests sent so far.
         self.pages = 0
@@ -41,13 +53,41 @@ class Pager(Generic[T]):
         self.units_exhausted = False
 
     def _claim(self) -> AsyncGenerator[list[T], None]:
+        self._start()
+        return self._source(self)
+
+    def _start(self) -> None:
         if self._started:
             raise RuntimeError(
                 "this pager was already consumed; call the resource method again "
                 "(that sends the requests and spends the units again)"
             )
         self._started = True
-        return self._source(self)
+
+    async def arrow_batches(self) -> AsyncGenerator[Any, None]:
+        """Yield the rows as ``pyarrow.RecordBatch`` es as they arrive, columns typed
+        from the column registry (the ``arrow`` extra; only report pagers have it)."""
+        if self._columnar is None:
+            raise TypeError(f"{type(self).__name__}: only report pagers have a columnar form")
+        require("pyarrow", "arrow_batches()")
+        self._start()
+        async with aclosing(self._columnar(self)) as source:
+            async for batch in source:
+                self.count += batch.num_rows
+                yield batch
+
+    async def to_arrow(self) -> Any:
+        """Every row as one ``pyarrow.Table`` (the ``arrow`` extra)."""
+        pa = require("pyarrow", "to_arrow()")
+        batches = [batch async for batch in self.arrow_batches()]
+        return pa.Table.from_batches(batches) if batches else pa.table({})
+
+    async def to_polars(self) -> polars.DataFrame:
+        """Every row as one ``polars.DataFrame`` (the ``polars`` extra)."""
+        pl = require("polars", "to_polars()")
+        table = await self.to_arrow()
+        frame: polars.DataFrame = pl.from_arrow(table)
+        return frame
 
     async def batches(self) -> AsyncGenerator[list[T], None]:
         """Yield items in batches as they arrive (the cheapest way to stream)."""

@@ -319,3 +319,49 @@ def test_export_v4_with_a_checkpoint_resumes_without_repaying(tmp_path: Path) ->
     header, *rows = read_csv(out)
     assert header == read_csv(v3)[0]
     assert sorted(rows) == sorted(read_csv(v3)[1:])
+
+
+def test_export_parquet_matches_the_rows(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "links.parquet"
+    run(
+        "--sandbox",
+        "--quiet",
+        "backlinks",
+        "export",
+        "backlinks",
+        "medium.example",
+        "small.example",
+        "--columns",
+        "source_url,last_seen",
+        "--format",
+        "parquet",
+        "-o",
+        str(out),
+        check=True,
+    )
+    table = pq.read_table(out)
+    assert table.column_names == ["target", "source_url", "last_seen"]
+    # Parquet has no seconds unit: pyarrow stores timestamp[s] as milliseconds.
+    assert table.schema.field("last_seen").type.tz == "UTC"
+    urls = table.column("source_url").to_pylist()
+    targets = table.column("target").to_pylist()
+    assert urls == expected("medium.example", "source_url") + expected(
+        "small.example", "source_url"
+    )
+    assert set(targets) == {"medium.example", "small.example"}
+    assert not (tmp_path / "links.parquet.parts").exists()
+    rank = tmp_path / "rank.parquet"
+    p = run(
+        "--sandbox", "report", "rank", "--database", "us", "--limit", "30",
+        "--format", "parquet", "-o", str(rank), check=True,
+    )  # fmt: skip
+    assert pq.read_table(rank).num_rows == 30
+    assert "30 rows of rank" in p.stderr
+
+
+def test_parquet_to_stdout_is_refused_before_sending() -> None:
+    p = run("--sandbox", "backlinks", "export", "backlinks", "a.example", "--format", "parquet")
+    assert p.returncode != 0
+    assert "--format parquet needs -o FILE" in p.stderr

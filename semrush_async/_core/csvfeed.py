@@ -143,3 +143,112 @@ class CsvFeed:
 _QUOTE: Final = itertools.repeat('"')
 _QUOTED: Final = re.compile(r'"[^"]*"')
 _odd: Final = (2).__rmod__
+
+
+class Lines:
+    """Complete CSV rows kept as the bytes they arrived in (for a columnar reader),
+    with the number of rows they hold, counted as :class:`CsvFeed` counts them."""
+
+    __slots__ = ("data", "rows")
+
+    def __init__(self, data: bytes, rows: int) -> None:
+        self.data = data
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __add__(self, other: Lines) -> Lines:
+        return Lines(self.data + other.data, self.rows + other.rows)
+
+    def __delitem__(self, key: int | slice) -> None:
+        # What CsvBody drops: the header (``del rows[0]``) and rows a repeated
+        # request sends again (``del rows[:n]``).
+        if isinstance(key, int):
+            n = 1
+        else:
+            if key.start not in (None, 0) or key.step not in (None, 1) or key.stop is None:
+                raise TypeError("Lines drops leading rows only")
+            n = key.stop
+        _, rest = self.split(n)
+        self.data, self.rows = rest.data, rest.rows
+
+    def split(self, n: int) -> tuple[bytes, Lines]:
+        """The first ``n`` rows' bytes, and the rows after them."""
+        n = min(n, self.rows)
+        data, pos, done, quotes, scanned = self.data, 0, 0, 0, 0
+        if n:
+            # A line break (CRLF, LF or a lone CR, as csv.reader sees them) ends a row
+            # unless it sits inside a quoted field (an odd number of quotes before it).
+            for m in _BREAK.finditer(data):
+                quotes += data.count(b'"', scanned, m.start())
+                scanned = m.start()
+                if quotes % 2:
+                    continue
+                if m.start() > pos:  # not a blank line
+                    done += 1
+                pos = m.end()
+                if done == n:
+                    break
+            else:
+                pos = len(data)  # the last row has no line break
+        return data[:pos], Lines(data[pos:], self.rows - n)
+
+
+class LinesFeed:
+    """:class:`CsvFeed`'s counterpart that keeps rows as bytes: feed bytes, get the
+    complete rows back as :class:`Lines` (cut at the same places, counted alike)."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def feed(self, chunk: bytes) -> Lines:
+        if not chunk:
+            return Lines(b"", 0)
+        self._buf += chunk
+        buf = self._buf
+        cut = buf.rfind(b"\n")
+        while cut >= 0 and b'"' in buf and buf.count(b'"', 0, cut) % 2:
+            cut = buf.rfind(b"\n", 0, cut)
+        if cut < 0:
+            return Lines(b"", 0)
+        head = bytes(buf[: cut + 1])
+        del buf[: cut + 1]
+        return Lines(head, _count(head))
+
+    def close(self) -> Lines:
+        if not self._buf.strip():
+            self._buf.clear()
+            return Lines(b"", 0)
+        tail = bytes(self._buf)
+        self._buf.clear()
+        return Lines(tail, _count(tail))
+
+
+def _count(data: bytes) -> int:
+    """The rows :class:`CsvFeed` finds in ``data`` (complete lines, or a last tail)."""
+    if (
+        b'"' not in data
+        and b"\r" not in data.replace(b"\r\n", b"")
+        and b"\n\n" not in data
+        and b"\n\r\n" not in data
+        and not data.startswith((b"\n", b"\r\n"))
+    ):
+        # No quote, no blank line: every line break ends a row (the usual page).
+        return data.count(b"\n") + (not data.endswith(b"\n") and bool(data.strip()))
+    if data.count(b"\r") == data.count(b"\r\n"):
+        lines = data.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        # Every line holds an even number of quotes: no field spans lines, so each
+        # line that is not blank is one row.
+        if b'"' not in data or not any(map(_odd, map(bytes.count, lines, _BQUOTE))):
+            return len(lines) - lines.count(b"") - lines.count(b"\r")
+    feed = CsvFeed()  # the same parser: exact
+    return len(feed.feed(data)) + len(feed.close())
+
+
+_BQUOTE: Final = itertools.repeat(b'"')
+_BREAK: Final = re.compile(rb"\r\n|\n|\r")

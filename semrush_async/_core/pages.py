@@ -60,10 +60,13 @@ Decode = Callable[[tuple[str, ...], list[Any]], list[Any]]
 
 
 def pager_of(
-    events: Callable[[Pager[Any]], AsyncGenerator[PageEvent, None]], decode: Decode
+    events: Callable[[Pager[Any]], AsyncGenerator[PageEvent, None]],
+    decode: Decode,
+    columnar: Callable[[Pager[Any]], AsyncGenerator[Any, None]] | None = None,
 ) -> Pager[Any]:
     """A pager over a page source's stream: ``events(pager)`` walks the pages (and
-    counts the requests on ``pager.pages``), ``decode`` types each batch."""
+    counts the requests on ``pager.pages``), ``decode`` types each batch;
+    ``columnar(pager)``: the same pages as Arrow record batches."""
 
     async def source(pager: Pager[Any]) -> AsyncGenerator[list[Any], None]:
         async with aclosing(events(pager)) as stream:
@@ -75,4 +78,4 @@ def pager_of(
                 elif type(event) is PageEnd and event.units_exhausted:
                     pager.units_exhausted = True
 
-    return Pager(source)
+    return Pager(source, columnar)

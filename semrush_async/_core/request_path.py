@@ -30,6 +30,7 @@ import attrs
 from multidict import CIMultiDict
 
 from semrush_async import errors
+from semrush_async._core.csvfeed import Lines, LinesFeed
 from semrush_async._core.governance import Governance, GovernorChain, GovernorProtocol, Permit
 from semrush_async._core.price import Price
 from semrush_async._core.redact import Redactor
@@ -357,9 +358,23 @@ class RequestPath:
 
     # --- streamed CSV (Analytics) ---------------------------------------------------------
 
-    async def stream_rows(
+    def stream_rows(
         self, call: Call, resume: Callable[[int], Call] | None = None
     ) -> AsyncGenerator[list[list[str]], None]:
+        """Yield batches of CSV rows; the first row of the first batch is the header
+        (see :meth:`_stream`)."""
+        return self._stream(call, resume, CsvBody)
+
+    def stream_lines(
+        self, call: Call, resume: Callable[[int], Call] | None = None
+    ) -> AsyncGenerator[Lines, None]:
+        """As :meth:`stream_rows`, each batch's rows kept as the bytes they arrived in
+        (for a columnar reader); the same attempt loop, resume and settlement."""
+        return self._stream(call, resume, _LinesBody)
+
+    async def _stream(
+        self, call: Call, resume: Callable[[int], Call] | None, body_of: Callable[..., Any]
+    ) -> AsyncGenerator[Any, None]:
         """Yield batches of CSV rows; the first row of the first batch is the header.
 
         A body cut mid-stream is retried with ``resume(rows_already_yielded)`` so no
@@ -382,7 +397,7 @@ class RequestPath:
                 async with loop:
                     opened = await loop.open()
                     current = loop.call
-                    body = CsvBody(
+                    body = body_of(
                         opened.status,
                         opened.headers,
                         partial(self._decode_error, current),
@@ -589,3 +604,14 @@ class RequestPath:
             waited * 1000,
             extra,
         )
+
+
+class _LinesBody(CsvBody):
+    """A :class:`CsvBody` whose rows stay bytes (:class:`Lines`): decided, counted,
+    skipped and settled as CsvBody does, only not split into fields."""
+
+    __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._feed = LinesFeed()  # type: ignore[assignment]

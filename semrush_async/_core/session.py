@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Mapping
 
+from semrush_async._core.csvfeed import Lines
 from semrush_async._core.governance import Governance, Limit
 from semrush_async._core.redact import Redactor
 from semrush_async._core.request_path import Call, RequestPath
@@ -73,6 +74,12 @@ class Session:
     def meter(self, name: str | None) -> UnitMeter:
         """The meter named ``name`` (a ``Call.meter``); None: the unit meter."""
         return self.units if name is None else self.meters[name]
+
+    def stream_lines(
+        self, call: Call, resume: Callable[[int], Call] | None = None
+    ) -> AsyncGenerator[Lines, None]:
+        """As :meth:`stream_rows`, the rows kept as bytes (for a columnar reader)."""
+        return self._path().stream_lines(call, resume)
 
     def limit(self, governor: str) -> Limit:
         """The limit the governance applies to ``governor``."""

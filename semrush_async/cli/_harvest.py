@@ -10,8 +10,9 @@ from semrush_async._core.harvest import Harvest
 from semrush_async._core.units import UnitMeter
 from semrush_async.cli._errors import EXIT_ERROR
 from semrush_async.cli._output import stderr_console
-from semrush_async.cli._writer import Writer
+from semrush_async.cli._writer import ParquetWriter, Writer
 from semrush_async.client import SemrushClient
+from semrush_async.v3.source import ReportHarvest
 
 __all__ = ["HarvestProgress", "write_harvest"]
 
@@ -33,7 +34,11 @@ async def write_harvest(
     (``meter``: the meter that pays, when not the client's units; ``lead_target``:
     each row led by the harvest's target)."""
     console = None if args.quiet else stderr_console()
-    writer = Writer(args.output, args.format, fields, target=lead_target)
+    writer: Writer | ParquetWriter = (
+        ParquetWriter(args.output, harvest)
+        if args.format == "parquet" and isinstance(harvest, ReportHarvest)
+        else Writer(args.output, args.format, fields, target=lead_target)
+    )
     meter = meter or client.units
     progress = HarvestProgress(console, client, len(harvest.targets), meter)
     try:
@@ -43,6 +48,8 @@ async def write_harvest(
                     writer.open(harvest.resumed_notes.get("output_bytes"))
                     if item.error is not None:
                         progress.log(f"{item.target}: failed: {item.error}")
+                    elif isinstance(writer, ParquetWriter):
+                        writer.add(item)
                     else:
                         writer.write(item.target, item.rows)
                     harvest.note("output_bytes", str(writer.size()))

@@ -1,4 +1,5 @@
-"""Rows to a CSV or JSON Lines file (or stdout), resumable after a checkpoint."""
+"""Rows to a CSV or JSON Lines file (or stdout), or a Parquet file, resumable after a
+checkpoint."""
 
 from __future__ import annotations
 
@@ -8,9 +9,57 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-__all__ = ["Writer"]
+from semrush_async.v3.parquet import ParquetSink
+
+if TYPE_CHECKING:
+    from semrush_async._core.harvest import HarvestItem
+    from semrush_async.v3.source import ReportHarvest
+
+from semrush_async.errors import ValidationError
+
+__all__ = ["ParquetWriter", "Writer", "parquet_sink"]
+
+#: The output formats of the export commands.
+FORMATS = ("csv", "jsonl", "parquet")
+
+
+def parquet_sink(path: str) -> ParquetSink:
+    """A Parquet sink for ``-o path``; ValidationError (before anything is sent) for
+    stdout or when the ``arrow`` extra is missing."""
+    if path == "-":
+        raise ValidationError("--format parquet needs -o FILE (Parquet is not streamed to stdout)")
+    try:
+        return ParquetSink(path)
+    except ImportError as e:
+        raise ValidationError(str(e)) from None
+
+
+class ParquetWriter:
+    """A harvest to a Parquet file (:class:`~semrush_async.ParquetSink`): one part per
+    page until every target is complete, so a resume writes each page once."""
+
+    def __init__(self, path: str, harvest: ReportHarvest) -> None:
+        self.sink = parquet_sink(path)
+        self._harvest = harvest
+
+    def open(self, resumed_size: str | None) -> None:
+        """Nothing to reopen: a replayed page overwrites its own part."""
+
+    def add(self, item: HarvestItem) -> None:
+        self.sink.add(self._harvest, item)
+
+    def size(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        if not self.sink.finish(self._harvest):
+            print(
+                f"{self.sink.path} is written once every target is complete; until then "
+                f"the pages are in {self.sink.parts}/ (rerun with the same --checkpoint)",
+                file=sys.stderr,
+            )
 
 
 class Writer:

@@ -16,7 +16,7 @@ from semrush_async.apis.reports import COLUMNS, REPORTS, ROOT_REPORTS
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
 from semrush_async.cli._harvest import write_harvest
-from semrush_async.cli._writer import Writer
+from semrush_async.cli._writer import FORMATS, Writer, parquet_sink
 from semrush_async.errors import BudgetExceeded, ValidationError
 from semrush_async.v3.query import TARGET_PARAMS
 
@@ -45,7 +45,7 @@ def _common(p: argparse.ArgumentParser, *, many: bool = True) -> None:
         help="a documented option, e.g. display_positions=new (repeatable)",
     )
     p.add_argument("--no-escape", action="store_true", help="do not request export_escape=1")
-    p.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("-o", "--output", default="-", help="file (default: stdout)")
     p.add_argument("--budget", type=int, default=None, help="max API units to spend")
     if many:
@@ -159,6 +159,14 @@ async def _report(args: argparse.Namespace, report: str, targets: list[str]) -> 
         pager = client.analytics.report(
             report, limit=args.limit, page_size=args.page_size, **_params(args)
         )
+        if args.format == "parquet":
+            sink = parquet_sink(args.output)
+            await sink.drain(pager)
+            print(
+                f"{sink.rows:,} rows of {spec.type}; {client.units.spent:,} API units spent",
+                file=sys.stderr,
+            )
+            return 0
         cols = client.analytics.query(report, **_params(args)).columns
         writer = Writer(args.output, args.format, [COLUMNS[c].field for c in cols], target=False)
         writer.open(None)
@@ -176,6 +184,11 @@ async def _report(args: argparse.Namespace, report: str, targets: list[str]) -> 
 
 async def cmd_keywords(args: argparse.Namespace) -> int:
     _check_budget("phrase_these", args.budget)
+    if args.format == "parquet":
+        raise ValidationError(
+            "--format parquet: keywords writes csv or jsonl (for Parquet: "
+            "semrush-async analytics report phrase_these --phrase ... --format parquet)"
+        )
     phrases = list(dict.fromkeys(args.phrases))
     async with client_for(args, unit_budget=args.budget) as client:
         params = _params(args)

@@ -24,7 +24,7 @@ from semrush_async.cli._command import Command, actions
 from semrush_async.cli._errors import EXIT_ERROR
 from semrush_async.cli._harvest import write_harvest
 from semrush_async.cli._output import stderr_console
-from semrush_async.cli._writer import Writer
+from semrush_async.cli._writer import FORMATS, Writer
 from semrush_async.errors import BudgetExceeded, UnboundedCostWarning, ValidationError
 
 __all__ = ["COMMANDS", "cost_notes", "cut_short", "export_together"]
@@ -56,7 +56,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     ex.add_argument("--limit", type=int, default=None, help="rows per target")
     ex.add_argument("-o", "--output", default="-", help="file (default: stdout)")
-    ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    ex.add_argument("--format", choices=FORMATS, default="csv")
     ex.add_argument("--checkpoint", default=None, help="sqlite file: resume where it stopped")
     ex.add_argument("--budget", type=int, default=None, help="max API units to spend")
     ex.add_argument("--page-size", type=int, default=2_000)
@@ -133,6 +133,10 @@ async def export_together(args: argparse.Namespace, report: str, columns: list[s
     request (comparison's rows carry their target, so more targets than one request
     takes are sent in several)."""
     spec = REPORTS[report]
+    if args.format == "parquet":
+        raise ValidationError(
+            f"--format parquet: {args.report} sends its targets together; write csv or jsonl"
+        )
     if args.checkpoint:
         raise ValidationError(
             f"--checkpoint resumes a harvest of single targets; {args.report} sends its "

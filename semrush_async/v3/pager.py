@@ -17,6 +17,7 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 
 from semrush_async._core.counts import check_counts, count_problem
+from semrush_async._core.csvfeed import CsvFeed
 from semrush_async._core.pages import PAGE_END, Decode, PageEnd, PageEvent, PageIn, RawBatch
 from semrush_async._core.units import BALANCE_MAX_AGE
 from semrush_async.errors import BudgetExceeded, ErrorDetail, ValidationError
@@ -134,8 +135,10 @@ class AnalyticsEngine(ReportSource):
         page_size: int,
         seen: int = 0,
         pager: Pager[Any] | None = None,
+        lines: bool = False,
     ) -> AsyncGenerator[PageEvent, None]:
-        """The one paging loop of every v3 report (see :meth:`ReportSource.pages`)."""
+        """The one paging loop of every v3 report (see :meth:`ReportSource.pages`);
+        ``lines``: each batch's rows stay bytes (:class:`Lines`, for a columnar reader)."""
         spec = query.spec
         start, remaining = offset, limit
         while True:
@@ -152,7 +155,7 @@ class AnalyticsEngine(ReportSource):
             if pager is not None:
                 pager.pages += 1
             got = 0
-            stream = self.raw_page(query, start, n)
+            stream = self.raw_page(query, start, n, lines=lines)
             async with aclosing(stream):
                 async for header, batch in stream:
                     got += len(batch)
@@ -215,10 +218,28 @@ class AnalyticsEngine(ReportSource):
             available=max(0, left or 0),
         )
 
+    def columnar_pages(
+        self,
+        query: ReportQuery,
+        *,
+        offset: int,
+        limit: int | None,
+        page_size: int,
+        pager: Pager[Any] | None = None,
+    ) -> AsyncGenerator[PageEvent, None]:
+        """The pages with each batch's rows kept as the bytes they arrived in (a report
+        whose delimiter is sniffed per body: as rows, which the columnar reader converts
+        from the typed rows)."""
+        lines = query.spec.delimiters == (";",)
+        return self.pages(
+            query, offset=offset, limit=limit, page_size=page_size, pager=pager, lines=lines
+        )
+
     async def raw_page(
-        self, query: ReportQuery, start: int, n: int
-    ) -> AsyncGenerator[tuple[tuple[str, ...], list[list[str]]], None]:
-        """Stream one page as ``(header, raw rows)`` batches (rows padded to the header)."""
+        self, query: ReportQuery, start: int, n: int, *, lines: bool = False
+    ) -> AsyncGenerator[tuple[tuple[str, ...], Any], None]:
+        """Stream one page as ``(header, raw rows)`` batches (rows padded to the header;
+        ``lines``: :class:`Lines`, as they arrived, for a columnar reader)."""
         spec = query.spec
         resume = None
         if spec.paged and spec.offset:
@@ -227,6 +248,15 @@ class AnalyticsEngine(ReportSource):
                 return query.call(start + seen, n - seen)
 
         header: tuple[str, ...] | None = None
+        if lines:
+            async with aclosing(self._session.stream_lines(query.call(start, n), resume)) as raw:
+                async for chunk in raw:
+                    if header is None:
+                        first, chunk = chunk.split(1)
+                        header = tuple(CsvFeed().feed(first + b"\n")[0])
+                    if chunk:
+                        yield header, chunk
+            return
         stream = self._session.stream_rows(query.call(start, n), resume)
         async with aclosing(stream):
             async for batch in stream:

@@ -81,12 +81,35 @@ class ReportSource(abc.ABC):
         (checked now; nothing is sent until the pager runs)."""
         self.check(query, limit=limit, offset=offset, page_size=page_size)
         self._can_pay(query, limit)
+
+        def columnar(pager: Pager[Any]) -> AsyncGenerator[Any, None]:
+            from semrush_async.v3.arrow import columnar_events
+
+            pages = self.columnar_pages(
+                query, offset=offset, limit=limit, page_size=page_size, pager=pager
+            )
+            return columnar_events(query, pages, pager, self._decoder(query))
+
         return pager_of(
             lambda pager: self.pages(
                 query, offset=offset, limit=limit, page_size=page_size, pager=pager
             ),
             self._decoder(query),
+            columnar,
         )
+
+    def columnar_pages(
+        self,
+        query: ReportQuery,
+        *,
+        offset: int,
+        limit: int | None,
+        page_size: int,
+        pager: Pager[Any] | None = None,
+    ) -> AsyncGenerator[PageEvent, None]:
+        """The pages a pager's columnar form reads (:mod:`semrush_async.v3.arrow`):
+        :meth:`pages`; a source whose pages can stay bytes yields them so."""
+        return self.pages(query, offset=offset, limit=limit, page_size=page_size, pager=pager)
 
     def _can_pay(self, query: ReportQuery, limit: int | None) -> None:  # noqa: B027
         """Raise BudgetExceeded if ``limit`` lines surely cannot be paid for (the
