@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from semrush_async._analytics import Analytics
 from semrush_async._core.governance import (
     DEFAULT_LIMITS,
     DEFAULT_SAFETY_MARGIN,
@@ -49,10 +50,17 @@ from semrush_async.apis.position_tracking.resource import PositionTrackingResour
 from semrush_async.apis.projects import endpoints as _projects
 from semrush_async.apis.projects.resource import ProjectsResource
 from semrush_async.apis.reports import FAMILIES
+from semrush_async.apis.reports.methods import (
+    DomainReports,
+    KeywordReports,
+    OverviewReports,
+    SubdomainReports,
+    SubfolderReports,
+    UrlReports,
+)
 from semrush_async.apis.site_audit import endpoints as _site_audit
 from semrush_async.apis.site_audit.resource import SiteAuditResource
 from semrush_async.v3.pager import AnalyticsEngine
-from semrush_async.v3.resource import AnalyticsResource, ReportGroup
 from semrush_async.v3.source import Reports, ReportSource
 from semrush_async.v3.spec import ReportSpec
 
@@ -264,39 +272,39 @@ class SemrushClient:
         return BacklinksResource(self._session, self._backlinks_source)
 
     @functools.cached_property
-    def analytics(self) -> AnalyticsResource:
+    def analytics(self) -> Analytics:
         """Every Analytics v3 report: ``report(type, ...)`` and ``harvest(type, ...)``."""
-        return AnalyticsResource(self._session, self._reports)
+        return Analytics(self._session, self._reports)
 
     @functools.cached_property
-    def overview(self) -> ReportGroup:
+    def overview(self) -> OverviewReports:
         """The overview reports as methods (from the report tables)."""
-        return ReportGroup(self.analytics, "overview", FAMILIES["overview"])
+        return OverviewReports(self.analytics, "overview", FAMILIES["overview"])
 
     @functools.cached_property
-    def domains(self) -> ReportGroup:
+    def domains(self) -> DomainReports:
         """The domain reports as methods."""
-        return ReportGroup(self.analytics, "domain", FAMILIES["domain"])
+        return DomainReports(self.analytics, "domain", FAMILIES["domain"])
 
     @functools.cached_property
-    def keywords(self) -> ReportGroup:
+    def keywords(self) -> KeywordReports:
         """The keyword reports as methods."""
-        return ReportGroup(self.analytics, "keyword", FAMILIES["keyword"])
+        return KeywordReports(self.analytics, "keyword", FAMILIES["keyword"])
 
     @functools.cached_property
-    def subdomains(self) -> ReportGroup:
+    def subdomains(self) -> SubdomainReports:
         """The subdomain reports as methods."""
-        return ReportGroup(self.analytics, "subdomain", FAMILIES["subdomain"])
+        return SubdomainReports(self.analytics, "subdomain", FAMILIES["subdomain"])
 
     @functools.cached_property
-    def subfolders(self) -> ReportGroup:
+    def subfolders(self) -> SubfolderReports:
         """The subfolder reports as methods."""
-        return ReportGroup(self.analytics, "subfolder", FAMILIES["subfolder"])
+        return SubfolderReports(self.analytics, "subfolder", FAMILIES["subfolder"])
 
     @functools.cached_property
-    def urls(self) -> ReportGroup:
+    def urls(self) -> UrlReports:
         """The URL reports as methods."""
-        return ReportGroup(self.analytics, "url", FAMILIES["url"])
+        return UrlReports(self.analytics, "url", FAMILIES["url"])
 
     @functools.cached_property
     def keywords_v4(self) -> KeywordsV4Resource:

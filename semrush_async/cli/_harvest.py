@@ -19,7 +19,7 @@ _MAX_NAMES: Final = 20
 
 
 async def write_harvest(
-    args: argparse.Namespace, client: SemrushClient, harvest: Harvest, fields: list[str]
+    args: argparse.Namespace, client: SemrushClient, harvest: Harvest[Any], fields: list[str]
 ) -> int:
     """Stream a harvest to ``args.output`` with progress; the summary on stderr."""
     console = None if args.quiet else stderr_console()

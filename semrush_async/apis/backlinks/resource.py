@@ -319,7 +319,7 @@ class BacklinksResource:
         page_size: int = 2_000,
         checkpoint: str | None = None,
         workers: int | None = None,
-    ) -> ReportHarvest:
+    ) -> ReportHarvest[Any]:
         """Fetch one report for many targets concurrently, resumably (see :class:`Harvest`).
 
         ``async for item in client.backlinks.harvest(targets):`` yields one
