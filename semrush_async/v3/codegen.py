@@ -28,7 +28,15 @@ from semrush_async.v3.decode import row_class_name
 from semrush_async.v3.resource import price_text
 from semrush_async.v3.spec import DbRule, ReportSpec
 
-__all__ = ["HEADER", "FamilyCode", "Group", "methods_module", "rows_module", "write_analytics"]
+__all__ = [
+    "HEADER",
+    "FamilyCode",
+    "Group",
+    "methods_module",
+    "options_of",
+    "rows_module",
+    "write_analytics",
+]
 
 #: The first line of every generated file (the layout test's line rule skips them).
 HEADER: Final = (
@@ -46,6 +54,8 @@ class Group:
     #: The ``ReportSpec.family`` values it serves.
     family: str
     doc: str
+    #: The report a harvest fetches when none is named (default: the first).
+    harvest_default: str = ""
 
 
 @attrs.frozen(slots=True)
@@ -228,6 +238,8 @@ def _method(family: FamilyCode, spec: ReportSpec) -> list[str]:
 
 def methods_module(family: FamilyCode) -> str:
     """The source of the family's ``methods.py`` (its method groups)."""
+    if all(s.target == "target" for s in family.specs):
+        return _typed_target_module(family)
     rows = sorted({family.row_name(s) for s in family.specs})
     out = [
         HEADER.rstrip("\n"),
@@ -429,4 +441,195 @@ def write_analytics(families: Sequence[FamilyCode]) -> str:
         "            **params,",
         "        )",
     ]
+    return "\n".join(out) + "\n"
+
+
+# --- families whose reports take ``target`` + ``target_type`` (Backlinks) -----------------
+
+
+def options_of(spec: ReportSpec) -> tuple[str, ...]:
+    """The keyword options a ``target`` + ``target_type`` report's method takes."""
+    names = [] if spec.fixed_columns else ["columns"]
+    names += ["sort"] if spec.sorts else []
+    names += ["filters"] if spec.filters else []
+    names += ["limit"] if spec.paged else []
+    names += ["offset", "page_size"] if spec.paged and spec.offset else []
+    return tuple(names)
+
+
+def _typed_target_method(family: FamilyCode, spec: ReportSpec) -> list[str]:
+    row = family.row_name(spec)
+    alias = row.removesuffix("Row")
+    kinds = {
+        "columns": f"Iterable[{alias}Column] | None = None",
+        "sort": f"{alias}Sort | None = None",
+        "filters": "Filters = None",
+        "limit": "int | None = None",
+        "offset": "int = 0",
+        "page_size": "int = DEFAULT_PAGE_SIZE",
+    }
+    options = options_of(spec)
+    if spec.multi_target:
+        lead = [
+            "targets: Sequence[str],",
+            "target_types: Sequence[TargetType | str] | TargetType | str = TargetType.ROOT_DOMAIN,",
+        ]
+        given = ["targets", "target_types"]
+        shape = f", up to {spec.max_targets} targets together"
+    else:
+        lead = ["target: str,", "target_type: TargetType | str = TargetType.ROOT_DOMAIN,"]
+        given = ["[target]", "[target_type]"]
+        shape = ""
+    result = {
+        "pager": (f"Pager[{row}]", "", f"Returns a ``Pager`` of ``{row}``"),
+        "list": (
+            f"Coroutine[Any, Any, list[{row}]]",
+            "_all",
+            f"Returns (awaited) a list of ``{row}``",
+        ),
+        "first": (
+            f"Coroutine[Any, Any, {row} | None]",
+            "_first",
+            f"Returns (awaited) a ``{row}``, or None when Semrush has nothing",
+        ),
+    }[spec.returns]
+    doc = (
+        f"{spec.title} (``{spec.type}``{shape}).\n\n"
+        f"Price: {price_text(spec)}.\n{result[2]};\n"
+        "everything is validated before anything is sent."
+    )
+    out = [f"    def {spec.method}(", "        self,"]
+    out += [f"        {p}" for p in lead]
+    if options:
+        out.append("        *,")
+        out += [f"        {o}: {kinds[o]}," for o in options]
+    out.append(f"    ) -> {result[0]}:")
+    out += _docstring(doc, "        ")
+    call = [f'"{spec.type}"', *given, *(f"{o}={o}" for o in options)]
+    inner = "self._report(" + ", ".join(call) + ")"
+    out.append(f"        return {result[1]}({inner})" if result[1] else f"        return {inner}")
+    return out
+
+
+def _typed_target_module(family: FamilyCode) -> str:
+    rows = sorted({family.row_name(s) for s in family.specs})
+    out = [
+        HEADER.rstrip("\n"),
+        '"""The report methods of each group (``client.backlinks.refdomains`` ...)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from collections.abc import Coroutine, Iterable, Sequence",
+        "from typing import Any, Literal, TypedDict, TypeVar, Unpack, overload",
+        "",
+        f"from {family.package}.rows import (",
+        *(f"    {r}," for r in rows),
+        "    TargetType,",
+        ")",
+        "from semrush_async.pagination import Pager",
+        "from semrush_async.v3.pager import DEFAULT_PAGE_SIZE",
+        "from semrush_async.v3.query import Filters",
+        "from semrush_async.v3.source import ReportHarvest",
+        "",
+    ]
+    names = [g.cls for g in family.groups] + ["HarvestOptions"]
+    names += [f"{family.row_name(s).removesuffix('Row')}Column" for s in family.specs]
+    names += [f"{family.row_name(s).removesuffix('Row')}Sort" for s in family.specs if s.sorts]
+    out += ["__all__ = [", *(f'    "{n}",' for n in sorted(names)), "]", ""]
+    out += ['_T = TypeVar("_T")', ""]
+    for spec in family.specs:
+        alias = family.row_name(spec).removesuffix("Row")
+        out.append(f"#: What ``columns=`` takes for ``{spec.type}``.")
+        out += _wrap_literal(f"{alias}Column", family.column_names(spec))
+        if spec.sorts:
+            out.append(f"#: What ``sort=`` takes for ``{spec.type}``.")
+            out += _wrap_literal(f"{alias}Sort", spec.sorts)
+    out += [
+        "",
+        "",
+        "class HarvestOptions(TypedDict, total=False):",
+        '    """The keyword options of a harvest (each report checks its own)."""',
+        "",
+        "    target_type: TargetType | str",
+        "    columns: Iterable[str] | None",
+        "    sort: str | None",
+        "    filters: Filters",
+        "    limit_per_target: int | None",
+        "    page_size: int",
+        "    checkpoint: str | None",
+        "    workers: int | None",
+        "",
+        "",
+        "async def _first(pager: Pager[_T]) -> _T | None:",
+        "    rows = await pager",
+        "    return rows[0] if rows else None",
+        "",
+        "",
+        "async def _all(pager: Pager[_T]) -> list[_T]:",
+        "    return list(await pager)",
+    ]
+    for group in family.groups:
+        specs = [s for s in family.specs if s.family == group.family]
+        out += ["", "", f"class {group.cls}:"]
+        out += _docstring(group.doc, "    ")
+        out += [
+            "",
+            "    def _report(",
+            "        self,",
+            "        type: str,",
+            "        targets: Sequence[str],",
+            "        types: Sequence[TargetType | str] | TargetType | str,",
+            "        /,",
+            "        **options: Any,",
+            "    ) -> Pager[Any]:",
+            '        """Rows of report ``type`` (the resource runs it)."""',
+            "        raise NotImplementedError",
+            "",
+            "    def _harvest(",
+            "        self,",
+            "        targets: Iterable[str],",
+            "        report: str,",
+            "        /,",
+            "        **options: Unpack[HarvestOptions],",
+            "    ) -> ReportHarvest[Any]:",
+            '        """A harvest of ``report`` (the resource runs it)."""',
+            "        raise NotImplementedError",
+        ]
+        for spec in specs:
+            out.append("")
+            out += _typed_target_method(family, spec)
+        first = group.harvest_default or specs[0].type
+        for spec in sorted(specs, key=lambda s: s.type != first):
+            default = f' = "{spec.type}"' if spec.type == first else ""
+            out += [
+                "",
+                "    @overload",
+                "    def harvest(",
+                "        self,",
+                "        targets: Iterable[str],",
+                f'        report: Literal["{spec.type}"]{default},',
+                "        **options: Unpack[HarvestOptions],",
+                f"    ) -> ReportHarvest[{family.row_name(spec)}]: ...",
+            ]
+        out += [
+            "",
+            "    @overload",
+            "    def harvest(",
+            "        self, targets: Iterable[str], report: str, **options: Unpack[HarvestOptions]",
+            "    ) -> ReportHarvest[Any]: ...",
+            "",
+            "    def harvest(",
+            "        self,",
+            "        targets: Iterable[str],",
+            f'        report: str = "{first}",',
+            "        **options: Unpack[HarvestOptions],",
+            "    ) -> ReportHarvest[Any]:",
+            '        """Fetch one report for many targets concurrently, resumably (see',
+            "        ``Harvest``).",
+            "",
+            "        ``async for item in client.backlinks.harvest(targets):`` yields one",
+            "        ``HarvestItem`` per page (or per failed target) as they arrive.",
+            '        """',
+            "        return self._harvest(targets, report, **options)",
+        ]
     return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, assert_type
+from typing import assert_type
 
 from semrush_async import (
     AuditInfo,
@@ -116,7 +116,8 @@ async def backlinks(client: SemrushClient) -> None:
     assert_type(matrix[0], MatrixRow)
     assert_type(await client.backlinks.categories("example.com"), list[CategoryRow])
     harvest = client.backlinks.harvest(["a.example"], "backlinks_refdomains")
-    assert_type(harvest, ReportHarvest[Any])
+    assert_type(harvest, ReportHarvest[RefDomainRow])
+    assert_type(client.backlinks.harvest(["a.example"]), ReportHarvest[BacklinkRow])
 
 
 async def v4_families(client: SemrushClient) -> None:

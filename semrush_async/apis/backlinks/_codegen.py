@@ -7,7 +7,7 @@ from typing import Final
 
 from semrush_async.apis.backlinks.columns import COLUMN_TYPES, ROW_DOCS, ROW_NAMES, TYPE_OVERRIDES
 from semrush_async.apis.backlinks.reports import SPECS
-from semrush_async.v3.codegen import FamilyCode
+from semrush_async.v3.codegen import FamilyCode, Group
 
 __all__ = ["CODEGEN"]
 
@@ -49,4 +49,13 @@ CODEGEN: Final = FamilyCode(
     rows_doc=_ROWS_DOC.strip("\n"),
     rows_footer=_FOOTER,
     rows_exports=("TargetType", "rows_decoder"),
+    groups=(
+        Group(
+            "BacklinksMethods",
+            "backlinks",
+            "backlinks",
+            "The 15 Backlinks Analytics reports, one method each (from the table).",
+            harvest_default="backlinks",
+        ),
+    ),
 )
