@@ -37,6 +37,8 @@ def docs(session: nox.Session) -> None:
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
     )
+    # Every public name rendered, no private module, no raw sphinx role markup.
+    session.run("python", "docs/_ext/check_site.py", "site")
 
 
 @nox.session(python=PYTHON)

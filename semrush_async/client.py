@@ -124,6 +124,33 @@ class SemrushClient:
     One client holds one credential, one governor per endpoint and one unit meter;
     share it across every coroutine (and FastAPI request) that uses that credential.
     ``session`` lets you inject an aiohttp session, which the client leaves open.
+
+    :param api_key: The Analytics (v3) API key; default ``$SEMRUSH_API_KEY``.
+    :param v4_api_key: The API v4 key (Backlinks v4, Keyword v4, Projects, Map Rank,
+        Local); default ``$SEMRUSH_V4_API_KEY``. Keys are version-specific.
+    :param token: An OAuth access token, or a ``TokenProvider``; default: the
+        tokens of ``token_store`` (``client.auth`` logs in and refreshes them).
+    :param base_url: The API's address (the sandbox's in tests).
+    :param oauth_url: The OAuth server's address.
+    :param www_url: The address of the ``www`` endpoints (Listing Management v0).
+    :param limits: Governor limits by name, overriding the published ones
+        (``published_limits()`` lists them); not together with ``governance``.
+    :param unit_budget: The most API units this client may spend; a call that
+        would exceed it raises ``BudgetExceeded`` before it is sent.
+    :param max_retries: Retries after the first attempt (when ``retry_policy`` is
+        not given).
+    :param timeout: Seconds one HTTP request may take.
+    :param session: An aiohttp session to use (the client leaves it open).
+    :param governance: The governors and unit meter: ``LocalGovernance`` (default)
+        or ``RedisGovernance`` shared by several processes.
+    :param safety_margin: The fraction of each published limit kept in reserve.
+    :param retry_policy: How faults are retried (backoff, ``Retry-After`` cap).
+    :param rng: The random source of the backoff jitter (tests pass a seeded one).
+    :param listings_path: The path prefix of the Listing Management endpoints.
+    :param token_store: Where OAuth tokens are kept (default: in memory).
+    :param oauth: The OAuth client's settings (client id, secret, refresh ahead).
+    :param backlinks_api: ``"v3"`` (Analytics) or ``"v4"``: which API
+        ``client.backlinks`` runs on (the same row classes).
     """
 
     def __init__(
