@@ -255,15 +255,20 @@ def methods_module(family: FamilyCode) -> str:
     }
     out += sorted(imports)
     out.append("")
-    out.append(f"from {family.package}.rows import (")
-    out += [f"    {r}," for r in rows]
-    out.append(")")
     out += [
+        "from typing import TYPE_CHECKING",
+        "",
         "from semrush_async.pagination import Pager",
         "from semrush_async.v3.pager import DEFAULT_PAGE_SIZE",
         "from semrush_async.v3.query import Filters",
         "from semrush_async.v3.resource import ReportGroup",
         "from semrush_async.v3.source import ReportHarvest",
+        "",
+        "if TYPE_CHECKING:",
+        "    # Annotations only: the row classes are built on first use.",
+        f"    from {family.package}.rows import (",
+        *(f"        {r}," for r in rows),
+        "    )",
         "",
     ]
     names = [g.cls for g in family.groups] + ["DatabaseCode", "KeywordDatabaseCode"]
@@ -327,16 +332,23 @@ def write_analytics(families: Sequence[FamilyCode]) -> str:
         "from typing import Any, Literal, overload",
         "",
     ]
-    for family in families:
-        rows = sorted({family.row_name(s) for s in family.specs})
-        out.append(f"from {family.package}.rows import (")
-        out += [f"    {r}," for r in rows]
-        out.append(")")
     out += [
+        "from typing import TYPE_CHECKING",
+        "",
         "from semrush_async.pagination import Pager",
         "from semrush_async.v3.pager import DEFAULT_PAGE_SIZE",
         "from semrush_async.v3.resource import AnalyticsResource",
         "from semrush_async.v3.source import ReportHarvest",
+        "",
+        "if TYPE_CHECKING:",
+        "    # Annotations only: the row classes are built on first use.",
+    ]
+    for family in families:
+        rows = sorted({family.row_name(s) for s in family.specs})
+        out.append(f"    from {family.package}.rows import (")
+        out += [f"        {r}," for r in rows]
+        out.append("    )")
+    out += [
         "",
         '__all__ = ["Analytics"]',
         "",
