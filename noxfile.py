@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s bench``."""
+"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typing``, ``nox -s bench``."""
 
 from __future__ import annotations
 
@@ -37,6 +37,22 @@ def docs(session: nox.Session) -> None:
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
     )
+    # Every public name rendered, no private module, no raw sphinx role markup.
+    session.run("python", "docs/_ext/check_site.py", "site")
+
+
+@nox.session(python=PYTHON)
+def typing(session: nox.Session) -> None:
+    """The public API as users' checkers see it: ``mypy --strict`` and pyright (strict)
+    on ``tests/typing/api.py``, the planted mistakes reported exactly, and the
+    generated code up to date (``python -m semrush_async._generate --check``)."""
+    session.install("-e", ".[tests]")
+    session.run("python", "-m", "semrush_async._generate", "--check")
+    session.run("mypy", "--strict", "tests/typing/api.py")
+    # basedpyright: pyright with its Node runtime inside the wheel (PyPI only; the
+    # `pyright` package downloads Node and pyright from npm at first run).
+    session.run("basedpyright", "-p", "tests/typing/pyrightconfig.json", "tests/typing/api.py")
+    session.run("pytest", "-q", "tests/test_typing.py", "tests/test_codegen.py")
 
 
 @nox.session(python=PYTHON)

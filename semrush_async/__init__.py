@@ -1,8 +1,9 @@
 """semrush-async: an asyncio-first Semrush API client with rate governance built in."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from semrush_async import _compat
+from semrush_async._analytics import Analytics
 from semrush_async._core.governance import (
     EndpointStats,
     Limit,
@@ -123,6 +124,14 @@ from semrush_async.apis.reports import (
     IntentCode,
     SerpFeatureCode,
 )
+from semrush_async.apis.reports.methods import (
+    DomainReports,
+    KeywordReports,
+    OverviewReports,
+    SubdomainReports,
+    SubfolderReports,
+    UrlReports,
+)
 from semrush_async.apis.site_audit.backend import IssueFilter, SiteAuditBackend, V3SiteAudit
 from semrush_async.apis.site_audit.models import (
     AuditInfo,
@@ -184,6 +193,7 @@ __all__ = [
     "DATABASES",
     "APIError",
     "AccessDenied",
+    "Analytics",
     "AnchorRow",
     "AscoreProfileRow",
     "AuditInfo",
@@ -212,6 +222,22 @@ __all__ = [
     "Database",
     "DeviceCodeExpired",
     "DevicePrompt",
+    "DomainAdwordsAdwordsRow",
+    "DomainAdwordsHistoricalRow",
+    "DomainAdwordsRow",
+    "DomainAdwordsUniqueRow",
+    "DomainDomainsRow",
+    "DomainOrganicOrganicRow",
+    "DomainOrganicRow",
+    "DomainOrganicSubdomainsRow",
+    "DomainOrganicUniqueRow",
+    "DomainRankHistoryRow",
+    "DomainRankRow",
+    "DomainRanksRow",
+    "DomainReports",
+    "DomainShoppingRow",
+    "DomainShoppingShoppingRow",
+    "DomainShoppingUniqueRow",
     "EndpointStats",
     "ErrorDetail",
     "FileTokenStore",
@@ -239,6 +265,7 @@ __all__ = [
     "IssueRow",
     "ItemList",
     "KeywordMetrics",
+    "KeywordReports",
     "LandingKeyword",
     "LandingPage",
     "LandingPagesReport",
@@ -261,6 +288,7 @@ __all__ = [
     "OAuthConfig",
     "OAuthError",
     "OAuthTokenProvider",
+    "OverviewReports",
     "OverviewTier",
     "PageIssue",
     "PageRef",
@@ -268,6 +296,16 @@ __all__ = [
     "Pager",
     "ParquetSink",
     "PermissionDenied",
+    "PhraseAdwordsHistoricalRow",
+    "PhraseAdwordsRow",
+    "PhraseAllRow",
+    "PhraseFullsearchRow",
+    "PhraseKdiRow",
+    "PhraseOrganicRow",
+    "PhraseQuestionsRow",
+    "PhraseRelatedRow",
+    "PhraseTheseRow",
+    "PhraseThisRow",
     "PositionRow",
     "PositionTrackingBackend",
     "PositionTrackingResource",
@@ -276,6 +314,8 @@ __all__ = [
     "ProjectRole",
     "ProjectScope",
     "ProjectsResource",
+    "RankDifferenceRow",
+    "RankRow",
     "RateLimited",
     "ReadOnlyKey",
     "RefDomainRow",
@@ -298,6 +338,22 @@ __all__ = [
     "SpecialHoursType",
     "StaticToken",
     "Strategy",
+    "SubdomainAdwordsRow",
+    "SubdomainAdwordsUniqueRow",
+    "SubdomainOrganicRow",
+    "SubdomainOrganicUniqueRow",
+    "SubdomainRankHistoryRow",
+    "SubdomainRankRow",
+    "SubdomainRanksRow",
+    "SubdomainReports",
+    "SubfolderAdwordsRow",
+    "SubfolderAdwordsUniqueRow",
+    "SubfolderOrganicRow",
+    "SubfolderOrganicUniqueRow",
+    "SubfolderRankHistoryRow",
+    "SubfolderRankRow",
+    "SubfolderRanksRow",
+    "SubfolderReports",
     "TargetType",
     "TimeRange",
     "TldRow",
@@ -321,6 +377,12 @@ __all__ = [
     "UnitMeter",
     "UnitsExhausted",
     "UpdateState",
+    "UrlAdwordsRow",
+    "UrlOrganicRow",
+    "UrlRankHistoryRow",
+    "UrlRankRow",
+    "UrlRanksRow",
+    "UrlReports",
     "UserAgent",
     "V3PositionTracking",
     "V3SiteAudit",
@@ -348,9 +410,224 @@ __all__ = [
 # must not need the extra.
 if TYPE_CHECKING:
     from semrush_async._core.redis import RedisGovernance as RedisGovernance
+    from semrush_async.apis.reports.rows import (
+        DomainAdwordsAdwordsRow as DomainAdwordsAdwordsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainAdwordsHistoricalRow as DomainAdwordsHistoricalRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainAdwordsRow as DomainAdwordsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainAdwordsUniqueRow as DomainAdwordsUniqueRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainDomainsRow as DomainDomainsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainOrganicOrganicRow as DomainOrganicOrganicRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainOrganicRow as DomainOrganicRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainOrganicSubdomainsRow as DomainOrganicSubdomainsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainOrganicUniqueRow as DomainOrganicUniqueRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainRankHistoryRow as DomainRankHistoryRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainRankRow as DomainRankRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainRanksRow as DomainRanksRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainShoppingRow as DomainShoppingRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainShoppingShoppingRow as DomainShoppingShoppingRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        DomainShoppingUniqueRow as DomainShoppingUniqueRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseAdwordsHistoricalRow as PhraseAdwordsHistoricalRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseAdwordsRow as PhraseAdwordsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseAllRow as PhraseAllRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseFullsearchRow as PhraseFullsearchRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseKdiRow as PhraseKdiRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseOrganicRow as PhraseOrganicRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseQuestionsRow as PhraseQuestionsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseRelatedRow as PhraseRelatedRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseTheseRow as PhraseTheseRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        PhraseThisRow as PhraseThisRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        RankDifferenceRow as RankDifferenceRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        RankRow as RankRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubdomainAdwordsRow as SubdomainAdwordsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubdomainAdwordsUniqueRow as SubdomainAdwordsUniqueRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubdomainOrganicRow as SubdomainOrganicRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubdomainOrganicUniqueRow as SubdomainOrganicUniqueRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubdomainRankHistoryRow as SubdomainRankHistoryRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubdomainRankRow as SubdomainRankRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubdomainRanksRow as SubdomainRanksRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubfolderAdwordsRow as SubfolderAdwordsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubfolderAdwordsUniqueRow as SubfolderAdwordsUniqueRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubfolderOrganicRow as SubfolderOrganicRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubfolderOrganicUniqueRow as SubfolderOrganicUniqueRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubfolderRankHistoryRow as SubfolderRankHistoryRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubfolderRankRow as SubfolderRankRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        SubfolderRanksRow as SubfolderRanksRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        UrlAdwordsRow as UrlAdwordsRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        UrlOrganicRow as UrlOrganicRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        UrlRankHistoryRow as UrlRankHistoryRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        UrlRankRow as UrlRankRow,
+    )
+    from semrush_async.apis.reports.rows import (
+        UrlRanksRow as UrlRanksRow,
+    )
+
+# --- The root reports' row classes: imported on first use ------------------------------
+# 46 generated attrs classes cost about 0.3 s to build: ``semrush_async.DomainOrganicRow``
+# (and the decoder, at a root report's first page) imports them when needed.
+_ROOT_ROWS: Final = frozenset(
+    {
+        "DomainAdwordsAdwordsRow",
+        "DomainAdwordsHistoricalRow",
+        "DomainAdwordsRow",
+        "DomainAdwordsUniqueRow",
+        "DomainDomainsRow",
+        "DomainOrganicOrganicRow",
+        "DomainOrganicRow",
+        "DomainOrganicSubdomainsRow",
+        "DomainOrganicUniqueRow",
+        "DomainRankHistoryRow",
+        "DomainRankRow",
+        "DomainRanksRow",
+        "DomainShoppingRow",
+        "DomainShoppingShoppingRow",
+        "DomainShoppingUniqueRow",
+        "PhraseAdwordsHistoricalRow",
+        "PhraseAdwordsRow",
+        "PhraseAllRow",
+        "PhraseFullsearchRow",
+        "PhraseKdiRow",
+        "PhraseOrganicRow",
+        "PhraseQuestionsRow",
+        "PhraseRelatedRow",
+        "PhraseTheseRow",
+        "PhraseThisRow",
+        "RankDifferenceRow",
+        "RankRow",
+        "SubdomainAdwordsRow",
+        "SubdomainAdwordsUniqueRow",
+        "SubdomainOrganicRow",
+        "SubdomainOrganicUniqueRow",
+        "SubdomainRankHistoryRow",
+        "SubdomainRankRow",
+        "SubdomainRanksRow",
+        "SubfolderAdwordsRow",
+        "SubfolderAdwordsUniqueRow",
+        "SubfolderOrganicRow",
+        "SubfolderOrganicUniqueRow",
+        "SubfolderRankHistoryRow",
+        "SubfolderRankRow",
+        "SubfolderRanksRow",
+        "UrlAdwordsRow",
+        "UrlOrganicRow",
+        "UrlRankHistoryRow",
+        "UrlRankRow",
+        "UrlRanksRow",
+    }
+)
 
 # Old module paths (before the one-folder-per-family layout) keep working.
 _compat.install()
+
+
+def _publish_one(obj: object) -> None:
+    """Show ``obj`` at its public home, ``semrush_async`` (see :func:`_publish`)."""
+    import inspect
+    import typing
+
+    import attrs
+
+    if not (isinstance(obj, type) or callable(obj)):
+        return
+    module = getattr(obj, "__module__", "") or ""
+    if not module.startswith("semrush_async."):
+        return
+    own = inspect.get_annotations(obj) if isinstance(obj, type) else {}
+    if own:
+        # Resolve string annotations while the defining module is still known:
+        # get_type_hints() (cattrs, the decoders) looks names up in __module__.
+        hints = typing.get_type_hints(obj)
+        obj.__annotations__ = {k: hints[k] for k in own}
+        if isinstance(obj, type) and attrs.has(obj):
+            attrs.resolve_types(obj)
+    obj.__module__ = "semrush_async"
 
 
 def _publish() -> None:
@@ -358,34 +635,23 @@ def _publish() -> None:
     (httpx does the same): reprs, tracebacks and the API reference name
     ``semrush_async.Limit``, not the private module that defines it. Pickles then
     refer to the public name too, which stays importable whatever moves inside."""
-    import inspect
-    import typing
-
-    import attrs
-
     namespace = globals()
     for name in __all__:
-        obj = namespace[name]
-        if not (isinstance(obj, type) or callable(obj)):
-            continue
-        module = getattr(obj, "__module__", "") or ""
-        if not module.startswith("semrush_async."):
-            continue
-        own = inspect.get_annotations(obj) if isinstance(obj, type) else {}
-        if own:
-            # Resolve string annotations while the defining module is still known:
-            # get_type_hints() (cattrs, the decoders) looks names up in __module__.
-            hints = typing.get_type_hints(obj)
-            obj.__annotations__ = {k: hints[k] for k in own}
-            if attrs.has(obj):
-                attrs.resolve_types(obj)
-        obj.__module__ = "semrush_async"
+        if name not in _ROOT_ROWS:
+            _publish_one(namespace[name])
 
 
 _publish()
 
 
 def __getattr__(name: str) -> object:
+    if name in _ROOT_ROWS:
+        from semrush_async.apis.reports import rows
+
+        cls: object = getattr(rows, name)
+        _publish_one(cls)
+        globals()[name] = cls
+        return cls
     if name == "RedisGovernance":
         from semrush_async._core.redis import RedisGovernance
 

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from semrush_async._analytics import Analytics
 from semrush_async._core.governance import (
     DEFAULT_LIMITS,
     DEFAULT_SAFETY_MARGIN,
@@ -49,12 +50,19 @@ from semrush_async.apis.position_tracking.resource import PositionTrackingResour
 from semrush_async.apis.projects import endpoints as _projects
 from semrush_async.apis.projects.resource import ProjectsResource
 from semrush_async.apis.reports import FAMILIES
+from semrush_async.apis.reports.methods import (
+    DomainReports,
+    KeywordReports,
+    OverviewReports,
+    SubdomainReports,
+    SubfolderReports,
+    UrlReports,
+)
 from semrush_async.apis.site_audit import endpoints as _site_audit
 from semrush_async.apis.site_audit.resource import SiteAuditResource
 from semrush_async.apis.trends import reports as _trends
 from semrush_async.apis.trends.resource import TrendsResource
 from semrush_async.v3.pager import AnalyticsEngine
-from semrush_async.v3.resource import AnalyticsResource, ReportGroup
 from semrush_async.v3.source import Reports, ReportSource
 from semrush_async.v3.spec import ReportSpec
 
@@ -119,6 +127,33 @@ class SemrushClient:
     One client holds one credential, one governor per endpoint and one unit meter;
     share it across every coroutine (and FastAPI request) that uses that credential.
     ``session`` lets you inject an aiohttp session, which the client leaves open.
+
+    :param api_key: The Analytics (v3) API key; default ``$SEMRUSH_API_KEY``.
+    :param v4_api_key: The API v4 key (Backlinks v4, Keyword v4, Projects, Map Rank,
+        Local); default ``$SEMRUSH_V4_API_KEY``. Keys are version-specific.
+    :param token: An OAuth access token, or a ``TokenProvider``; default: the
+        tokens of ``token_store`` (``client.auth`` logs in and refreshes them).
+    :param base_url: The API's address (the sandbox's in tests).
+    :param oauth_url: The OAuth server's address.
+    :param www_url: The address of the ``www`` endpoints (Listing Management v0).
+    :param limits: Governor limits by name, overriding the published ones
+        (``published_limits()`` lists them); not together with ``governance``.
+    :param unit_budget: The most API units this client may spend; a call that
+        would exceed it raises ``BudgetExceeded`` before it is sent.
+    :param max_retries: Retries after the first attempt (when ``retry_policy`` is
+        not given).
+    :param timeout: Seconds one HTTP request may take.
+    :param session: An aiohttp session to use (the client leaves it open).
+    :param governance: The governors and unit meter: ``LocalGovernance`` (default)
+        or ``RedisGovernance`` shared by several processes.
+    :param safety_margin: The fraction of each published limit kept in reserve.
+    :param retry_policy: How faults are retried (backoff, ``Retry-After`` cap).
+    :param rng: The random source of the backoff jitter (tests pass a seeded one).
+    :param listings_path: The path prefix of the Listing Management endpoints.
+    :param token_store: Where OAuth tokens are kept (default: in memory).
+    :param oauth: The OAuth client's settings (client id, secret, refresh ahead).
+    :param backlinks_api: ``"v3"`` (Analytics) or ``"v4"``: which API
+        ``client.backlinks`` runs on (the same row classes).
     """
 
     def __init__(
@@ -278,39 +313,39 @@ class SemrushClient:
         return TrendsResource(self._session, self._v3_engine)
 
     @functools.cached_property
-    def analytics(self) -> AnalyticsResource:
+    def analytics(self) -> Analytics:
         """Every Analytics v3 report: ``report(type, ...)`` and ``harvest(type, ...)``."""
-        return AnalyticsResource(self._session, self._reports)
+        return Analytics(self._session, self._reports)
 
     @functools.cached_property
-    def overview(self) -> ReportGroup:
+    def overview(self) -> OverviewReports:
         """The overview reports as methods (from the report tables)."""
-        return ReportGroup(self.analytics, "overview", FAMILIES["overview"])
+        return OverviewReports(self.analytics, "overview", FAMILIES["overview"])
 
     @functools.cached_property
-    def domains(self) -> ReportGroup:
+    def domains(self) -> DomainReports:
         """The domain reports as methods."""
-        return ReportGroup(self.analytics, "domain", FAMILIES["domain"])
+        return DomainReports(self.analytics, "domain", FAMILIES["domain"])
 
     @functools.cached_property
-    def keywords(self) -> ReportGroup:
+    def keywords(self) -> KeywordReports:
         """The keyword reports as methods."""
-        return ReportGroup(self.analytics, "keyword", FAMILIES["keyword"])
+        return KeywordReports(self.analytics, "keyword", FAMILIES["keyword"])
 
     @functools.cached_property
-    def subdomains(self) -> ReportGroup:
+    def subdomains(self) -> SubdomainReports:
         """The subdomain reports as methods."""
-        return ReportGroup(self.analytics, "subdomain", FAMILIES["subdomain"])
+        return SubdomainReports(self.analytics, "subdomain", FAMILIES["subdomain"])
 
     @functools.cached_property
-    def subfolders(self) -> ReportGroup:
+    def subfolders(self) -> SubfolderReports:
         """The subfolder reports as methods."""
-        return ReportGroup(self.analytics, "subfolder", FAMILIES["subfolder"])
+        return SubfolderReports(self.analytics, "subfolder", FAMILIES["subfolder"])
 
     @functools.cached_property
-    def urls(self) -> ReportGroup:
+    def urls(self) -> UrlReports:
         """The URL reports as methods."""
-        return ReportGroup(self.analytics, "url", FAMILIES["url"])
+        return UrlReports(self.analytics, "url", FAMILIES["url"])
 
     @functools.cached_property
     def keywords_v4(self) -> KeywordsV4Resource:

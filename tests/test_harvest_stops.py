@@ -84,13 +84,13 @@ def v4_only(sandbox: SemrushSandbox, **kwargs: Any) -> SemrushClient:
     return sandbox.client(api_key="", backlinks_api="v4", **kwargs)
 
 
-async def consume(h: Harvest, each: Callable[[HarvestItem], object]) -> None:
+async def consume(h: Harvest[Any], each: Callable[[HarvestItem[Any]], object]) -> None:
     async with h:
         async for item in h:
             each(item)
 
 
-def assert_partition(h: Harvest) -> None:
+def assert_partition(h: Harvest[Any]) -> None:
     """completed, failed and pending hold every target, each exactly once."""
     parts = [*h.completed, *h.failed, *h.pending]
     assert collections.Counter(parts) == collections.Counter(h.targets)
@@ -113,7 +113,7 @@ async def test_budget_stop_leaves_every_target_in_exactly_one_list(
     ckpt = str(tmp_path / "h.sqlite")
     got: dict[str, list[str | None]] = collections.defaultdict(list)
 
-    async def run(budget: int | None) -> Harvest:
+    async def run(budget: int | None) -> Harvest[Any]:
         async with (
             sandbox.client(unit_budget=budget) as c,
             c.backlinks.harvest(
@@ -233,7 +233,7 @@ async def test_wrong_key_costs_one_request_and_raises_once(
         if api == "v3"
         else sandbox.client(api_key="", v4_api_key="wrong-v4-key-000", backlinks_api="v4")
     )
-    items: list[HarvestItem] = []
+    items: list[HarvestItem[Any]] = []
     async with make as c:
         h = c.backlinks.harvest(targets, limit_per_target=50)
         with pytest.raises(AuthenticationError) as info:
@@ -279,7 +279,7 @@ async def test_credential_revoked_mid_harvest_cancels_workers_waiting_for_a_perm
     make = sandbox.client() if api == "v3" else v4_only(sandbox)
     rows: dict[str, int] = collections.Counter()
 
-    def on_item(item: HarvestItem) -> None:
+    def on_item(item: HarvestItem[Any]) -> None:
         rows[item.target] += len(item.rows)
         if h.pages == 3:  # revoke the key the harvest uses
             if api == "v3":

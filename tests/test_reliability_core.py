@@ -257,7 +257,7 @@ async def test_bug_in_a_worker_is_a_harvest_error(
 
     real = Harvest._item
 
-    def broken(self: Harvest, page: Any, *, replayed: bool = False) -> Any:
+    def broken(self: Harvest[Any], page: Any, *, replayed: bool = False) -> Any:
         if page.target == "huge.example":
             raise KeyError("decoder bug")
         return real(self, page, replayed=replayed)

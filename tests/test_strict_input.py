@@ -117,7 +117,7 @@ async def test_unknown_database_is_sent_and_its_refusal_names_the_nearest_codes(
             caplog.at_level(logging.WARNING, "semrush_async"),
             pytest.raises(errors.APIError) as info,
         ):
-            await c.domains.organic("a.example", database="uss")
+            await c.domains.organic("a.example", database="uss")  # type: ignore[arg-type]
     # Sent (Semrush may add databases), refused once, and the advice is about the code.
     assert sb.counters("account").accepted == 1
     assert "not in the documented list" in caplog.text

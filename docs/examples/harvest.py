@@ -50,7 +50,7 @@ async def make_client(budget: int | None, latency: float) -> AsyncIterator[Semru
         yield client
 
 
-def open_output(path: str, harvest: Harvest) -> TextIO:
+def open_output(path: str, harvest: Harvest[Any]) -> TextIO:
     """The CSV to write: new (with its header), or cut back to the last processed page."""
     noted = harvest.resumed_notes.get(SIZE_NOTE)
     if noted is None:

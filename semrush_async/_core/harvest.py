@@ -40,7 +40,7 @@ import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -71,8 +71,11 @@ logger: Final = logging.getLogger("semrush_async")
 #: every target would fail alike, so the first one stops the harvest.
 ACCOUNT_WIDE: Final = (AuthenticationError, PermissionDenied, UnitsExhausted)
 
+#: A harvest's row type (the report's row class).
+RowT = TypeVar("RowT")
 
-class HarvestJob(Protocol):
+
+class HarvestJob(Protocol[RowT]):
     """What a harvest needs of the report it fetches: one target's pages, and how to
     decode a page (a live one or one replayed from the checkpoint)."""
 
@@ -95,17 +98,18 @@ class HarvestJob(Protocol):
         """``target``'s pages from ``offset`` (``limit``: rows left to fetch)."""
         ...
 
-    def decode(self, page: ReceivedPage) -> list[Any]:
+    def decode(self, page: ReceivedPage) -> list[RowT]:
         """The typed rows of a page."""
         ...
 
 
 @attrs.frozen(slots=True)
-class HarvestItem:
-    """One page of one target, or that target's failure (``error`` set, no rows)."""
+class HarvestItem(Generic[RowT]):
+    """One page of one target, or that target's failure (``error`` set, no rows);
+    ``rows`` are the report's row class."""
 
     target: str
-    rows: list[Any]
+    rows: list[RowT]
     #: Offset of the first row within the target's report.
     offset: int
     #: True when this is the target's last item.
@@ -117,7 +121,7 @@ class HarvestItem:
     replayed: bool = False
 
 
-class Harvest:
+class Harvest(Generic[RowT]):
     """Async iterator of :class:`HarvestItem`; summary attributes fill in as it runs.
 
     Use ``async with client.backlinks.harvest(...) as h: async for item in h:`` so
@@ -129,7 +133,7 @@ class Harvest:
 
     def __init__(
         self,
-        job: HarvestJob,
+        job: HarvestJob[RowT],
         targets: list[str],
         *,
         limit_per_target: int | None,
@@ -182,14 +186,14 @@ class Harvest:
         self.pages = 0
         #: Pages served from the checkpoint instead of the API.
         self.replayed_pages = 0
-        self._gen: AsyncGenerator[HarvestItem, None] | None = None
-        self._in_hand: HarvestItem | None = None
+        self._gen: AsyncGenerator[HarvestItem[RowT], None] | None = None
+        self._in_hand: HarvestItem[RowT] | None = None
         self._ckpt: Checkpoint | None = None
         self._live: dict[str, TargetProgress] = {}
         self._closing = False
         self._notes: dict[str, str] = {}
         # Pages received (paid for) that could neither be saved nor yielded.
-        self._unsaved: list[HarvestItem] = []
+        self._unsaved: list[HarvestItem[RowT]] = []
         #: Notes committed by an earlier run (read when the harvest starts).
         self.resumed_notes: dict[str, str] = {}
         # Set when workers must stop taking pages (budget, credential, crash).
@@ -217,7 +221,7 @@ class Harvest:
 
     # --- protocol -------------------------------------------------------------------------
 
-    def __aiter__(self) -> AsyncIterator[HarvestItem]:
+    def __aiter__(self) -> AsyncIterator[HarvestItem[RowT]]:
         if self._gen is not None:
             raise RuntimeError("a Harvest runs once; start a new one to run again")
         self._gen = self._run()
@@ -228,7 +232,7 @@ class Harvest:
         if self._gen is not None:
             await self._gen.aclose()
 
-    async def __aenter__(self) -> Harvest:
+    async def __aenter__(self) -> Harvest[RowT]:
         return self
 
     async def __aexit__(
@@ -249,7 +253,7 @@ class Harvest:
 
     # --- engine ---------------------------------------------------------------------------
 
-    async def _run(self) -> AsyncGenerator[HarvestItem, None]:
+    async def _run(self) -> AsyncGenerator[HarvestItem[RowT], None]:
         ckpt = self._ckpt = (
             Checkpoint(self._checkpoint_path, self._key) if self._checkpoint_path else None
         )
@@ -271,7 +275,7 @@ class Harvest:
                     self.completed.append(t)
             else:
                 todo.put_nowait(t)
-        out: asyncio.Queue[HarvestItem | None] = asyncio.Queue(maxsize=self.workers)
+        out: asyncio.Queue[HarvestItem[RowT] | None] = asyncio.Queue(maxsize=self.workers)
         stop, gate = self._stop, self._gate
         fetch = self._target
         crash: list[Exception] = []
@@ -402,7 +406,7 @@ class Harvest:
         self._gate.set()
 
     async def _let_downloads_land(
-        self, runner: asyncio.Task[None], out: asyncio.Queue[HarvestItem | None]
+        self, runner: asyncio.Task[None], out: asyncio.Queue[HarvestItem[RowT] | None]
     ) -> None:
         # Pages in flight are already paid for: let them reach the checkpoint (where a
         # resume replays them) instead of cancelling them and paying again. Queued
@@ -414,7 +418,7 @@ class Harvest:
                 out.get_nowait()
             await asyncio.wait({runner}, timeout=0.05)
 
-    def _item(self, page: ReceivedPage, *, replayed: bool = False) -> HarvestItem:
+    def _item(self, page: ReceivedPage, *, replayed: bool = False) -> HarvestItem[RowT]:
         return HarvestItem(
             page.target,
             self._job.decode(page),
@@ -424,7 +428,7 @@ class Harvest:
             replayed=replayed,
         )
 
-    def _processed(self, item: HarvestItem) -> None:
+    def _processed(self, item: HarvestItem[RowT]) -> None:
         self._in_hand = None
         if item.error is not None:
             self.failed[item.target] = item.error
@@ -469,7 +473,7 @@ class Harvest:
             raise
 
     async def _target(
-        self, target: str, offset: int, out: asyncio.Queue[HarvestItem | None]
+        self, target: str, offset: int, out: asyncio.Queue[HarvestItem[RowT] | None]
     ) -> None:
         """One target's pages, from ``offset``: each stored in the checkpoint the moment
         it is in, then handed over."""

@@ -23,7 +23,7 @@ _MAX_NAMES: Final = 20
 async def write_harvest(
     args: argparse.Namespace,
     client: SemrushClient,
-    harvest: Harvest,
+    harvest: Harvest[Any],
     fields: list[str],
     *,
     meter: UnitMeter | None = None,

@@ -40,14 +40,14 @@ class ParquetWriter:
     """A harvest to a Parquet file (:class:`~semrush_async.ParquetSink`): one part per
     page until every target is complete, so a resume writes each page once."""
 
-    def __init__(self, path: str, harvest: ReportHarvest) -> None:
+    def __init__(self, path: str, harvest: ReportHarvest[Any]) -> None:
         self.sink = parquet_sink(path)
         self._harvest = harvest
 
     def open(self, resumed_size: str | None) -> None:
         """Nothing to reopen: a replayed page overwrites its own part."""
 
-    def add(self, item: HarvestItem) -> None:
+    def add(self, item: HarvestItem[Any]) -> None:
         self.sink.add(self._harvest, item)
 
     def size(self) -> int:

@@ -28,7 +28,11 @@ _BATCH: Final = 100
 
 def _common(p: argparse.ArgumentParser, *, many: bool = True) -> None:
     p.add_argument("--database", "-d", default=None, help="database code, e.g. us, uk, de")
-    p.add_argument("--columns", default=None, help="comma-separated column codes (e.g. Ph,Po)")
+    p.add_argument(
+        "--columns",
+        default=None,
+        help="comma-separated column codes or names (e.g. Ph,Po or keyword,position)",
+    )
     p.add_argument("--sort", default=None, help="e.g. tr_desc")
     p.add_argument(
         "--filter",
@@ -197,7 +201,9 @@ async def cmd_keywords(args: argparse.Namespace) -> int:
         writer.open(None)
         try:
             for i in range(0, len(phrases), _BATCH):
-                rows = await client.keywords.batch(phrases[i : i + _BATCH], **params)
+                rows = await client.analytics.report(
+                    "phrase_these", phrase=phrases[i : i + _BATCH], **params
+                )
                 writer.write("", rows)
         finally:
             writer.close()

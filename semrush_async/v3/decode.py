@@ -14,9 +14,9 @@ object with ``__class__``. CPython allows that only when both layouts are identi
 which is why row classes have no ``__weakref__`` slot (``weakref_slot=False``);
 where it is refused the function falls back to the slot descriptors.
 
-Root reports get one generated frozen attrs class each (``DomainOrganicRow`` ...)
-with a field per available column (None when not requested); the family module named
-by ``spec.rows_module`` finds them by name (for pickle).
+Root reports have one generated frozen attrs class each (``DomainOrganicRow`` ...,
+written by :mod:`semrush_async.v3.codegen` into the family's ``rows.py``, named by
+``spec.rows_module``) with a field per available column (None when not requested).
 ``domain_domains`` rows also carry ``positions``: the compared domains mapped to
 their positions (P0..P4).
 """
@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import collections.abc
 import functools
+import importlib
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -137,10 +138,15 @@ def row_class_name(report: str) -> str:
 
 @functools.cache
 def row_class(spec: ReportSpec) -> type[Any]:
-    """The row class of a report: its hand-written one (``spec.row``), else a generated
-    frozen attrs class with one field per available column."""
+    """The row class of a report: ``spec.row``, else the class of its name in
+    ``spec.rows_module`` (the family's generated ``rows.py``), else one built now with
+    the same fields (a family whose rows are not generated yet)."""
     if spec.row is not None:
         return spec.row
+    if spec.rows_module:
+        found = getattr(importlib.import_module(spec.rows_module), row_class_name(spec.type), None)
+        if found is not None:
+            return cast("type[Any]", found)
     cols: list[Column] = [COLUMNS[c] for c in spec.columns]
     fields: dict[str, Any] = {}
     for c in cols:

@@ -61,7 +61,7 @@ class ParquetSink:
         self.complete = False
         self._schema: Any = None
 
-    async def drain(self, source: Pager[Any] | ReportHarvest) -> bool:
+    async def drain(self, source: Pager[Any] | ReportHarvest[Any]) -> bool:
         """Run ``source`` (a report's pager or harvest) into the file; True when the
         file holds every row (a harvest stopped early leaves its parts for a resume)."""
         if isinstance(source, Pager):
@@ -91,14 +91,14 @@ class ParquetSink:
         os.replace(tmp, self.path)
         self.complete = True
 
-    def _harvest_schema(self, harvest: ReportHarvest) -> Any:
+    def _harvest_schema(self, harvest: ReportHarvest[Any]) -> Any:
         if self._schema is None:
             pa = require("pyarrow", _WHAT)
             schema = arrow_schema(harvest.template)
             self._schema = (schema, pa.schema([pa.field("target", pa.string()), *schema]))
         return self._schema
 
-    def add(self, harvest: ReportHarvest, item: HarvestItem) -> None:
+    def add(self, harvest: ReportHarvest[Any], item: HarvestItem[Any]) -> None:
         """Write one harvest item's page (a failure or an empty page writes nothing)."""
         if item.error is not None or not item.rows:
             return
@@ -114,7 +114,7 @@ class ParquetSink:
         os.replace(tmp, self.parts / name)  # a replayed page overwrites its own file
         self.rows += batch.num_rows
 
-    def finish(self, harvest: ReportHarvest) -> bool:
+    def finish(self, harvest: ReportHarvest[Any]) -> bool:
         """Join the parts into ``path`` if every target is complete; True if so."""
         if set(harvest.completed) != set(harvest.targets):
             return False

@@ -23,6 +23,7 @@ from semrush_async._core.price import Price
 from semrush_async._core.request_path import Auth, Call, CodeTable, Dialect
 from semrush_async._core.sansio import analytics_request
 from semrush_async.errors import ErrorDetail, ValidationError
+from semrush_async.v3.columns import COLUMNS
 from semrush_async.v3.databases import DATABASES, nearest_databases
 from semrush_async.v3.filters import Filter, encode_filters
 from semrush_async.v3.spec import DbRule, ReportSpec
@@ -149,6 +150,15 @@ def _problem(details: list[ErrorDetail], field: str, message: str) -> None:
     details.append(ErrorDetail(field=field, message=message))
 
 
+#: A column's row field name -> its code (``keyword`` -> ``Ph``).
+_BY_NAME: Final[Mapping[str, str]] = {c.field: code for code, c in COLUMNS.items()}
+
+
+def _by_name(spec: ReportSpec) -> str:
+    names = [COLUMNS[c].field for c in spec.columns if c in COLUMNS]
+    return f"; or by name: {', '.join(names)}" if names else ""
+
+
 def _columns(
     spec: ReportSpec, columns: Iterable[str] | str | None, details: list[ErrorDetail]
 ) -> tuple[str, ...]:
@@ -158,16 +168,18 @@ def _columns(
         # (landscape §4 #3).
         return spec.export_columns if spec.send_columns else ()
     if isinstance(columns, str):
-        cols = tuple(c.strip() for c in columns.split(",") if c.strip())
+        given = tuple(c.strip() for c in columns.split(",") if c.strip())
     else:
-        cols = tuple(columns)
-    bad = [c for c in cols if c not in spec.columns]
+        given = tuple(columns)
+    # A column by its code (``Ph``) or by its row field's name (``keyword``).
+    cols = tuple(_BY_NAME.get(c, c) if c not in spec.columns else c for c in given)
+    bad = [g for g, c in zip(given, cols, strict=True) if c not in spec.columns]
     if bad or not cols:
         _problem(
             details,
             "columns",
             f"unknown column(s) {', '.join(bad) or '(none given)'} for {spec.type}; "
-            f"allowed: {', '.join(spec.columns)}",
+            f"allowed: {', '.join(spec.columns)}{_by_name(spec)}",
         )
     if len(set(cols)) != len(cols):
         _problem(details, "columns", "a column is named twice")

@@ -114,7 +114,9 @@ class AnalyticsResource:
         page_size: int = DEFAULT_PAGE_SIZE,
         **params: Any,
     ) -> Pager[Any]:
-        """Rows of any v3 report as a :class:`Pager` of typed frozen rows.
+        """Rows of any v3 report as a :class:`Pager` of typed frozen rows (typed per
+        report on ``client.analytics``: ``report("domain_organic", ...)`` is a
+        ``Pager[DomainOrganicRow]``).
 
         Name the target as the docs do (``domain=``, ``domains=``, ``phrase=``,
         ``url=``, ``subdomain=``, ``subfolder=``; Backlinks: ``target=`` and
@@ -135,7 +137,7 @@ class AnalyticsResource:
         checkpoint: str | None = None,
         workers: int | None = None,
         **params: Any,
-    ) -> ReportHarvest:
+    ) -> ReportHarvest[Any]:
         """Fetch one report for many targets concurrently and resumably.
 
         Each target fills the report's target parameter (``domain_domains``: a
@@ -173,7 +175,11 @@ class ReportMethod(Protocol):
 
 
 class ReportGroup:
-    """The reports of one family as methods (from the tables' ``method`` names)."""
+    """The reports of one family as methods (from the tables' ``method`` names).
+
+    Each family's generated subclass (``DomainReports`` ...) declares one typed method
+    per report; a table's report not generated yet is still callable by name.
+    """
 
     def __init__(
         self, analytics: AnalyticsResource, family: str, specs: Iterable[ReportSpec]
@@ -187,31 +193,39 @@ class ReportGroup:
         """Method name -> report type."""
         return {name: spec.type for name, spec in self._specs.items()}
 
-    def __getattr__(self, name: str) -> ReportMethod:
-        specs = self.__dict__.get("_specs", {})
-        if name not in specs:
-            raise AttributeError(
-                f"client.{self.__dict__.get('family', '?')} has no report {name!r}; "
-                f"reports: {', '.join(specs)}"
-            )
-        spec: ReportSpec = specs[name]
-        analytics = self._analytics
+    def _report(self, type: str, target: object, /, **params: Any) -> Pager[Any]:
+        """Rows of report ``type`` for ``target`` (its spec's target parameter)."""
+        spec = self._analytics.reports[type]
+        if target is not None:
+            if spec.target is None:
+                raise ValidationError(f"{spec.type} takes no target")
+            params[spec.target] = target
+        return self._analytics.report(spec.type, **params)
 
-        def method(target: TargetArg = None, /, **params: Any) -> Pager[Any]:
-            if target is not None:
-                if spec.target is None:
-                    raise ValidationError(f"{spec.type} takes no target")
-                params[spec.target] = target
-            return analytics.report(spec.type, **params)
+    if not TYPE_CHECKING:
+        # Hidden from type checkers: on a generated group, a name that is no method
+        # is a mistake they report.
+        def __getattr__(self, name: str) -> ReportMethod:
+            specs = self.__dict__.get("_specs", {})
+            if name not in specs:
+                raise AttributeError(
+                    f"client.{self.__dict__.get('family', '?')} has no report {name!r}; "
+                    f"reports: {', '.join(specs)}"
+                )
+            spec: ReportSpec = specs[name]
+            group = self
 
-        method.__name__ = name
-        method.__doc__ = f"{spec.type}: {spec.title} ({price_text(spec)})."
-        return method
+            def method(target: TargetArg = None, /, **params: Any) -> Pager[Any]:
+                return group._report(spec.type, target, **params)
+
+            method.__name__ = name
+            method.__doc__ = f"{spec.type}: {spec.title} ({price_text(spec)})."
+            return method
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *self._specs]
 
-    def harvest(self, method: str, targets: Iterable[str], **params: Any) -> ReportHarvest:
+    def harvest(self, method: str, targets: Iterable[str], **params: Any) -> ReportHarvest[Any]:
         """``harvest`` of this group's report ``method`` over many targets."""
         if method not in self._specs:
             raise ValidationError(

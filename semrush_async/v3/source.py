@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 import functools
 from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_PAGE_SIZE", "ReportHarvest", "ReportJob", "ReportSource", "Reports"]
 
+
+RowT = TypeVar("RowT")
 
 #: Semrush's own default page ("the default value will be 10,000 lines").
 DEFAULT_PAGE_SIZE: Final = 10_000
@@ -195,8 +197,9 @@ class ReportJob:
         return self._template.retarget(target)
 
 
-class ReportHarvest(Harvest):
-    """A :class:`~semrush_async.Harvest` of one v3 report over many targets."""
+class ReportHarvest(Harvest[RowT], Generic[RowT]):
+    """A :class:`~semrush_async.Harvest` of one v3 report over many targets (its rows:
+    the report's row class)."""
 
     def __init__(
         self,

@@ -51,8 +51,8 @@ __all__ = [
 
 #: The 46 reports at the API root, by family.
 def _here(specs: tuple[ReportSpec, ...]) -> tuple[ReportSpec, ...]:
-    # Generated row classes name this module as theirs: __getattr__ below finds them.
-    return tuple(attrs.evolve(s, rows_module=__name__) for s in specs)
+    # The row classes are generated into rows.py (semrush_async.v3.codegen).
+    return tuple(attrs.evolve(s, rows_module=f"{__name__}.rows") for s in specs)
 
 
 FAMILIES: Final[Mapping[str, tuple[ReportSpec, ...]]] = {
@@ -72,7 +72,7 @@ REPORTS: Final[Mapping[str, ReportSpec]] = ROOT_REPORTS
 
 
 def __getattr__(name: str) -> Any:
-    # The generated row classes live here (for pickle): built on first use.
+    # The row classes were found here before they were generated (old pickles).
     for spec in ROOT_REPORTS.values():
         if row_class_name(spec.type) == name:
             return row_class(spec)

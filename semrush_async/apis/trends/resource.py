@@ -359,7 +359,7 @@ class TrendsResource:
         checkpoint: str | None = None,
         workers: int | None = None,
         **params: Any,
-    ) -> ReportHarvest:
+    ) -> ReportHarvest[Any]:
         """Fetch ``report`` for many targets concurrently and resumably (checkpoint,
         resume, ``trends_budget``: see :class:`~semrush_async.Harvest`).
 
