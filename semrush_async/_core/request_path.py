@@ -29,7 +29,10 @@ import attrs
 from multidict import CIMultiDict
 
 from semrush_async import errors
+from semrush_async._core.deadline import QUEUE_DEADLINE, Deadline
 from semrush_async._core.governance import Governance, GovernorChain, GovernorProtocol, Permit
+from semrush_async._core.hooks import Hooks, RequestEvent, ResponseEvent
+from semrush_async._core.options import CallOptions
 from semrush_async._core.price import Price
 from semrush_async._core.redact import Redactor
 from semrush_async._core.retry import RetryPolicy
@@ -45,7 +48,7 @@ from semrush_async._core.tokens import TokenProvider
 from semrush_async._core.transport import Opened, Transport
 from semrush_async._core.units import Reservation, UnitMeter
 
-__all__ = ["Auth", "Call", "CodeTable", "Dialect", "RequestPath"]
+__all__ = ["Auth", "Call", "CallOptions", "CodeTable", "Dialect", "RequestPath"]
 
 logger: Final = logging.getLogger("semrush_async")
 
@@ -127,10 +130,12 @@ class _Loop:
         "_opened",
         "_permit",
         "_request",
+        "_request_id",
         "_reservation",
         "_status",
         "_t0",
         "_waited",
+        "attempt",
         "base",
         "call",
         "charged",
@@ -138,7 +143,9 @@ class _Loop:
         "gone",
         "held",
         "maybe_applied",
+        "options",
         "path",
+        "policy",
         "refreshed",
         "rows",
         "token",
@@ -148,8 +155,19 @@ class _Loop:
     _gov: GovernorProtocol
     _reservation: Reservation
 
-    def __init__(self, path: RequestPath, call: Call, *, hold_cut: bool = False) -> None:
+    def __init__(
+        self,
+        path: RequestPath,
+        call: Call,
+        options: CallOptions | None = None,
+        *,
+        hold_cut: bool = False,
+    ) -> None:
         self.path = path
+        self.options = options or path.options
+        self.policy = self.options.policy or path.policy
+        #: Attempts opened so far (1 during the first).
+        self.attempt = 0
         #: The call the next attempt sends (a stream resumes with another).
         self.call = call
         #: Rows before ``call``'s first row (0 when it repeats the whole request).
@@ -178,6 +196,7 @@ class _Loop:
         self._opened: Opened | None = None
         self._request = call.request
         self._status: int | None = None
+        self._request_id: str | None = None
         self._t0 = 0.0
         self._waited = 0.0
 
@@ -190,6 +209,7 @@ class _Loop:
         self._reservation = await self.path._reserve(call, call.lines)
         self._request = call.request
         self._status = None
+        self._request_id = None
         self._t0 = time.perf_counter()
         self._waited = 0.0
         self.charged = False
@@ -201,12 +221,87 @@ class _Loop:
         """Add auth, take the governor's permit and send: the answer's head."""
         path = self.path
         request = self._request = await path._authorize(self.call, self)
-        permit = self._permit = await self._gov.acquire(path.transport.reports_sent)
+        self.attempt += 1
+        permit = self._permit = await self._acquire()
         self._waited = permit.waited
+        if permit.waited >= path.log_waits_over:
+            logger.info(
+                "%s: waited %.2fs for the rate limit",
+                self.call.endpoint,
+                permit.waited,
+                extra=self._fields(wait=permit.waited),
+            )
+        if path.hooks.request:
+            url = path.redactor(request.redacted_url)
+            path.hooks.on_request(
+                RequestEvent(self.call.endpoint, request.method, url, self.attempt, self._waited)
+            )
         self._t0 = time.perf_counter()
-        opened = self._opened = await path.transport.open(request, permit.sent)
+        opened = self._opened = await path.transport.open(
+            request, permit.sent, timeout=self.options.timeout
+        )
         self._status = opened.status
+        self._request_id = opened.headers.get("X-Request-Id")
         return opened
+
+    async def _acquire(self) -> Permit:
+        """The governor's permit; the first attempt waits at most ``max_wait`` for it
+        (a retry was sent once already: it waits as long as it takes)."""
+        sent = self.path.transport.reports_sent
+        max_wait = self.options.max_wait
+        if max_wait is None or self.attempt > 1:
+            return await self._gov.acquire(sent)
+        loop = asyncio.get_running_loop()
+        deadline = Deadline(loop.time() + max_wait, max_wait)
+        token = QUEUE_DEADLINE.set(deadline)
+        try:
+            # The governors raise QueueTimeout themselves where they can tell ahead
+            # (before they record or reserve anything); the timeout catches the rest
+            # (a turnstile or a concurrency slot held past the deadline).
+            async with asyncio.timeout_at(deadline.at):
+                return await self._gov.acquire(sent)
+        except errors.QueueTimeout:
+            raise
+        except TimeoutError:
+            raise errors.QueueTimeout(
+                self.call.endpoint, loop.time() - deadline.at + max_wait, max_wait
+            ) from None
+        finally:
+            QUEUE_DEADLINE.reset(token)
+
+    def _fields(self, **more: object) -> dict[str, object]:
+        """The structured fields of an INFO log record (``extra=``; no secret)."""
+        return {
+            "endpoint": self.call.endpoint,
+            "attempt": self.attempt,
+            "status": self._status,
+            "request_id": self._request_id,
+            **more,
+        }
+
+    def _ended(self, exc: BaseException | None, units: int) -> None:
+        """Log the attempt (DEBUG) and tell the response hooks."""
+        if isinstance(exc, errors.SemrushError) and exc.request_id:
+            self._request_id = exc.request_id
+        path = self.path
+        path._log(self._request, self._status, self._t0, self._waited, exc, self.rows)
+        if path.hooks.response:
+            request = self._request
+            path.hooks.on_response(
+                ResponseEvent(
+                    endpoint=self.call.endpoint,
+                    method=request.method,
+                    url=path.redactor(request.redacted_url),
+                    attempt=self.attempt,
+                    status=self._status,
+                    elapsed=time.perf_counter() - self._t0,
+                    waited=self._waited,
+                    error=None if exc is None else type(exc).__name__,
+                    request_id=self._request_id,
+                    units=units,
+                    rows=self.rows,
+                )
+            )
 
     def charge(self) -> None:
         """The answer started: the server charged it (see units.py)."""
@@ -230,7 +325,7 @@ class _Loop:
                 permit.release()
         if exc is None:
             reservation.settle(self.units)
-            self.path._log(self._request, self._status, self._t0, self._waited, rows=self.rows)
+            self._ended(None, self.units)
             return False
         if not isinstance(exc, Exception):
             # Cancelled, or the caller stopped reading a stream: a body that started
@@ -244,7 +339,7 @@ class _Loop:
             self.held.append((reservation, self.base))
         else:
             reservation.settle(reservation.units)  # a cut body: charged in full
-        self.path._log(self._request, self._status, self._t0, self._waited, exc, self.rows)
+        self._ended(exc, reservation.units if self.charged else 0)
         call = self.call
         if call.gone_ok_on_retry and self.maybe_applied and isinstance(exc, errors.NotFound):
             # The earlier attempt's answer was lost; this one finds nothing left to
@@ -288,6 +383,8 @@ class RequestPath:
         tokens: TokenProvider | None,
         rng: random.Random | None = None,
         v4_api_key: str | None = None,
+        hooks: Hooks | None = None,
+        log_waits_over: float = 1.0,
     ) -> None:
         self.transport = transport
         self.governance = governance
@@ -297,6 +394,11 @@ class RequestPath:
         self.api_key = api_key
         self.tokens = tokens
         self.v4_api_key = v4_api_key
+        #: The options of a call that brings none (the client's own).
+        self.options = CallOptions(policy=policy)
+        self.hooks = hooks or Hooks(None)
+        #: Governor waits at least this long (seconds) are logged at INFO.
+        self.log_waits_over = log_waits_over
         self._rng = rng or random.Random()
         self._chains: dict[tuple[str, str], GovernorChain] = {}
         redactor.add(api_key)
@@ -304,20 +406,20 @@ class RequestPath:
 
     # --- whole-body calls ---------------------------------------------------------------
 
-    async def send(self, call: Call) -> Response:
+    async def send(self, call: Call, options: CallOptions | None = None) -> Response:
         """Send ``call`` and return its response; raise its decoded error."""
         self._check_credentials(call)
         price = call.price
         if price is not None and not price.known and self.meter.balance_readable:
             # An unpublished price: settle from what the balance lost, not a guess.
             async with self.meter.measure(call.report or call.endpoint) as settle:
-                response = await self._send(call)
+                response = await self._send(call, options)
                 await settle()
             return response
-        return await self._send(call)
+        return await self._send(call, options)
 
-    async def _send(self, call: Call) -> Response:
-        loop = _Loop(self, call)
+    async def _send(self, call: Call, options: CallOptions | None) -> Response:
+        loop = _Loop(self, call, options)
         while True:
             async with loop:
                 opened = await loop.open()
@@ -338,7 +440,10 @@ class RequestPath:
     # --- streamed CSV (Analytics) ---------------------------------------------------------
 
     async def stream_rows(
-        self, call: Call, resume: Callable[[int], Call] | None = None
+        self,
+        call: Call,
+        resume: Callable[[int], Call] | None = None,
+        options: CallOptions | None = None,
     ) -> AsyncGenerator[list[list[str]], None]:
         """Yield batches of CSV rows; the first row of the first batch is the header.
 
@@ -352,7 +457,7 @@ class RequestPath:
         to the rows that existed from its start; otherwise to the whole page.
         """
         self._check_credentials(call)
-        loop = _Loop(self, call, hold_cut=True)
+        loop = _Loop(self, call, options, hold_cut=True)
         seen = 0  # data rows the caller has
         skip = 0  # rows a repeated request (no ``resume``) drops first
         header = True  # the caller still needs the header row
@@ -500,29 +605,44 @@ class RequestPath:
             raise exc
         if isinstance(exc, errors.RateLimited):
             gov.note_rate_limited()
+        policy = state.policy
         hinted = exc.retry_after if isinstance(exc, errors.APIError) else None
         if (
             isinstance(exc, errors.APIError)
             and hinted is not None
-            and hinted > self.policy.max_retry_after
+            and hinted > policy.max_retry_after
         ):
             # Every wait the server asks for is capped alike (429 or 5xx, seconds or
             # an HTTP date): refuse to park the call rather than sleep for a day.
             raise errors.RetryAfterTooLong(
                 f"{call.endpoint}: the server answered HTTP {exc.status} and asked to wait "
-                f"{hinted:.0f}s, more than max_retry_after={self.policy.max_retry_after:.0f}s",
+                f"{hinted:.0f}s, more than max_retry_after={policy.max_retry_after:.0f}s",
                 status=exc.status,
                 code=exc.code,
                 retry_after=hinted,
                 request_id=exc.request_id,
             ) from None
-        if state.count >= self.policy.max_retries:
+        if state.count >= policy.max_retries:
             raise exc
-        delay = self.policy.backoff(state.count, self._rng)
+        delay = policy.backoff(state.count, self._rng)
         state.count += 1
         if hinted is not None:
             delay = max(delay, hinted)
-        if isinstance(exc, errors.RateLimited):
+        paused = isinstance(exc, errors.RateLimited)
+        logger.info(
+            "%s: attempt %d failed (%s%s%s); %s %.2fs, then retry %d of %d",
+            call.endpoint,
+            state.attempt,
+            f"HTTP {state._status} " if state._status else "",
+            type(exc).__name__,
+            f", request id {state._request_id}" if state._request_id else "",
+            "pausing the endpoint for" if paused else "waiting",
+            delay,
+            state.count,
+            policy.max_retries,
+            extra=state._fields(wait=delay, error=type(exc).__name__, paused=paused),
+        )
+        if paused:
             # Pause the endpoint for every waiter, not only this caller.
             await gov.pause(delay)
             return 0.0
