@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -414,7 +413,8 @@ class SemrushClient:
             retry_policy=retry_policy,
             base_policy=self.retry_policy,
         )
-        view = copy.copy(self)
+        view = object.__new__(SemrushClient)  # not copy.copy: a client refuses pickling
+        view.__dict__.update(self.__dict__)
         # Resources are cached per instance: the view builds its own over its session.
         for name in [
             k for k, v in vars(SemrushClient).items() if isinstance(v, functools.cached_property)

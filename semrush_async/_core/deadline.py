@@ -18,8 +18,9 @@ from semrush_async.errors import QueueTimeout
 
 __all__ = ["QUEUE_DEADLINE", "Deadline"]
 
-#: A wait shorter than this is over (as the governors' clock resolution).
-_EPSILON: Final = 1e-6
+#: Slack for the instants the code itself takes between setting the deadline and
+#: checking it: ``max_wait=0`` admits a start that is free now.
+_SLACK: Final = 1e-3
 
 
 @attrs.frozen(slots=True)
@@ -33,7 +34,7 @@ class Deadline:
         """Raise QueueTimeout now if waiting ``delay`` more seconds (from now) passes
         the deadline; ``t0`` is when the call began to wait."""
         now = loop.time()
-        if now + delay > self.at + _EPSILON:
+        if now + delay > self.at + _SLACK:
             raise QueueTimeout(name, now - t0 + delay, self.max_wait)
 
 
