@@ -46,7 +46,8 @@ def test_bad_input_exits_2_with_one_line(argv: tuple[str, ...]) -> None:
     assert r.returncode == 2, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
-    assert lines[0].startswith("error: ") and "--help" in lines[0]
+    assert lines[0].startswith("error: ")
+    assert "--help" in lines[0]
     assert r.stdout == ""
 
 
@@ -61,10 +62,13 @@ def test_api_errors_exit_1_with_cli_advice() -> None:
     assert r.returncode == 1
     [line] = r.stderr.strip().splitlines()
     assert "semrush-async projects list --scope all" in line
-    assert "client." not in line and "scope='" not in line
+    assert "client." not in line
+    assert "scope='" not in line
     r = cli("--api-key", "", "--base-url", "http://127.0.0.1:9", "units")
     [line] = r.stderr.strip().splitlines()
-    assert r.returncode == 1 and "--api-key" in line and "api_key=" not in line
+    assert r.returncode == 1
+    assert "--api-key" in line
+    assert "api_key=" not in line
 
 
 def _project_id() -> int:
@@ -90,7 +94,8 @@ def test_delete_needs_yes_without_a_terminal() -> None:
         ("position-tracking", "remove-keywords", "1", "kw"),
     ):
         r = cli("--sandbox", *argv)
-        assert r.returncode == 2 and "without --yes" in r.stderr, (argv, r.stderr)
+        assert r.returncode == 2, (argv, r.stderr)
+        assert "without --yes" in r.stderr
 
 
 def test_global_options_after_the_subcommand() -> None:
@@ -137,18 +142,21 @@ def test_get_prints_one_object() -> None:
     r = cli("--sandbox", "projects", "get", str(pid), "--format", "json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert isinstance(doc, dict) and doc["project_id"] == pid
+    assert isinstance(doc, dict)
+    assert doc["project_id"] == pid
 
 
 def test_resume_with_another_output_is_refused(tmp_path: Path) -> None:
-    argv = (*ORGANIC, "--domain", "b.example", "-d", "us", "--limit", "2")
+    argv: tuple[str, ...] = (*ORGANIC, "--domain", "b.example", "-d", "us", "--limit", "2")
     argv = (*argv, "--checkpoint", "job.ckpt", "-q")
     first = cli(*argv, "-o", "a.csv", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     r = cli(*argv, "-o", "b.csv", cwd=tmp_path)
     assert r.returncode == 2
     [line] = r.stderr.strip().splitlines()
-    assert "was writing to" in line and "resume with -o" in line and "a.csv" in line
+    assert "was writing to" in line
+    assert "resume with -o" in line
+    assert "a.csv" in line
     assert not (tmp_path / "b.csv").exists()
     again = cli(*argv, "-o", "a.csv", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
@@ -163,4 +171,5 @@ def test_heatmap_cells_set_a_foreground_colour() -> None:
 
     for p in (None, P(None), P(1), P(5), P(15), P(50)):
         fg, _, bg = _style(p).partition(" on ")  # type: ignore[arg-type]
-        assert fg.strip() and bg.strip()
+        assert fg.strip()
+        assert bg.strip()

@@ -89,13 +89,16 @@ async def test_per_call_timeout_leaves_the_base_client_unchanged(sandbox: Semrus
         view = base.with_options(timeout=0.2, max_retries=0)
         with pytest.raises(TransportError):
             await view.backlinks.overview("small.example")
-        assert view.timeout == 0.2 and view.retry_policy.max_retries == 0
-        assert base.timeout == 30.0 and base.retry_policy == FAST_RETRY
+        assert view.timeout == 0.2
+        assert view.retry_policy.max_retries == 0
+        assert base.timeout == 30.0
+        assert base.retry_policy == FAST_RETRY
         # The base client still waits out a 1 s stall (its own 30 s timeout).
         sandbox.inject("account", "stall", seconds=1.0)
         assert await base.backlinks.overview("small.example") is not None
         # The view shares the session, governors, meter and tokens.
-        assert view.units is base.units and view.governance is base.governance
+        assert view.units is base.units
+        assert view.governance is base.governance
         assert view._request_path() is base._request_path()
         assert view.tokens is base.tokens
         await view.aclose()  # closes nothing
@@ -110,7 +113,7 @@ async def test_with_options_retry_policy_and_validation(sandbox: SemrushSandbox)
         assert await patient.backlinks.overview("small.example") is not None
         for bad in ({"timeout": 0}, {"timeout": -1}, {"max_retries": -1}, {"max_wait": -0.1}):
             with pytest.raises(ValueError, match=next(iter(bad))):
-                base.with_options(**bad)  # type: ignore[arg-type]
+                base.with_options(**bad)
 
 
 # --- logging and hooks -------------------------------------------------------------------
@@ -131,7 +134,8 @@ async def test_a_retried_503_is_logged_at_info(
     assert record.wait >= 0  # type: ignore[attr-defined]
     assert hasattr(record, "request_id")
     text = record.getMessage()
-    assert "HTTP 503" in text and "retry 1 of 5" in text
+    assert "HTTP 503" in text
+    assert "retry 1 of 5" in text
     assert sandbox.api_key not in caplog.text
 
 
@@ -168,9 +172,12 @@ async def test_event_hooks_see_every_attempt_without_secrets(sandbox: SemrushSan
         (1, 550, "ServerError"),
         (2, 200, None),
     ]
-    assert responses[-1].units == 40 and responses[0].units == 0
-    assert all(e.endpoint == "account" for e in [*requests, *responses])
-    assert all(sandbox.api_key not in e.url for e in [*requests, *responses])
+    assert responses[-1].units == 40
+    assert responses[0].units == 0
+    assert all(e.endpoint == "account" for e in requests)
+    assert all(e.endpoint == "account" for e in responses)
+    assert all(sandbox.api_key not in e.url for e in requests)
+    assert all(sandbox.api_key not in e.url for e in responses)
     with pytest.raises(ValueError, match="unknown event hook"):
         SemrushClient(api_key="k", event_hooks={"on_request": []})
 
@@ -284,8 +291,7 @@ async def test_the_library_reads_every_cli_variable(
         assert (c.base_url, c.oauth_url, c.www_url) == (sandbox.url,) * 3
         assert await c.units.balance() > 0
         assert await c.backlinks.overview("small.example") is not None
-        store = c._oauth_provider.store
-        assert getattr(store, "path", None) is not None and str(store.path) == token_file
+        assert str(getattr(c._oauth_provider.store, "path", "")) == token_file
     # An explicit argument wins.
     async with SemrushClient(base_url="http://127.0.0.1:9") as c:
         assert c.base_url == "http://127.0.0.1:9"
@@ -318,7 +324,8 @@ def test_the_standalone_sandbox_prints_every_credential() -> None:
         text=True,
     )
     try:
-        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         port = proc.stdout.readline().strip()
         banner = [proc.stderr.readline() for _ in range(9)]
     finally:
@@ -331,4 +338,5 @@ def test_the_standalone_sandbox_prints_every_credential() -> None:
     sb = Sb()
     for secret in (sb.api_key, sb.v4_api_key, sb.read_only_v4_key, "sandbox-client-secret"):
         assert secret in text, secret
-    assert "SEMRUSH_BASE_URL=" in text and "SEMRUSH_V4_API_KEY=" in text
+    assert "SEMRUSH_BASE_URL=" in text
+    assert "SEMRUSH_V4_API_KEY=" in text
