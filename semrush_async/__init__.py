@@ -10,6 +10,7 @@ from semrush_async._core.governance import (
     Strategy,
 )
 from semrush_async._core.harvest import Harvest, HarvestItem
+from semrush_async._core.hooks import RequestEvent, ResponseEvent
 from semrush_async._core.oauth import (
     FileTokenStore,
     MemoryTokenStore,
@@ -278,6 +279,8 @@ __all__ = [
     "ReadOnlyKey",
     "RefDomainRow",
     "RefIpRow",
+    "RequestEvent",
+    "ResponseEvent",
     "RetryAfterTooLong",
     "RetryPolicy",
     "Scope",

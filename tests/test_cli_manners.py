@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from semrush_async.cli import build_parser
+from semrush_async.testing import SemrushSandbox
 
 
 def cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -173,3 +176,65 @@ def test_heatmap_cells_set_a_foreground_colour() -> None:
         fg, _, bg = _style(p).partition(" on ")  # type: ignore[arg-type]
         assert fg.strip()
         assert bg.strip()
+
+
+async def _cli_async(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    # The sandbox and the proxy run in this event loop: wait without blocking it.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "semrush_async.cli",
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode() + err.decode()
+
+
+async def test_cli_proxy_flag_and_proxy_environment(sandbox: SemrushSandbox) -> None:
+    from tests.test_manners import _Proxy
+
+    proxy = _Proxy()
+    await proxy.start()
+    try:
+        where = ("--base-url", sandbox.url, "--www-url", sandbox.url)
+        key = ("--api-key", sandbox.api_key)
+        rc, text = await _cli_async(*where, *key, "--proxy", proxy.url, "units")
+        assert rc == 0, text
+        assert len(proxy.requests) == 1
+        # Without --proxy the CLI honours HTTP_PROXY, as curl does.
+        rc, text = await _cli_async(*where, *key, "units", env={"HTTP_PROXY": proxy.url})
+        assert rc == 0, text
+        assert len(proxy.requests) == 2
+    finally:
+        await proxy.stop()
+
+
+@pytest.mark.parametrize(("answer", "code"), [("y", 0), ("n", 1), ("", 1)])
+def test_delete_asks_on_a_terminal(answer: str, code: int) -> None:
+    import pty
+
+    pid = str(_project_id())
+    master, slave = pty.openpty()
+    try:
+        os.write(master, f"{answer}\n".encode())
+        r = subprocess.run(
+            [sys.executable, "-m", "semrush_async.cli", "--sandbox", "projects", "delete", pid],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert r.returncode == code, r.stderr
+    assert f"delete project {pid} and all its data? This cannot be undone. [y/N]" in r.stdout
+    if code == 0:
+        assert f"deleted project {pid}" in r.stdout
+    else:
+        assert r.stderr.strip() == "not deleted"

@@ -14,11 +14,12 @@ import pytest
 from semrush_async import (
     Limit,
     QueueTimeout,
+    RequestEvent,
+    ResponseEvent,
     RetryPolicy,
     SemrushClient,
     TransportError,
 )
-from semrush_async._core.hooks import RequestEvent, ResponseEvent
 from semrush_async.testing import SemrushSandbox
 from tests.conftest import FAST_RETRY
 
