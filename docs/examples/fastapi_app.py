@@ -24,7 +24,7 @@ router = APIRouter()
 def create_app(**client_options: Any) -> FastAPI:
     """An app whose lifespan owns one client (options go to SemrushClient, which
     reads SEMRUSH_API_KEY, SEMRUSH_BASE_URL ... from the environment itself)."""
-    options: dict[str, Any] = {"max_wait": 10.0, **client_options}
+    options: dict[str, Any] = {"max_wait": 30.0, **client_options}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
