@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from semrush_async.apis.map_rank.endpoints import Campaign, GridSettings, Heatmap, HeatmapPosition
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
-from semrush_async.cli._options import add_yes, confirm, seconds, upper
+from semrush_async.cli._options import add_yes, confirm, upper
 from semrush_async.cli._output import add_format, emit, emit_one, to_plain
 from semrush_async.errors import ValidationError
 
@@ -54,7 +54,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("keywords", nargs="+", help="keywords to track")
     p.add_argument("--name", default=None, help="the campaign's name")
     p.add_argument("--grid", default=None, help="grid template, e.g. 7x7 (default 5x5)")
-    p.add_argument("--distance", type=seconds, default=1.5, help="grid radius (with --grid)")
+    p.add_argument("--distance", type=float, default=1.5, help="grid radius (with --grid)")
     p.add_argument(
         "--unit", type=upper, choices=("KM", "MI"), default="KM", help="km or mi (any case)"
     )
