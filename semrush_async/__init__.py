@@ -11,6 +11,7 @@ from semrush_async._core.governance import (
     Strategy,
 )
 from semrush_async._core.harvest import Harvest, HarvestItem
+from semrush_async._core.hooks import RequestEvent, ResponseEvent
 from semrush_async._core.oauth import (
     FileTokenStore,
     MemoryTokenStore,
@@ -171,6 +172,7 @@ from semrush_async.errors import (
     NotFound,
     OAuthError,
     PermissionDenied,
+    QueueTimeout,
     RateLimited,
     ReadOnlyKey,
     RetryAfterTooLong,
@@ -314,12 +316,15 @@ __all__ = [
     "ProjectRole",
     "ProjectScope",
     "ProjectsResource",
+    "QueueTimeout",
     "RankDifferenceRow",
     "RankRow",
     "RateLimited",
     "ReadOnlyKey",
     "RefDomainRow",
     "RefIpRow",
+    "RequestEvent",
+    "ResponseEvent",
     "RetryAfterTooLong",
     "RetryPolicy",
     "Scope",

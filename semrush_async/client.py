@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import functools
-import os
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final
 
 import aiohttp
 
 from semrush_async._analytics import Analytics
+from semrush_async._core.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_OAUTH_URL,
+    DEFAULT_WWW_URL,
+    env_or,
+    token_file,
+)
 from semrush_async._core.governance import (
     DEFAULT_LIMITS,
     DEFAULT_SAFETY_MARGIN,
@@ -20,7 +26,15 @@ from semrush_async._core.governance import (
     Limit,
     LocalGovernance,
 )
-from semrush_async._core.oauth import MemoryTokenStore, OAuthConfig, OAuthTokenProvider, TokenStore
+from semrush_async._core.hooks import Hooks
+from semrush_async._core.oauth import (
+    FileTokenStore,
+    MemoryTokenStore,
+    OAuthConfig,
+    OAuthTokenProvider,
+    TokenStore,
+)
+from semrush_async._core.options import CallOptions, check_number
 from semrush_async._core.redact import Redactor
 from semrush_async._core.request_path import Auth, Call, Dialect, RequestPath
 from semrush_async._core.retry import RetryPolicy
@@ -66,7 +80,13 @@ from semrush_async.v3.pager import AnalyticsEngine
 from semrush_async.v3.source import Reports, ReportSource
 from semrush_async.v3.spec import ReportSpec
 
-__all__ = ["SemrushClient", "published_limits"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_OAUTH_URL",
+    "DEFAULT_WWW_URL",
+    "SemrushClient",
+    "published_limits",
+]
 
 #: The Analytics v3 report tables, by the client attribute that serves them (each
 #: family folder exposes its table; the docs' report table is rendered from this).
@@ -80,10 +100,6 @@ V3_TABLES: Final[Mapping[str, tuple[ReportSpec, ...]]] = {
     "backlinks": backlinks_reports.SPECS,
     "trends": _trends.SPECS,
 }
-
-DEFAULT_BASE_URL = "https://api.semrush.com"
-DEFAULT_OAUTH_URL = "https://oauth.semrush.com"
-DEFAULT_WWW_URL = "https://www.semrush.com"
 
 
 #: The client's own governor: the unit balance endpoint (``units``) publishes no
@@ -126,14 +142,23 @@ class SemrushClient:
 
     One client holds one credential, one governor per endpoint and one unit meter;
     share it across every coroutine (and FastAPI request) that uses that credential.
-    ``session`` lets you inject an aiohttp session, which the client leaves open.
+    ``session`` lets you inject an aiohttp session, which the client leaves open
+    (``proxy=``, ``trust_env=`` and ``trace_configs=`` then belong to that session).
+
+    Arguments left out are read from the environment as the CLI reads them
+    (``SEMRUSH_API_KEY``, ``SEMRUSH_V4_API_KEY``, ``SEMRUSH_BASE_URL``,
+    ``SEMRUSH_OAUTH_URL``, ``SEMRUSH_WWW_URL``, ``SEMRUSH_TOKEN_FILE``). A number
+    the client cannot use (``timeout=0``, ``max_retries=-1``) is refused here.
+    ``client.with_options(timeout=..., max_wait=...)`` is a view with other per-call
+    options over the same session, governors, meter and tokens.
 
     :param api_key: The Analytics (v3) API key; default ``$SEMRUSH_API_KEY``.
     :param v4_api_key: The API v4 key (Backlinks v4, Keyword v4, Projects, Map Rank,
         Local); default ``$SEMRUSH_V4_API_KEY``. Keys are version-specific.
     :param token: An OAuth access token, or a ``TokenProvider``; default: the
         tokens of ``token_store`` (``client.auth`` logs in and refreshes them).
-    :param base_url: The API's address (the sandbox's in tests).
+    :param base_url: The API's address (the sandbox's in tests); default
+        ``$SEMRUSH_BASE_URL``, else ``https://api.semrush.com``.
     :param oauth_url: The OAuth server's address.
     :param www_url: The address of the ``www`` endpoints (Listing Management v0).
     :param limits: Governor limits by name, overriding the published ones
@@ -154,6 +179,17 @@ class SemrushClient:
     :param oauth: The OAuth client's settings (client id, secret, refresh ahead).
     :param backlinks_api: ``"v3"`` (Analytics) or ``"v4"``: which API
         ``client.backlinks`` runs on (the same row classes).
+    :param trends_budget: The most Trends quota units this client may spend (a meter
+        apart from the API units, ``client.trends.units``).
+    :param max_wait: The longest a call may wait in a governor's queue before it
+        raises ``QueueTimeout`` (nothing sent, nothing reserved); None: no limit.
+    :param proxy: A proxy URL for every request of the client's own session.
+    :param trust_env: Read proxies from the environment (``HTTPS_PROXY`` ...).
+    :param trace_configs: aiohttp ``TraceConfig`` objects for the client's own session.
+    :param event_hooks: ``{"request": [...], "response": [...]}``: callables given a
+        redacted ``RequestEvent`` or ``ResponseEvent`` (sync or async), as in httpx.
+    :param log_waits_over: Governor waits longer than this many seconds are logged at
+        INFO on the ``semrush_async`` logger.
     """
 
     def __init__(
@@ -162,9 +198,9 @@ class SemrushClient:
         api_key: str | None = None,
         v4_api_key: str | None = None,
         token: str | TokenProvider | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        oauth_url: str = DEFAULT_OAUTH_URL,
-        www_url: str = DEFAULT_WWW_URL,
+        base_url: str | None = None,
+        oauth_url: str | None = None,
+        www_url: str | None = None,
         limits: Mapping[str, Limit] | None = None,
         unit_budget: int | None = None,
         max_retries: int = 5,
@@ -179,20 +215,43 @@ class SemrushClient:
         oauth: OAuthConfig | None = None,
         backlinks_api: str = "v3",
         trends_budget: int | None = None,
+        max_wait: float | None = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        event_hooks: Mapping[str, Sequence[Callable[..., object]]] | None = None,
+        log_waits_over: float = 1.0,
     ) -> None:
+        check_number("timeout", timeout, positive=True)
+        check_number("max_retries", max_retries)
+        if not isinstance(max_retries, int):
+            raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        check_number("unit_budget", unit_budget, optional=True)
+        check_number("max_wait", max_wait, optional=True)
+        check_number("log_waits_over", log_waits_over)
+        if not 0 <= safety_margin < 1:
+            raise ValueError(f"safety_margin must be in [0, 1), not {safety_margin!r}")
+        if session is not None and (proxy or trust_env or trace_configs):
+            raise ValueError(
+                "proxy=, trust_env= and trace_configs= configure the client's own "
+                "session; set them on the injected session instead"
+            )
+        self._hooks = Hooks(event_hooks)
+        self._proxy = proxy
+        self._trust_env = trust_env
+        self._trace_configs = tuple(trace_configs)
+        self._log_waits_over = log_waits_over
         if backlinks_api not in ("v3", "v4"):
             raise ValueError(f"backlinks_api must be 'v3' or 'v4', not {backlinks_api!r}")
         #: Which API ``client.backlinks`` runs on: "v3" (Analytics) or "v4" (Backlinks
         #: API v4, with the v4 key; the same row classes, mapped from v4 fields).
         self.backlinks_api = backlinks_api
-        self._api_key = api_key if api_key is not None else os.environ.get("SEMRUSH_API_KEY")
+        self._api_key = api_key if api_key is not None else env_or("api_key", None)
         # Keys are version-specific (since 2026-07-15): a v3 key cannot call v4.
-        self._v4_api_key = (
-            v4_api_key if v4_api_key is not None else os.environ.get("SEMRUSH_V4_API_KEY")
-        )
-        self.base_url = base_url.rstrip("/")
-        self.oauth_url = oauth_url.rstrip("/")
-        self.www_url = www_url.rstrip("/")
+        self._v4_api_key = v4_api_key if v4_api_key is not None else env_or("v4_api_key", None)
+        self.base_url = (base_url or env_or("base_url", DEFAULT_BASE_URL) or "").rstrip("/")
+        self.oauth_url = (oauth_url or env_or("oauth_url", DEFAULT_OAUTH_URL) or "").rstrip("/")
+        self.www_url = (www_url or env_or("www_url", DEFAULT_WWW_URL) or "").rstrip("/")
         self.timeout = timeout
         if governance is not None and limits is not None:
             raise ValueError("pass limits to the governance object, not to both")
@@ -213,8 +272,12 @@ class SemrushClient:
         config = oauth or OAuthConfig()
         # Known from the start, whether or not client.auth is ever built.
         self._redactor.add(config.client_secret)
+        if token_store is None:
+            # SEMRUSH_TOKEN_FILE: the file the CLI logs in to (none: tokens in memory).
+            path = token_file(default=False)
+            token_store = FileTokenStore(path) if path else MemoryTokenStore()
         provider = OAuthTokenProvider(
-            token_store if token_store is not None else MemoryTokenStore(),
+            token_store,
             refresh_ahead=config.refresh_ahead,
             lock=getattr(self.governance, "lock", None),
             redactor=self._redactor,
@@ -247,6 +310,8 @@ class SemrushClient:
         self._rng = rng
         self._path: RequestPath | None = None
         self._closed = False
+        #: The client this one is a view of (``with_options``), or None.
+        self._base: SemrushClient | None = None
         #: What every resource sees of this client (no resource holds the client).
         self._session = Session(
             base_url=self.base_url,
@@ -258,9 +323,10 @@ class SemrushClient:
             path=self._request_path,
             has_v3_key=bool(self._api_key),
             has_v4_key=bool(self._v4_api_key),
-            tokens=lambda: self._tokens,
+            tokens=lambda: self.tokens,
             set_tokens=self._set_tokens,
             meters=self._meters,
+            options=CallOptions(max_wait=max_wait),
         )
         self._oauth_provider = provider
         self._oauth_config = config
@@ -383,6 +449,48 @@ class SemrushClient:
         """The Local API (Listing Management on /apis/v4/local/v1, API v4 key)."""
         return LocalResource(self._session)
 
+    # --- per-call options -----------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        max_wait: float | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> SemrushClient:
+        """A view of this client with other per-call options (None: keep this one's).
+
+        The view shares the HTTP session, the governors, the unit meter and the
+        tokens: ``await client.with_options(timeout=5).domains.domain_organic(...)``
+        for one call, or keep it (``fast = client.with_options(max_wait=0.5)``).
+        This client is unchanged. Closing a view closes nothing; close this client.
+        """
+        base = self._base or self
+        options = self._session.options.merged(
+            timeout=timeout,
+            max_retries=max_retries,
+            max_wait=max_wait,
+            retry_policy=retry_policy,
+            base_policy=self.retry_policy,
+        )
+        view = object.__new__(SemrushClient)  # not copy.copy: a client refuses pickling
+        view.__dict__.update(self.__dict__)
+        # Resources are cached per instance: the view builds its own over its session.
+        for name in [
+            k for k, v in vars(SemrushClient).items() if isinstance(v, functools.cached_property)
+        ]:
+            view.__dict__.pop(name, None)
+        view._base = base
+        view._owns_session = False
+        view._session = self._session.with_options(options)
+        view._session._path = base._request_path
+        if options.timeout is not None:
+            view.timeout = options.timeout
+        if options.policy is not None:
+            view.retry_policy = options.policy
+        return view
+
     # --- lifecycle ------------------------------------------------------------------------
 
     async def __aenter__(self) -> SemrushClient:
@@ -395,13 +503,18 @@ class SemrushClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the owned HTTP session (an injected one stays open)."""
+        """Close the owned HTTP session (an injected one stays open); a view
+        (``with_options``) closes nothing."""
+        if self._base is not None:
+            return
         self._closed = True
         if self._owns_session and self._http is not None:
             await self._http.close()
         await self.governance.aclose()
 
     def _request_path(self) -> RequestPath:
+        if self._base is not None:
+            return self._base._request_path()
         if self._path is None:
             if self._closed:
                 raise RuntimeError("this SemrushClient is closed; create a new one")
@@ -409,7 +522,9 @@ class SemrushClient:
                 self._http = aiohttp.ClientSession(
                     headers={"User-Agent": f"semrush-async/{__version__}"},
                     connector=aiohttp.TCPConnector(limit=100),
-                    trace_configs=[sent_trace()],
+                    trace_configs=[sent_trace(), *self._trace_configs],
+                    proxy=self._proxy,
+                    trust_env=self._trust_env,
                 )
 
             self._path = RequestPath(
@@ -425,6 +540,8 @@ class SemrushClient:
                 rng=self._rng,
                 v4_api_key=self._v4_api_key,
                 meters=self._meters,
+                hooks=self._hooks,
+                log_waits_over=self._log_waits_over,
             )
         return self._path
 
@@ -433,13 +550,16 @@ class SemrushClient:
     @property
     def tokens(self) -> TokenProvider | None:
         """The token provider used for API v4 requests."""
-        return self._tokens
+        return self._tokens if self._base is None else self._base.tokens
 
     @tokens.setter
     def tokens(self, provider: TokenProvider | None) -> None:
         self._set_tokens(provider)
 
     def _set_tokens(self, provider: TokenProvider | None) -> None:
+        if self._base is not None:
+            self._base._set_tokens(provider)  # a view shares its client's tokens
+            return
         self._tokens = provider
         if self._path is not None:
             self._path.tokens = provider
@@ -464,7 +584,7 @@ class SemrushClient:
             Dialect.PLAIN,
             Auth.KEY,
         )
-        response = await self._request_path().send(call)
+        response = await self._session.send(call)
         return parse_units_balance(response.body)
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ goes into an error (see ``semrush_async._core.redact``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "NotFound",
     "OAuthError",
     "PermissionDenied",
+    "QueueTimeout",
     "RateLimited",
     "ReadOnlyKey",
     "RetryAfterTooLong",
@@ -173,6 +175,35 @@ class WaitTimeout(SemrushError, TimeoutError):
     the job itself goes on."""
 
     hint = "Wait again (it goes on running), or pass a longer timeout="
+
+
+class QueueTimeout(SemrushError, TimeoutError):
+    """The call would have waited for its governor permit longer than ``max_wait``;
+    nothing was sent and no units were reserved for it.
+
+    ``endpoint`` names the governor, ``expected_wait`` how long (seconds) the call
+    would have waited in all; ``retry_after`` is the same figure, rounded up, for a
+    ``Retry-After`` header (a web service maps this error to 503).
+    """
+
+    hint = "Retry later, raise max_wait, or send fewer calls at once; nothing was sent"
+
+    def __init__(self, endpoint: str, expected_wait: float, max_wait: float) -> None:
+        super().__init__(
+            f"{endpoint}: the call would wait about {expected_wait:.2f}s for its rate "
+            f"limit, more than max_wait={max_wait:g}s"
+        )
+        self.endpoint = endpoint
+        self.expected_wait = expected_wait
+        self.max_wait = max_wait
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds to wait before trying again (at least 1)."""
+        return max(1, math.ceil(self.expected_wait))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.endpoint, self.expected_wait, self.max_wait))
 
 
 class GovernanceUnavailable(SemrushError):

@@ -21,7 +21,16 @@ from semrush_async.testing import SemrushSandbox
 # No test may reach the developer's real credentials: the session (and every process
 # it starts) sees no key variable, and a token file in a fresh temp directory instead
 # of ~/.config/semrush-async/tokens.json. Tests that need either set their own.
-for _name in ("SEMRUSH_API_KEY", "SEMRUSH_V4_API_KEY"):
+# Nor may a URL or a proxy from the environment send a test anywhere but 127.0.0.1
+# (the library and the CLI read SEMRUSH_*_URL and, with trust_env, the proxy variables).
+for _name in (
+    "SEMRUSH_API_KEY",
+    "SEMRUSH_V4_API_KEY",
+    "SEMRUSH_BASE_URL",
+    "SEMRUSH_OAUTH_URL",
+    "SEMRUSH_WWW_URL",
+    *(v for p in ("http", "https", "all") for v in (f"{p}_proxy", f"{p.upper()}_PROXY")),
+):
     os.environ.pop(_name, None)
 _NO_CREDENTIALS = tempfile.mkdtemp(prefix="semrush-async-tests-")
 atexit.register(shutil.rmtree, _NO_CREDENTIALS, True)

@@ -50,14 +50,23 @@ class FakeTransport:
         self.requests: list[Request] = []
         #: The event loop's time at each request.
         self.times: list[float] = []
+        #: The ``timeout`` each request was opened with (None: the transport's own).
+        self.timeouts: list[float | None] = []
         self.opened = 0
         self.closed = 0
 
     def add(self, *script: Script) -> None:
         self.script.extend(script)
 
-    async def open(self, request: Request, on_sent: Callable[[], None] | None = None) -> _Opened:
+    async def open(
+        self,
+        request: Request,
+        on_sent: Callable[[], None] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> _Opened:
         self.requests.append(request)
+        self.timeouts.append(timeout)
         self.times.append(asyncio.get_running_loop().time())
         if on_sent is not None:
             on_sent()

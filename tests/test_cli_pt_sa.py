@@ -31,7 +31,7 @@ def test_campaigns_and_keywords(capsys: pytest.CaptureFixture[str]) -> None:
     added = {k["keyword"]: k["tags"] for k in json.loads(capsys.readouterr().out)}
     assert added["new one"] == ["cli"]
     assert len(added) == 139
-    argv = ["--sandbox", "position-tracking", "remove-keywords", campaign(), "best seo"]
+    argv = ["--sandbox", "position-tracking", "remove-keywords", campaign(), "best seo", "--yes"]
     assert cli.main([*argv, "--format", "json"]) == 0
     left = {k["keyword"] for k in json.loads(capsys.readouterr().out)}
     assert "best seo" not in left
@@ -65,5 +65,5 @@ def test_site_audit_launch_wait_issues_and_page(
     assert "pages crawled" in captured.err
     assert "FINISHED" in captured.err
     assert cli.main(["--sandbox", "site-audit", "info", str(PROJECT), "--format", "json"]) == 0
-    [info] = json.loads(capsys.readouterr().out)
+    info = json.loads(capsys.readouterr().out)
     assert info["status"] == "FINISHED"

@@ -912,17 +912,17 @@ def test_cli_get_update_delete(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         k for k, v in store.items() if v["location_status"] == "COMPLETED" and "address_line_2" in v
     )
     assert main(["--sandbox", "local", "get", lid]) == 0
-    (got,) = json.loads(capsys.readouterr().out)
+    got = json.loads(capsys.readouterr().out)
     assert got["location_id"] == lid
     changes = tmp_path / "changes.json"
     changes.write_text(json.dumps({"city": "Nephi", "address_line_2": None}))
     assert main(["--sandbox", "local", "update", lid, str(changes)]) == 0
-    (done,) = json.loads(capsys.readouterr().out)
+    done = json.loads(capsys.readouterr().out)
     assert done["city"] == "Nephi"
     assert "address_line_2" not in done
     assert main(["--sandbox", "local", "update", lid, str(changes), "--validate-only"]) == 0
     capsys.readouterr()
-    assert main(["--sandbox", "local", "delete", lid]) == 0
+    assert main(["--sandbox", "local", "delete", lid, "--yes"]) == 0
     assert capsys.readouterr().out.strip() == f"deleted {lid}"
 
 
@@ -930,7 +930,7 @@ def test_cli_create(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     f = tmp_path / "loc.json"
     f.write_text(json.dumps(location_body(valid())))
     assert main(["--sandbox", "local", "create", str(f), "--validate-only"]) == 0
-    (checked,) = json.loads(capsys.readouterr().out)
+    checked = json.loads(capsys.readouterr().out)
     assert "location_id" not in checked
     assert main(["--sandbox", "local", "create", str(f), "--format", "table"]) == 0
     assert "PROCESSING" in capsys.readouterr().out

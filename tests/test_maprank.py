@@ -891,14 +891,14 @@ def test_cli_create_update_delete(capsys: pytest.CaptureFixture[str]) -> None:
         )
         == 0
     )
-    made = json.loads(capsys.readouterr().out)[0]
+    made = json.loads(capsys.readouterr().out)
     assert made["cost"] == 98
     c = first_campaign()
     assert (
         main(["--sandbox", "map-rank", "update", c["id"], "--name", "New", "--format", "json"]) == 0
     )
-    assert json.loads(capsys.readouterr().out)[0]["name"] == "New"
-    assert main(["--sandbox", "map-rank", "delete", c["id"]]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "New"
+    assert main(["--sandbox", "map-rank", "delete", c["id"], "--yes"]) == 0
     assert "deleted" in capsys.readouterr().out
 
 

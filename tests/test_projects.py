@@ -572,13 +572,13 @@ def test_cli_list_csv_json_and_table(capsys: pytest.CaptureFixture[str]) -> None
 def test_cli_get_create_rename_delete(capsys: pytest.CaptureFixture[str]) -> None:
     pid = str(next(iter(ProjectsServer(0).projects)))
     assert main(["--sandbox", "projects", "get", pid, "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["project_id"] == int(pid)
+    assert json.loads(capsys.readouterr().out)["project_id"] == int(pid)
     args = ["--sandbox", "projects", "create", "cli.example", "From CLI", "--format", "csv"]
     assert main(args) == 0
     assert capsys.readouterr().out.splitlines()[1].split(",")[2] == "cli.example"
     assert main(["--sandbox", "projects", "rename", pid, "New name"]) == 0
     assert "New name" in capsys.readouterr().out
-    assert main(["--sandbox", "projects", "delete", pid]) == 0
+    assert main(["--sandbox", "projects", "delete", pid, "--yes"]) == 0
     assert capsys.readouterr().out.strip() == f"deleted project {pid}"
 
 

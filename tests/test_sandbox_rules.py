@@ -51,8 +51,9 @@ TESTING = Path(__file__).resolve().parents[1] / "semrush_async" / "testing"
 #: configuration types of ``limits=`` (``published_limits``: which limits the client
 #: governs, so that ``sandbox.client()`` hands it only those). Public tables
 #: (``COLUMNS``, ``DATABASES`` ...) are the client's statement of the docs, not the
-#: sandbox's.
-ROOT_NAMES = {"SemrushClient", "Limit", "Strategy", "published_limits"}
+#: sandbox's. ``MemoryTokenStore``: the token store of the client it hands out (never
+#: the user's token file, which the client would otherwise read from SEMRUSH_TOKEN_FILE).
+ROOT_NAMES = {"SemrushClient", "Limit", "Strategy", "published_limits", "MemoryTokenStore"}
 
 
 def test_the_sandbox_takes_only_configuration_names_from_the_client() -> None:

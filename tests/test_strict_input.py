@@ -448,7 +448,7 @@ def test_cli_counts_are_ints(argv: list[str], capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit) as info:
         main(["--sandbox", *argv])
     assert info.value.code == 2
-    assert "invalid int value" in capsys.readouterr().err
+    assert "must be an integer >= " in capsys.readouterr().err
 
 
 # --- L1: NaN and Infinity never go out -------------------------------------------------------

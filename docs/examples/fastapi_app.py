@@ -1,31 +1,30 @@
 """FastAPI with one SemrushClient per app: created in the lifespan, provided by a
 dependency, shared by every request (so one governor sees all of them).
 
+A request that would wait longer than ``max_wait`` for the rate limit gets 503 with
+``Retry-After`` at once (``QueueTimeout``: nothing was sent or charged for it).
+
     SEMRUSH_API_KEY=... uvicorn docs.examples.fastapi_app:app
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
 
-from semrush_async import SemrushClient, SemrushError, ValidationError
-from semrush_async.client import DEFAULT_BASE_URL, DEFAULT_WWW_URL
+from semrush_async import QueueTimeout, SemrushClient, SemrushError, ValidationError
 
 router = APIRouter()
 
 
 def create_app(**client_options: Any) -> FastAPI:
-    """An app whose lifespan owns one client (options go to SemrushClient)."""
-    options: dict[str, Any] = {
-        "base_url": os.environ.get("SEMRUSH_BASE_URL", DEFAULT_BASE_URL),
-        "www_url": os.environ.get("SEMRUSH_WWW_URL", DEFAULT_WWW_URL),
-        **client_options,
-    }
+    """An app whose lifespan owns one client (options go to SemrushClient, which
+    reads SEMRUSH_API_KEY, SEMRUSH_BASE_URL ... from the environment itself)."""
+    options: dict[str, Any] = {"max_wait": 30.0, **client_options}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,7 +34,17 @@ def create_app(**client_options: Any) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan)
     app.include_router(router)
+    app.add_exception_handler(QueueTimeout, busy)  # type: ignore[arg-type]
     return app
+
+
+async def busy(request: Request, exc: QueueTimeout) -> JSONResponse:
+    """The rate queue is longer than max_wait: 503, and when to come back."""
+    return JSONResponse(
+        {"detail": f"Semrush rate limit busy ({exc.endpoint}); retry later"},
+        status_code=503,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
 
 
 def semrush(request: Request) -> SemrushClient:
@@ -52,6 +61,8 @@ async def backlinks_overview(domain: str, client: Client) -> dict[str, Any]:
         overview = await client.backlinks.overview(domain)
     except ValidationError as e:
         raise HTTPException(422, str(e)) from None
+    except QueueTimeout:
+        raise  # the app's handler: 503 with Retry-After
     except SemrushError as e:
         raise HTTPException(502, str(e)) from None
     return {"domain": domain, "total": overview.total if overview else 0}

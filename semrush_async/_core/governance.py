@@ -50,6 +50,8 @@ from typing import Final, Protocol
 
 import attrs
 
+from semrush_async._core.deadline import QUEUE_DEADLINE, Deadline
+
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_SAFETY_MARGIN",
@@ -296,6 +298,14 @@ class _StartLog:
         self._catchup = catchup
         self._log: collections.deque[float] = collections.deque(maxlen=rate)
 
+    def queue(self, ahead: int) -> float:
+        """Seconds ``ahead`` waiters take to start, at the least (fail-fast estimate)."""
+        return (ahead // self._rate) * self._window
+
+    def delay(self, loop: asyncio.AbstractEventLoop) -> float:
+        full = len(self._log) == self._rate  # how long until a start is admitted
+        return max(0.0, min(self._log) + self._window - loop.time()) if full else 0.0
+
     async def wait(self, loop: asyncio.AbstractEventLoop) -> None:
         while len(self._log) == self._rate:
             # min(), not [0]: a slot moved by sent() may no longer be the earliest.
@@ -389,6 +399,11 @@ class EndpointGovernor:
         """
         loop = asyncio.get_running_loop()
         t0 = loop.time()
+        deadline = QUEUE_DEADLINE.get()
+        if deadline is not None:
+            # Fail fast: the waiters ahead alone would take longer than max_wait.
+            ahead = self._log.queue(self._counters.waiting)
+            deadline.check(self.name, loop, t0, ahead + max(0.0, self._paused_until - t0))
         self._counters.waiting += 1
         taken: Permit | None = None
         try:
@@ -398,7 +413,7 @@ class EndpointGovernor:
                 try:
                     # Slot before start time: a start time claimed while waiting for a
                     # slot would let several waiters start together when slots free up.
-                    await self._admit(loop)
+                    await self._admit(loop, deadline, t0)
                     if inner is not None:
                         # Still holding the turnstile: a later caller of this endpoint
                         # cannot be admitted on a start recorded before the account
@@ -421,8 +436,13 @@ class EndpointGovernor:
             self._unsent.append(permit)
         return permit
 
-    async def _admit(self, loop: asyncio.AbstractEventLoop) -> None:
+    async def _admit(
+        self, loop: asyncio.AbstractEventLoop, deadline: Deadline | None, t0: float
+    ) -> None:
         while True:
+            if deadline is not None:  # the pause and the spacing run out together
+                wait = max(self._paused_until - loop.time(), self._log.delay(loop))
+                deadline.check(self.name, loop, t0, wait)
             await self._wait_pause(loop)
             await self._log.wait(loop)
             blocker = self._barrier()

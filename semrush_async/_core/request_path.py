@@ -16,7 +16,6 @@ bytes come from any :class:`~semrush_async._core.transport.Transport`.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import random
 import time
@@ -30,9 +29,12 @@ import attrs
 from multidict import CIMultiDict
 
 from semrush_async import errors
+from semrush_async._core.call import Auth, Call, Dialect
 from semrush_async._core.csvfeed import Lines, LinesFeed
+from semrush_async._core.deadline import QUEUE_DEADLINE, Deadline
 from semrush_async._core.governance import Governance, GovernorChain, GovernorProtocol, Permit
-from semrush_async._core.price import Price
+from semrush_async._core.hooks import Hooks, RequestEvent, ResponseEvent
+from semrush_async._core.options import CallOptions
 from semrush_async._core.redact import Redactor
 from semrush_async._core.retry import RetryPolicy
 from semrush_async._core.sansio import (
@@ -47,71 +49,9 @@ from semrush_async._core.tokens import TokenProvider
 from semrush_async._core.transport import Opened, Transport
 from semrush_async._core.units import Reservation, UnitMeter
 
-__all__ = ["Auth", "Call", "CodeTable", "Dialect", "RequestPath"]
+__all__ = ["Auth", "Call", "CallOptions", "CodeTable", "Dialect", "RequestPath"]
 
 logger: Final = logging.getLogger("semrush_async")
-
-
-class Dialect(enum.Enum):
-    """Which wire format the response uses (decides error decoding)."""
-
-    ANALYTICS = "analytics"
-    V4 = "v4"
-    OAUTH = "oauth"
-    PLAIN = "plain"
-
-
-class Auth(enum.Enum):
-    """Which credential a call carries."""
-
-    #: The Analytics v3 key, as ``key=`` in the query.
-    KEY = "key"
-    #: The Analytics v3 key as the last segment of the path (``.../key/<KEY>``).
-    KEY_PATH = "key_path"
-    #: The API v4 key, as ``Authorization: Apikey <key>`` (never in the URL).
-    APIKEY = "apikey"
-    #: An OAuth 2.0 access token, as ``Authorization: Bearer <token>``.
-    BEARER = "bearer"
-    NONE = "none"
-
-
-@attrs.frozen(slots=True)
-class Call:
-    """One logical API call: the request plus what the path needs to govern it."""
-
-    endpoint: str
-    request: Request
-    dialect: Dialect
-    auth: Auth = Auth.NONE
-    #: What the unit meter books the call under (``units.by_report``); default: the
-    #: endpoint name.
-    report: str | None = None
-    #: Lines requested, for per-line prices (the worst case to reserve).
-    lines: int = 0
-    #: The call's price, carried by the row that made it (None: the call is free).
-    price: Price | None = None
-    #: False for requests that must not be repeated after they may have arrived
-    #: (an OAuth code exchange, a create): no retry on transport errors or 5xx.
-    idempotent: bool = True
-    #: For per-line prices: how many lines a response delivered (settle to that, not
-    #: to the lines requested). None: settle to ``lines``.
-    lines_of: Callable[[Response], int] | None = None
-    #: A second governor the call also needs (``"account"`` for a v4 method with a
-    #: limit of its own); None when ``endpoint`` is the only one.
-    within: str | None = None
-    #: The product's error codes, applied to every error this call gets.
-    codes: CodeTable = attrs.field(factory=dict, hash=False)
-    #: A NotFound after an attempt that may have been applied (5xx, dropped
-    #: connection) means the resource is gone: report success (a DELETE retried;
-    #: ``send`` answers 204, ``stream_rows`` no rows).
-    gone_ok_on_retry: bool = False
-    #: The named meter that pays for the call (``RequestPath(meters=)``; a quota of
-    #: its own); None: the client's unit meter.
-    meter: str | None = None
-    #: A CSV body's delimiter; several: sniffed from its header line (``CsvFeed``).
-    delimiters: tuple[str, ...] = (";",)
-    #: How the body becomes its JSON document (None: ``json.loads``); see ``Response``.
-    parse: Callable[[bytes], Any] | None = attrs.field(default=None, eq=False)
 
 
 _JSON: Final = (Dialect.V4, Dialect.OAUTH)
@@ -138,10 +78,12 @@ class _Loop:
         "_opened",
         "_permit",
         "_request",
+        "_request_id",
         "_reservation",
         "_status",
         "_t0",
         "_waited",
+        "attempt",
         "base",
         "call",
         "charged",
@@ -149,7 +91,9 @@ class _Loop:
         "gone",
         "held",
         "maybe_applied",
+        "options",
         "path",
+        "policy",
         "refreshed",
         "rows",
         "token",
@@ -159,8 +103,19 @@ class _Loop:
     _gov: GovernorProtocol
     _reservation: Reservation
 
-    def __init__(self, path: RequestPath, call: Call, *, hold_cut: bool = False) -> None:
+    def __init__(
+        self,
+        path: RequestPath,
+        call: Call,
+        options: CallOptions | None = None,
+        *,
+        hold_cut: bool = False,
+    ) -> None:
         self.path = path
+        self.options = options or path.options
+        self.policy = self.options.policy or path.policy
+        #: Attempts opened so far (1 during the first).
+        self.attempt = 0
         #: The call the next attempt sends (a stream resumes with another).
         self.call = call
         #: Rows before ``call``'s first row (0 when it repeats the whole request).
@@ -189,6 +144,7 @@ class _Loop:
         self._opened: Opened | None = None
         self._request = call.request
         self._status: int | None = None
+        self._request_id: str | None = None
         self._t0 = 0.0
         self._waited = 0.0
 
@@ -201,6 +157,7 @@ class _Loop:
         self._reservation = await self.path._reserve(call, call.lines)
         self._request = call.request
         self._status = None
+        self._request_id = None
         self._t0 = time.perf_counter()
         self._waited = 0.0
         self.charged = False
@@ -212,12 +169,87 @@ class _Loop:
         """Add auth, take the governor's permit and send: the answer's head."""
         path = self.path
         request = self._request = await path._authorize(self.call, self)
-        permit = self._permit = await self._gov.acquire(path.transport.reports_sent)
+        self.attempt += 1
+        permit = self._permit = await self._acquire()
         self._waited = permit.waited
+        if permit.waited >= path.log_waits_over:
+            logger.info(
+                "%s: waited %.2fs for the rate limit",
+                self.call.endpoint,
+                permit.waited,
+                extra=self._fields(wait=permit.waited),
+            )
+        if path.hooks.request:
+            url = path.redactor(request.redacted_url)
+            path.hooks.on_request(
+                RequestEvent(self.call.endpoint, request.method, url, self.attempt, self._waited)
+            )
         self._t0 = time.perf_counter()
-        opened = self._opened = await path.transport.open(request, permit.sent)
+        opened = self._opened = await path.transport.open(
+            request, permit.sent, timeout=self.options.timeout
+        )
         self._status = opened.status
+        self._request_id = opened.headers.get("X-Request-Id")
         return opened
+
+    async def _acquire(self) -> Permit:
+        """The governor's permit; the first attempt waits at most ``max_wait`` for it
+        (a retry was sent once already: it waits as long as it takes)."""
+        sent = self.path.transport.reports_sent
+        max_wait = self.options.max_wait
+        if max_wait is None or self.attempt > 1:
+            return await self._gov.acquire(sent)
+        loop = asyncio.get_running_loop()
+        deadline = Deadline(loop.time() + max_wait, max_wait)
+        token = QUEUE_DEADLINE.set(deadline)
+        try:
+            # The governors raise QueueTimeout themselves where they can tell ahead
+            # (before they record or reserve anything); the timeout catches the rest
+            # (a turnstile or a concurrency slot held past the deadline).
+            async with asyncio.timeout_at(deadline.at):
+                return await self._gov.acquire(sent)
+        except errors.QueueTimeout:
+            raise
+        except TimeoutError:
+            raise errors.QueueTimeout(
+                self.call.endpoint, loop.time() - deadline.at + max_wait, max_wait
+            ) from None
+        finally:
+            QUEUE_DEADLINE.reset(token)
+
+    def _fields(self, **more: object) -> dict[str, object]:
+        """The structured fields of an INFO log record (``extra=``; no secret)."""
+        return {
+            "endpoint": self.call.endpoint,
+            "attempt": self.attempt,
+            "status": self._status,
+            "request_id": self._request_id,
+            **more,
+        }
+
+    def _ended(self, exc: BaseException | None, units: int) -> None:
+        """Log the attempt (DEBUG) and tell the response hooks."""
+        if isinstance(exc, errors.SemrushError) and exc.request_id:
+            self._request_id = exc.request_id
+        path = self.path
+        path._log(self._request, self._status, self._t0, self._waited, exc, self.rows)
+        if path.hooks.response:
+            request = self._request
+            path.hooks.on_response(
+                ResponseEvent(
+                    endpoint=self.call.endpoint,
+                    method=request.method,
+                    url=path.redactor(request.redacted_url),
+                    attempt=self.attempt,
+                    status=self._status,
+                    elapsed=time.perf_counter() - self._t0,
+                    waited=self._waited,
+                    error=None if exc is None else type(exc).__name__,
+                    request_id=self._request_id,
+                    units=units,
+                    rows=self.rows,
+                )
+            )
 
     def charge(self) -> None:
         """The answer started: the server charged it (see units.py)."""
@@ -241,7 +273,7 @@ class _Loop:
                 permit.release()
         if exc is None:
             reservation.settle(self.units)
-            self.path._log(self._request, self._status, self._t0, self._waited, rows=self.rows)
+            self._ended(None, self.units)
             return False
         if not isinstance(exc, Exception):
             # Cancelled, or the caller stopped reading a stream: a body that started
@@ -255,7 +287,7 @@ class _Loop:
             self.held.append((reservation, self.base))
         else:
             reservation.settle(reservation.units)  # a cut body: charged in full
-        self.path._log(self._request, self._status, self._t0, self._waited, exc, self.rows)
+        self._ended(exc, reservation.units if self.charged else 0)
         call = self.call
         if call.gone_ok_on_retry and self.maybe_applied and isinstance(exc, errors.NotFound):
             # The earlier attempt's answer was lost; this one finds nothing left to
@@ -300,6 +332,8 @@ class RequestPath:
         rng: random.Random | None = None,
         v4_api_key: str | None = None,
         meters: Mapping[str, UnitMeter] | None = None,
+        hooks: Hooks | None = None,
+        log_waits_over: float = 1.0,
     ) -> None:
         self.transport = transport
         self.governance = governance
@@ -311,6 +345,11 @@ class RequestPath:
         self.api_key = api_key
         self.tokens = tokens
         self.v4_api_key = v4_api_key
+        #: The options of a call that brings none (the client's own).
+        self.options = CallOptions(policy=policy)
+        self.hooks = hooks or Hooks(None)
+        #: Governor waits at least this long (seconds) are logged at INFO.
+        self.log_waits_over = log_waits_over
         self._rng = rng or random.Random()
         self._chains: dict[tuple[str, str], GovernorChain] = {}
         redactor.add(api_key)
@@ -318,7 +357,7 @@ class RequestPath:
 
     # --- whole-body calls ---------------------------------------------------------------
 
-    async def send(self, call: Call) -> Response:
+    async def send(self, call: Call, options: CallOptions | None = None) -> Response:
         """Send ``call`` and return its response; raise its decoded error."""
         self._check_credentials(call)
         price = call.price
@@ -330,13 +369,13 @@ class RequestPath:
         ):
             # An unpublished price: settle from what the balance lost, not a guess.
             async with self.meter.measure(call.report or call.endpoint) as settle:
-                response = await self._send(call)
+                response = await self._send(call, options)
                 await settle()
             return response
-        return await self._send(call)
+        return await self._send(call, options)
 
-    async def _send(self, call: Call) -> Response:
-        loop = _Loop(self, call)
+    async def _send(self, call: Call, options: CallOptions | None) -> Response:
+        loop = _Loop(self, call, options)
         while True:
             async with loop:
                 opened = await loop.open()
@@ -359,21 +398,31 @@ class RequestPath:
     # --- streamed CSV (Analytics) ---------------------------------------------------------
 
     def stream_rows(
-        self, call: Call, resume: Callable[[int], Call] | None = None
+        self,
+        call: Call,
+        resume: Callable[[int], Call] | None = None,
+        options: CallOptions | None = None,
     ) -> AsyncGenerator[list[list[str]], None]:
         """Yield batches of CSV rows; the first row of the first batch is the header
         (see :meth:`_stream`)."""
-        return self._stream(call, resume, CsvBody)
+        return self._stream(call, resume, CsvBody, options)
 
     def stream_lines(
-        self, call: Call, resume: Callable[[int], Call] | None = None
+        self,
+        call: Call,
+        resume: Callable[[int], Call] | None = None,
+        options: CallOptions | None = None,
     ) -> AsyncGenerator[Lines, None]:
         """As :meth:`stream_rows`, each batch's rows kept as the bytes they arrived in
         (for a columnar reader); the same attempt loop, resume and settlement."""
-        return self._stream(call, resume, _LinesBody)
+        return self._stream(call, resume, _LinesBody, options)
 
     async def _stream(
-        self, call: Call, resume: Callable[[int], Call] | None, body_of: Callable[..., Any]
+        self,
+        call: Call,
+        resume: Callable[[int], Call] | None,
+        body_of: Callable[..., Any],
+        options: CallOptions | None = None,
     ) -> AsyncGenerator[Any, None]:
         """Yield batches of CSV rows; the first row of the first batch is the header.
 
@@ -387,7 +436,7 @@ class RequestPath:
         to the rows that existed from its start; otherwise to the whole page.
         """
         self._check_credentials(call)
-        loop = _Loop(self, call, hold_cut=True)
+        loop = _Loop(self, call, options, hold_cut=True)
         seen = 0  # data rows the caller has
         skip = 0  # rows a repeated request (no ``resume``) drops first
         header = True  # the caller still needs the header row
@@ -551,29 +600,44 @@ class RequestPath:
             raise exc
         if isinstance(exc, errors.RateLimited):
             gov.note_rate_limited()
+        policy = state.policy
         hinted = exc.retry_after if isinstance(exc, errors.APIError) else None
         if (
             isinstance(exc, errors.APIError)
             and hinted is not None
-            and hinted > self.policy.max_retry_after
+            and hinted > policy.max_retry_after
         ):
             # Every wait the server asks for is capped alike (429 or 5xx, seconds or
             # an HTTP date): refuse to park the call rather than sleep for a day.
             raise errors.RetryAfterTooLong(
                 f"{call.endpoint}: the server answered HTTP {exc.status} and asked to wait "
-                f"{hinted:.0f}s, more than max_retry_after={self.policy.max_retry_after:.0f}s",
+                f"{hinted:.0f}s, more than max_retry_after={policy.max_retry_after:.0f}s",
                 status=exc.status,
                 code=exc.code,
                 retry_after=hinted,
                 request_id=exc.request_id,
             ) from None
-        if state.count >= self.policy.max_retries:
+        if state.count >= policy.max_retries:
             raise exc
-        delay = self.policy.backoff(state.count, self._rng)
+        delay = policy.backoff(state.count, self._rng)
         state.count += 1
         if hinted is not None:
             delay = max(delay, hinted)
-        if isinstance(exc, errors.RateLimited):
+        paused = isinstance(exc, errors.RateLimited)
+        logger.info(
+            "%s: attempt %d failed (%s%s%s); %s %.2fs, then retry %d of %d",
+            call.endpoint,
+            state.attempt,
+            f"HTTP {state._status} " if state._status else "",
+            type(exc).__name__,
+            f", request id {state._request_id}" if state._request_id else "",
+            "pausing the endpoint for" if paused else "waiting",
+            delay,
+            state.count,
+            policy.max_retries,
+            extra=state._fields(wait=delay, error=type(exc).__name__, paused=paused),
+        )
+        if paused:
             # Pause the endpoint for every waiter, not only this caller.
             await gov.pause(delay)
             return 0.0

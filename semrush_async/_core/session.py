@@ -8,10 +8,12 @@ the redactor. No product knowledge lives here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncGenerator, Callable, Mapping
 
 from semrush_async._core.csvfeed import Lines
 from semrush_async._core.governance import Governance, Limit
+from semrush_async._core.options import CallOptions
 from semrush_async._core.redact import Redactor
 from semrush_async._core.request_path import Call, RequestPath
 from semrush_async._core.sansio import Response
@@ -39,6 +41,7 @@ class Session:
         tokens: Callable[[], TokenProvider | None],
         set_tokens: Callable[[TokenProvider | None], None],
         meters: Mapping[str, UnitMeter] | None = None,
+        options: CallOptions | None = None,
     ) -> None:
         #: The API host (``https://api.semrush.com``), the OAuth host and www.
         self.base_url = base_url
@@ -55,6 +58,14 @@ class Session:
         self.has_v4_key = has_v4_key
         self._get_tokens = tokens
         self._set_tokens = set_tokens
+        #: What every call of this session overrides (a client view's options).
+        self.options = options or CallOptions()
+
+    def with_options(self, options: CallOptions) -> Session:
+        """The same session (same path, meter, governance, tokens) with ``options``."""
+        view = copy.copy(self)
+        view.options = options
+        return view
 
     @property
     def path(self) -> RequestPath:
@@ -63,13 +74,13 @@ class Session:
 
     async def send(self, call: Call) -> Response:
         """Send one call through the request path (whole body)."""
-        return await self._path().send(call)
+        return await self._path().send(call, self.options)
 
     def stream_rows(
         self, call: Call, resume: Callable[[int], Call] | None = None
     ) -> AsyncGenerator[list[list[str]], None]:
         """Stream a CSV body's rows through the request path."""
-        return self._path().stream_rows(call, resume)
+        return self._path().stream_rows(call, resume, self.options)
 
     def meter(self, name: str | None) -> UnitMeter:
         """The meter named ``name`` (a ``Call.meter``); None: the unit meter."""
@@ -79,7 +90,7 @@ class Session:
         self, call: Call, resume: Callable[[int], Call] | None = None
     ) -> AsyncGenerator[Lines, None]:
         """As :meth:`stream_rows`, the rows kept as bytes (for a columnar reader)."""
-        return self._path().stream_lines(call, resume)
+        return self._path().stream_lines(call, resume, self.options)
 
     def limit(self, governor: str) -> Limit:
         """The limit the governance applies to ``governor``."""

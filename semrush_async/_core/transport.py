@@ -59,8 +59,15 @@ class Transport(Protocol):
         connection setup). False: it is called as the request starts."""
         ...
 
-    async def open(self, request: Request, on_sent: Callable[[], None] | None = None) -> Opened:
-        """Send ``request``; return once the answer's head has arrived."""
+    async def open(
+        self,
+        request: Request,
+        on_sent: Callable[[], None] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Opened:
+        """Send ``request``; return once the answer's head has arrived. ``timeout``
+        (seconds to connect and between reads) replaces the transport's own."""
         ...
 
 
@@ -79,12 +86,16 @@ class AiohttpTransport:
         #: The session carries :func:`sent_trace`; otherwise "sent" is reported as the
         #: request starts (the governor then measures from admission).
         self.reports_sent = reports_sent
-        # No total timeout: a 250,000-row body may take minutes; stalls are caught
-        # by the per-read (sock_read) timeout instead.
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        self._timeout = _timeout(timeout)
         self._redact = redact
 
-    async def open(self, request: Request, on_sent: Callable[[], None] | None = None) -> _Opened:
+    async def open(
+        self,
+        request: Request,
+        on_sent: Callable[[], None] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> _Opened:
         if on_sent is not None and not self.reports_sent:
             on_sent()
             on_sent = None
@@ -95,7 +106,7 @@ class AiohttpTransport:
                 URL(request.full_url, encoded=True),
                 headers=dict(request.headers),
                 data=request.body,
-                timeout=self._timeout,
+                timeout=self._timeout if timeout is None else _timeout(timeout),
                 allow_redirects=False,
                 trace_request_ctx=_SentHook(on_sent) if on_sent else None,
             )
@@ -112,6 +123,12 @@ class AiohttpTransport:
         # hides the context from tracebacks; it stays reachable).
         text = self._redact(f"{type(exc).__name__}: {exc}")
         return TransportError(text)
+
+
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    # No total timeout: a 250,000-row body may take minutes; stalls are caught by the
+    # per-read (sock_read) timeout instead.
+    return aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
 
 
 class _SentHook:

@@ -33,7 +33,7 @@ from semrush_async.cli import (
 )
 from semrush_async.cli._command import Command
 from semrush_async.cli._errors import HANDLED, report
-from semrush_async.cli._options import add_global_options
+from semrush_async.cli._options import Parser, add_everywhere, add_global_options
 
 __all__ = ["main"]
 
@@ -55,7 +55,7 @@ _BY_NAME: Final = {command.name: command for command in COMMANDS}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="semrush-async",
         description="Semrush API from the command line, with rate governance built in.",
     )
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.arguments(sub.add_parser(command.name, help=command.help))
+    # The global options are accepted after the subcommand too.
+    add_everywhere(p)
     return p
 
 

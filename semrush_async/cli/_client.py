@@ -35,6 +35,10 @@ async def client_and_sandbox(
                 yield client, sandbox
         return
     kwargs["token_store"] = FileTokenStore(args.token_file)
+    # As curl does: --proxy, else HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.
+    proxy = getattr(args, "proxy", None)
+    kwargs.setdefault("proxy", proxy)
+    kwargs.setdefault("trust_env", proxy is None)
     async with SemrushClient(
         api_key=args.api_key,
         v4_api_key=args.v4_api_key,

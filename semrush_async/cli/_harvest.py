@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import sqlite3
 import sys
 from typing import Any, Final
 
@@ -12,6 +15,7 @@ from semrush_async.cli._errors import EXIT_ERROR
 from semrush_async.cli._output import stderr_console
 from semrush_async.cli._writer import ParquetWriter, Writer
 from semrush_async.client import SemrushClient
+from semrush_async.errors import ValidationError
 from semrush_async.v3.source import ReportHarvest
 
 __all__ = ["HarvestProgress", "write_harvest"]
@@ -33,6 +37,8 @@ async def write_harvest(
     """Stream a harvest to ``args.output`` with progress; the summary on stderr
     (``meter``: the meter that pays, when not the client's units; ``lead_target``:
     each row led by the harvest's target)."""
+    output = _output_name(args.output)
+    _check_same_output(getattr(args, "checkpoint", None), output)
     console = None if args.quiet else stderr_console()
     writer: Writer | ParquetWriter = (
         ParquetWriter(args.output, harvest)
@@ -53,6 +59,7 @@ async def write_harvest(
                     else:
                         writer.write(item.target, item.rows)
                     harvest.note("output_bytes", str(writer.size()))
+                    harvest.note("output_path", output)
                     progress.update(harvest)
                 progress.update(harvest)
             writer.open(harvest.resumed_notes.get("output_bytes"))
@@ -138,3 +145,27 @@ class HarvestProgress:
             self._progress.console.print(text)
         else:
             print(text, file=sys.stderr)
+
+
+def _output_name(path: str) -> str:
+    return path if path == "-" else os.path.realpath(path)
+
+
+def _check_same_output(checkpoint: str | None, output: str) -> None:
+    """Refuse to resume a checkpoint into another file (before anything is sent): the
+    rows already written are in the first file, and the new one would get no header."""
+    if not checkpoint or not os.path.exists(checkpoint):
+        return
+    written: set[str] = set()
+    # Read-only and at once: the harvest opens (and locks) the checkpoint itself.
+    with contextlib.suppress(sqlite3.Error):
+        uri = f"file:{os.path.realpath(checkpoint)}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0)) as db:
+            rows = db.execute("SELECT value FROM notes WHERE key = 'output_path'").fetchall()
+            written = {str(v) for (v,) in rows}
+    if written and output not in written:
+        first = sorted(written)[0]
+        raise ValidationError(
+            f"--checkpoint {checkpoint} was writing to {first}; resume with -o {first}, "
+            "or start again with a new --checkpoint"
+        )

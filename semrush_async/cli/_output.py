@@ -16,7 +16,7 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-__all__ = ["FORMATS", "add_format", "emit", "stderr_console", "to_plain"]
+__all__ = ["FORMATS", "add_format", "emit", "emit_one", "stderr_console", "to_plain"]
 
 FORMATS: Final = ("table", "json", "csv")
 
@@ -62,6 +62,15 @@ def _cell(value: Any) -> str:
     if isinstance(plain, list | dict):
         return json.dumps(plain, ensure_ascii=False)
     return str(plain)
+
+
+def emit_one(item: Any, fmt: str, columns: Sequence[str] | None = None) -> None:
+    """Write one object: a JSON object (not a list of one), or a table or CSV of one row."""
+    if fmt == "json":
+        json.dump(to_plain(item), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    emit([item], fmt, columns)
 
 
 def emit(

@@ -16,6 +16,7 @@ from semrush_async.apis.reports import COLUMNS, REPORTS, ROOT_REPORTS
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
 from semrush_async.cli._harvest import write_harvest
+from semrush_async.cli._options import count, database
 from semrush_async.cli._writer import FORMATS, Writer, parquet_sink
 from semrush_async.errors import BudgetExceeded, ValidationError
 from semrush_async.v3.query import TARGET_PARAMS
@@ -27,7 +28,9 @@ _BATCH: Final = 100
 
 
 def _common(p: argparse.ArgumentParser, *, many: bool = True) -> None:
-    p.add_argument("--database", "-d", default=None, help="database code, e.g. us, uk, de")
+    p.add_argument(
+        "--database", "-d", type=database, default=None, help="database code, e.g. us, uk, de"
+    )
     p.add_argument(
         "--columns",
         default=None,
@@ -49,13 +52,13 @@ def _common(p: argparse.ArgumentParser, *, many: bool = True) -> None:
         help="a documented option, e.g. display_positions=new (repeatable)",
     )
     p.add_argument("--no-escape", action="store_true", help="do not request export_escape=1")
-    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--format", choices=FORMATS, default="csv", help="output format")
     p.add_argument("-o", "--output", default="-", help="file (default: stdout)")
-    p.add_argument("--budget", type=int, default=None, help="max API units to spend")
+    p.add_argument("--budget", type=count(0), default=None, help="max API units to spend")
     if many:
-        p.add_argument("--limit", type=int, default=None, help="rows per target")
+        p.add_argument("--limit", type=count(1), default=None, help="rows per target")
         p.add_argument("--checkpoint", default=None, help="sqlite file: resume where it stopped")
-        p.add_argument("--page-size", type=int, default=2_000)
+        p.add_argument("--page-size", type=count(1), default=2_000, help="rows per request")
 
 
 def _report_arguments(rep: argparse.ArgumentParser) -> None:
@@ -74,14 +77,14 @@ def _report_arguments(rep: argparse.ArgumentParser) -> None:
 def _keywords_arguments(parser: argparse.ArgumentParser) -> None:
     kw = actions(parser)
     ov = kw.add_parser("overview", help="search volume, CPC, competition of keywords")
-    ov.add_argument("phrases", nargs="+")
+    ov.add_argument("phrases", nargs="+", help="keywords to look up")
     _common(ov, many=False)
 
 
 def _domains_arguments(parser: argparse.ArgumentParser) -> None:
     dom = actions(parser)
     org = dom.add_parser("organic", help="a domain's organic search keywords")
-    org.add_argument("domain")
+    org.add_argument("domain", help="the domain, e.g. example.com")
     _common(org)
 
 

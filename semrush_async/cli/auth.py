@@ -18,7 +18,9 @@ __all__ = ["COMMANDS"]
 def _arguments(parser: argparse.ArgumentParser) -> None:
     auth = actions(parser)
     login = auth.add_parser("login", help="device login (prints a URL and a code)")
-    login.add_argument("--scope", default=None)
+    login.add_argument(
+        "--scope", default=None, help="OAuth scopes to ask for (default: the server's)"
+    )
     auth.add_parser("status", help="show the stored token")
     auth.add_parser("logout", help="forget the stored token")
 

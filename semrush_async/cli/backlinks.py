@@ -23,6 +23,7 @@ from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
 from semrush_async.cli._errors import EXIT_ERROR
 from semrush_async.cli._harvest import write_harvest
+from semrush_async.cli._options import count
 from semrush_async.cli._output import stderr_console
 from semrush_async.cli._writer import FORMATS, Writer
 from semrush_async.errors import BudgetExceeded, UnboundedCostWarning, ValidationError
@@ -40,26 +41,30 @@ _Writer = Writer
 def _arguments(parser: argparse.ArgumentParser) -> None:
     bl = actions(parser)
     ov = bl.add_parser("overview", help="backlinks_overview for one target")
-    ov.add_argument("target")
-    ov.add_argument("--target-type", default="root_domain")
+    ov.add_argument("target", help="a domain, subdomain or URL")
+    ov.add_argument(
+        "--target-type", default="root_domain", help="root_domain (default), domain or url"
+    )
     ex = bl.add_parser("export", help="stream a report for many targets to a file")
     ex.add_argument("report", help=f"one of: {', '.join(sorted(REPORT_NAMES))}")
-    ex.add_argument("targets", nargs="+")
-    ex.add_argument("--target-type", default="root_domain")
+    ex.add_argument("targets", nargs="+", help="domains, subdomains or URLs")
+    ex.add_argument(
+        "--target-type", default="root_domain", help="root_domain (default), domain or url"
+    )
     ex.add_argument("--columns", default=None, help="comma-separated (default: all)")
-    ex.add_argument("--sort", default=None)
+    ex.add_argument("--sort", default=None, help="e.g. page_ascore_desc")
     ex.add_argument(
         "--filter",
         action="append",
         default=[],
         help="display_filter condition, e.g. '+|type||follow' (repeatable)",
     )
-    ex.add_argument("--limit", type=int, default=None, help="rows per target")
+    ex.add_argument("--limit", type=count(1), default=None, help="rows per target")
     ex.add_argument("-o", "--output", default="-", help="file (default: stdout)")
-    ex.add_argument("--format", choices=FORMATS, default="csv")
+    ex.add_argument("--format", choices=FORMATS, default="csv", help="output format")
     ex.add_argument("--checkpoint", default=None, help="sqlite file: resume where it stopped")
-    ex.add_argument("--budget", type=int, default=None, help="max API units to spend")
-    ex.add_argument("--page-size", type=int, default=2_000)
+    ex.add_argument("--budget", type=count(0), default=None, help="max API units to spend")
+    ex.add_argument("--page-size", type=count(1), default=2_000, help="rows per request")
     ex.add_argument(
         "--api",
         choices=("v3", "v4"),

@@ -22,7 +22,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     loc = actions(parser)
     loc.add_parser("list", help="all locations")
     get = loc.add_parser("get", help="one location as JSON")
-    get.add_argument("id")
+    get.add_argument("id", help="the location's id")
     upd = loc.add_parser("update", help="bulk update from a JSON file")
     upd.add_argument("file", help='a JSON list of locations, or {"locations": [...]}')
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any, Final
 
 from semrush_async.apis.local.models import LocalLocation, LocationStatus, converter, location_body
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
-from semrush_async.cli._output import add_format, emit
+from semrush_async.cli._options import add_yes, confirm, country, upper
+from semrush_async.cli._output import add_format, emit, emit_one
 from semrush_async.errors import ValidationError
 
 __all__ = ["COMMANDS"]
@@ -33,26 +35,28 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--status",
         action="append",
         default=None,
+        type=upper,
         choices=list(LocationStatus.__members__),
         help="only locations in this status (repeatable)",
     )
     add_format(ls)
     get = sub.add_parser("get", help="one location")
-    get.add_argument("id")
+    get.add_argument("id", help="the location's id")
     add_format(get, "json")
     create = sub.add_parser("create", help="create a location from a JSON file")
     create.add_argument("file", help="a JSON object with snake_case fields")
     create.add_argument("--validate-only", action="store_true", help="check it, store nothing")
     add_format(create, "json")
     upd = sub.add_parser("update", help="change the fields named in a JSON file")
-    upd.add_argument("id")
+    upd.add_argument("id", help="the location's id")
     upd.add_argument("file", help="a JSON object of the fields to change (null clears one)")
     upd.add_argument("--validate-only", action="store_true", help="check it, store nothing")
     add_format(upd, "json")
     delete = sub.add_parser("delete", help="delete a location")
-    delete.add_argument("id")
+    delete.add_argument("id", help="the location's id")
+    add_yes(delete)
     cats = sub.add_parser("categories", help="business categories of a country")
-    cats.add_argument("country", help="upper-case country code, e.g. US")
+    cats.add_argument("country", type=country, help="country code, e.g. US (any case)")
     add_format(cats)
 
 
@@ -82,16 +86,19 @@ async def _run(args: argparse.Namespace) -> int:
             locations = [_wire(loc) async for loc in local.locations(args.status)]
             emit(locations, args.format, LOCATION_COLUMNS)
         elif args.action == "get":
-            emit([_wire(await local.get_location(args.id))], args.format, LOCATION_COLUMNS)
+            emit_one(_wire(await local.get_location(args.id)), args.format, LOCATION_COLUMNS)
         elif args.action == "create":
             loc = LocalLocation.from_dict(_read_object(args.file))
             made = await local.create_location(loc, validate_only=args.validate_only)
-            emit([_wire(made)], args.format, LOCATION_COLUMNS)
+            emit_one(_wire(made), args.format, LOCATION_COLUMNS)
         elif args.action == "update":
             changes = _read_object(args.file)
             done = await local.update_location(args.id, changes, validate_only=args.validate_only)
-            emit([_wire(done)], args.format, LOCATION_COLUMNS)
+            emit_one(_wire(done), args.format, LOCATION_COLUMNS)
         elif args.action == "delete":
+            if not confirm(args, f"delete location {args.id}"):
+                print("not deleted", file=sys.stderr)
+                return 1
             await local.delete_location(args.id)
             print(f"deleted {args.id}")
         else:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Final
 from semrush_async.apis.map_rank.endpoints import Campaign, GridSettings, Heatmap, HeatmapPosition
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
-from semrush_async.cli._output import add_format, emit, to_plain
+from semrush_async.cli._options import add_yes, confirm, upper
+from semrush_async.cli._output import add_format, emit, emit_one, to_plain
 from semrush_async.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -46,28 +47,31 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     add_format(p)
 
     p = sub.add_parser("campaign", help="one campaign (JSON)")
-    p.add_argument("id")
+    p.add_argument("id", help="the campaign's id")
 
     p = sub.add_parser("create", help="create a campaign for a Google place")
-    p.add_argument("place_id")
-    p.add_argument("keywords", nargs="+")
-    p.add_argument("--name", default=None)
+    p.add_argument("place_id", help="the Google place id of the business")
+    p.add_argument("keywords", nargs="+", help="keywords to track")
+    p.add_argument("--name", default=None, help="the campaign's name")
     p.add_argument("--grid", default=None, help="grid template, e.g. 7x7 (default 5x5)")
     p.add_argument("--distance", type=float, default=1.5, help="grid radius (with --grid)")
-    p.add_argument("--unit", choices=("KM", "MI"), default="KM")
+    p.add_argument(
+        "--unit", type=upper, choices=("KM", "MI"), default="KM", help="km or mi (any case)"
+    )
     add_format(p)
 
     p = sub.add_parser("update", help="change a campaign's name or keywords")
-    p.add_argument("id")
-    p.add_argument("--name", default=None)
+    p.add_argument("id", help="the campaign's id")
+    p.add_argument("--name", default=None, help="the campaign's name")
     p.add_argument("--keyword", action="append", default=None, help="repeatable; replaces all")
     add_format(p)
 
     p = sub.add_parser("delete", help="delete a campaign and its data")
-    p.add_argument("id")
+    p.add_argument("id", help="the campaign's id")
+    add_yes(p)
 
     p = sub.add_parser("collect", help="collect now (spends points x keywords credits)")
-    p.add_argument("id")
+    p.add_argument("id", help="the campaign's id")
     p.add_argument("--report-date", default=None, help="full timestamp (default: now)")
     p.add_argument(
         "--no-check-credits",
@@ -76,8 +80,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     p = sub.add_parser("keywords", help="keyword collection statuses")
-    p.add_argument("id")
-    p.add_argument("--report-date", default=None)
+    p.add_argument("id", help="the campaign's id")
+    p.add_argument("--report-date", default=None, help="YYYY-MM-DD (default: the latest)")
     add_format(p)
 
     for name, text in (
@@ -86,7 +90,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         ("competitors", "top competitors for a keyword and report date"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("id")
+        p.add_argument("id", help="the campaign's id")
         p.add_argument("--keyword", default=None, help="keyword id or text (default: first)")
         if name != "metrics":
             p.add_argument("--report-date", default=None, help="default: the last report")
@@ -95,7 +99,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
             who.add_argument("--cid", default=None, help="business cid (default: the campaign's)")
             who.add_argument("--place-id", action="append", default=None, help="repeatable")
         else:
-            p.add_argument("--sort", default="averagePosition,ASC")
+            p.add_argument("--sort", default="averagePosition,ASC", help="field,ASC|DESC")
         if name == "heatmap":
             p.add_argument("-o", "--output", default=None, help="write .csv or .geojson")
         add_format(p)
@@ -202,7 +206,7 @@ def heatmap_geojson(hm: Heatmap) -> dict[str, Any]:
 def _style(p: HeatmapPosition | None) -> str:
     # Map Rank Tracker's own legend: green top 3, yellow to 10, orange to 20, red beyond.
     if p is None or p.position is None:
-        return "on grey23"
+        return "white on grey23"
     if p.position <= 3:
         return "bold black on green3"
     if p.position <= 10:
@@ -268,7 +272,7 @@ async def _act(client: SemrushClient, args: argparse.Namespace) -> int:
             else GridSettings(template=args.grid, unit=args.unit, distance=args.distance)
         )
         c = await mr.create_campaign(args.place_id, args.keywords, name=args.name, grid=grid)
-        emit([_campaign_row(c)], args.format, CAMPAIGN_COLUMNS)
+        emit_one(_campaign_row(c), args.format, CAMPAIGN_COLUMNS)
     elif action == "update":
         changes: dict[str, Any] = {}
         if args.name is not None:
@@ -276,8 +280,11 @@ async def _act(client: SemrushClient, args: argparse.Namespace) -> int:
         if args.keyword is not None:
             changes["keywords"] = args.keyword
         c = await mr.update_campaign(args.id, **changes)
-        emit([_campaign_row(c)], args.format, CAMPAIGN_COLUMNS)
+        emit_one(_campaign_row(c), args.format, CAMPAIGN_COLUMNS)
     elif action == "delete":
+        if not confirm(args, f"delete campaign {args.id} and its data"):
+            print("not deleted", file=sys.stderr)
+            return 1
         await mr.delete_campaign(args.id)
         print(f"deleted {args.id}")
     elif action == "collect":

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
+from semrush_async.cli._options import add_yes, confirm, count, lower
 from semrush_async.cli._output import add_format, emit, stderr_console
 from semrush_async.cli._writer import Writer
 
@@ -34,27 +35,34 @@ def _date(text: str) -> dt.date:
 def _arguments(parser: argparse.ArgumentParser) -> None:
     sub = actions(parser)
     ls = sub.add_parser("campaigns", help="a project's campaigns")
-    ls.add_argument("project_id", type=int)
+    ls.add_argument("project_id", type=int, help="the project's id")
     add_format(ls)
     add = sub.add_parser("add-keywords", help="track keywords (100 units per keyword added)")
     add.add_argument("campaign_id", help="<project id>_<n>")
-    add.add_argument("keywords", nargs="+")
+    add.add_argument("keywords", nargs="+", help="the keywords to track")
     add.add_argument("--tag", action="append", default=[], help="a tag for every keyword")
     add_format(add)
     rm = sub.add_parser("remove-keywords", help="stop tracking keywords")
-    rm.add_argument("campaign_id")
-    rm.add_argument("keywords", nargs="+")
+    rm.add_argument("campaign_id", help="the campaign's id")
+    rm.add_argument("keywords", nargs="+", help="the keywords to stop tracking")
+    add_yes(rm)
     add_format(rm)
     pos = sub.add_parser("positions", help="export rankings (100 units per keyword row)")
-    pos.add_argument("campaign_id")
-    pos.add_argument("--kind", choices=("organic", "adwords"), default="organic")
+    pos.add_argument("campaign_id", help="the campaign's id")
+    pos.add_argument(
+        "--kind",
+        type=lower,
+        choices=("organic", "adwords"),
+        default="organic",
+        help="organic (default) or adwords rankings",
+    )
     pos.add_argument("--url", action="append", help="a masked URL (*.example.com/*); repeat")
-    pos.add_argument("--date-begin", type=_date)
-    pos.add_argument("--date-end", type=_date)
-    pos.add_argument("--limit", type=int, help="keyword rows in all")
-    pos.add_argument("--page-size", type=int, default=500, help="rows per request, 1-500")
+    pos.add_argument("--date-begin", type=_date, help="YYYY-MM-DD")
+    pos.add_argument("--date-end", type=_date, help="YYYY-MM-DD")
+    pos.add_argument("--limit", type=count(1), help="keyword rows in all")
+    pos.add_argument("--page-size", type=count(1), default=500, help="rows per request, 1-500")
     pos.add_argument("--output", "-o", default="-", help="file to write (default stdout)")
-    pos.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    pos.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="output format")
 
 
 def _lines(row: Any) -> list[list[Any]]:
@@ -135,6 +143,10 @@ async def _run(args: argparse.Namespace) -> int:
             state = await pt.add_keywords(args.campaign_id, [(k, args.tag) for k in args.keywords])
             emit(state.keywords or (), args.format, KEYWORD_COLUMNS)
         else:
+            what = f"stop tracking {len(args.keywords)} keyword(s) in campaign {args.campaign_id}"
+            if not confirm(args, what):
+                print("nothing removed", file=sys.stderr)
+                return 1
             state = await pt.remove_keywords(args.campaign_id, args.keywords)
             emit(state.keywords or (), args.format, KEYWORD_COLUMNS)
     return 0

@@ -12,7 +12,8 @@ from typing import Any, Final
 
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command, actions
-from semrush_async.cli._output import add_format, emit, stderr_console
+from semrush_async.cli._options import count, seconds
+from semrush_async.cli._output import add_format, emit, emit_one, stderr_console
 
 __all__ = ["COMMANDS"]
 
@@ -34,22 +35,22 @@ PAGE_COLUMNS: Final = ("severity", "id", "total", "target_url")
 def _arguments(parser: argparse.ArgumentParser) -> None:
     sub = actions(parser)
     go = sub.add_parser("launch", help="start an audit (100 units)")
-    go.add_argument("project_id", type=int)
+    go.add_argument("project_id", type=int, help="the project's id")
     go.add_argument("--wait", action="store_true", help="follow it until it is FINISHED")
-    go.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait at most")
-    go.add_argument("--interval", type=float, default=10.0, help="seconds between polls")
+    go.add_argument("--timeout", type=seconds, default=3600.0, help="seconds to wait at most")
+    go.add_argument("--interval", type=seconds, default=10.0, help="seconds between polls")
     info = sub.add_parser("info", help="the campaign's status and totals")
-    info.add_argument("project_id", type=int)
+    info.add_argument("project_id", type=int, help="the project's id")
     add_format(info)
     issues = sub.add_parser("issues", help="every detection of one issue in a snapshot")
-    issues.add_argument("project_id", type=int)
-    issues.add_argument("snapshot_id")
-    issues.add_argument("issue_id", type=int)
-    issues.add_argument("--limit", type=int, help="rows in all")
+    issues.add_argument("project_id", type=int, help="the project's id")
+    issues.add_argument("snapshot_id", help="the snapshot's id")
+    issues.add_argument("issue_id", type=int, help="the issue's id")
+    issues.add_argument("--limit", type=count(1), help="rows in all")
     add_format(issues)
     page = sub.add_parser("page", help="one crawled page and its issues (1,000 units)")
-    page.add_argument("project_id", type=int)
-    page.add_argument("page_id")
+    page.add_argument("project_id", type=int, help="the project's id")
+    page.add_argument("page_id", help="the page's id")
     add_format(page)
 
 
@@ -109,7 +110,7 @@ async def _run(args: argparse.Namespace) -> int:
     async with client_for(args) as client:
         sa = client.site_audit
         if args.action == "info":
-            emit([await sa.info(args.project_id)], args.format, INFO_COLUMNS)
+            emit_one(await sa.info(args.project_id), args.format, INFO_COLUMNS)
         elif args.action == "issues":
             rows = await sa.issue(
                 args.project_id, args.snapshot_id, args.issue_id, limit=args.limit

@@ -19,6 +19,7 @@ from semrush_async.apis.trends.reports import REPORTS
 from semrush_async.cli._client import client_for
 from semrush_async.cli._command import Command
 from semrush_async.cli._harvest import write_harvest
+from semrush_async.cli._options import count
 from semrush_async.cli._writer import Writer
 from semrush_async.errors import ValidationError
 
@@ -51,14 +52,20 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--columns", default=None, help="comma-separated (default: the report's)")
     parser.add_argument("--target-type", default=None, help="domain, subdomain or subfolder")
     parser.add_argument("--sort", default=None, help="<field>_asc or <field>_desc")
-    for name in ("traffic_channel", "traffic_type", "geo_type", "segment", "search_string"):
-        parser.add_argument("--" + name.replace("_", "-"), default=None)
+    for name, what in (
+        ("traffic_channel", "sources: direct, referral, search, social, mail, display_ad ..."),
+        ("traffic_type", "sources: organic or paid"),
+        ("geo_type", "geo: country, subcontinent or continent"),
+        ("segment", "audience_insights: contains, shares or excludes"),
+        ("search_string", "a substring the rows' target must hold"),
+    ):
+        parser.add_argument("--" + name.replace("_", "-"), default=None, help=what)
     parser.add_argument("--selected", default=None, help="audience_insights: selected_targets")
-    parser.add_argument("--limit", type=int, default=None, help="rows per target")
+    parser.add_argument("--limit", type=count(1), default=None, help="rows per target")
     parser.add_argument("-o", "--output", default="-", help="file (default: stdout)")
-    parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    parser.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="output format")
     parser.add_argument("--checkpoint", default=None, help="sqlite file: resume where it stopped")
-    parser.add_argument("--budget", type=int, default=None, help="max Trends units to spend")
+    parser.add_argument("--budget", type=count(0), default=None, help="max Trends units to spend")
 
 
 def _date(value: str | None) -> str | None:

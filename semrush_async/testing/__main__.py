@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import sys
 
+from semrush_async.testing._oauth import CLIENT_ID, CLIENT_SECRET
 from semrush_async.testing._sandbox import SemrushSandbox
 
 
@@ -30,12 +31,27 @@ async def _main(argv: list[str] | None = None) -> None:
     ) as sandbox:
         sandbox.state.extensions["oauth"].interval = args.oauth_interval
         print(sandbox.port, flush=True)
-        print(
-            f"Semrush sandbox on {sandbox.url} (api key {sandbox.api_key}); Ctrl-C stops it",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(_banner(sandbox), file=sys.stderr, flush=True)
         await asyncio.Event().wait()
+
+
+def _banner(sandbox: SemrushSandbox) -> str:
+    """Every credential the sandbox accepts, and the environment that uses them."""
+    keys = ", ".join(sorted(sandbox.state.initial_balances))
+    return "\n".join(
+        (
+            f"Semrush sandbox on {sandbox.url}; Ctrl-C stops it",
+            f"  Analytics v3 API key(s):  {keys}",
+            f"  API v4 key:               {sandbox.v4_api_key}",
+            f"  API v4 key (read-only):   {sandbox.read_only_v4_key}",
+            f"  OAuth client id / secret: {CLIENT_ID} / {CLIENT_SECRET}",
+            "  OAuth tokens: log in with the device flow (semrush-async auth login)",
+            "  Use it from a shell:",
+            f"    export SEMRUSH_BASE_URL={sandbox.url} SEMRUSH_OAUTH_URL={sandbox.url} "
+            f"SEMRUSH_WWW_URL={sandbox.url}",
+            f"    export SEMRUSH_API_KEY={sandbox.api_key} SEMRUSH_V4_API_KEY={sandbox.v4_api_key}",
+        )
+    )
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from semrush_async import Limit, SemrushClient
+from semrush_async import Limit, MemoryTokenStore, SemrushClient
 from semrush_async.testing._backlinks_v3 import setup_backlinks_v3
 from semrush_async.testing._backlinks_v4 import setup_backlinks_v4
 from semrush_async.testing._envelope import v4_error_response, v4_response
@@ -218,6 +218,8 @@ class SemrushSandbox:
         a memory store unless ``token_store=`` says otherwise.
         """
         kwargs = {**self.client_options, **kwargs}
+        # Not the client's default (SEMRUSH_TOKEN_FILE, the user's token file).
+        kwargs.setdefault("token_store", MemoryTokenStore())
         for name, default in (("api_key", self.api_key), ("v4_api_key", self.v4_api_key)):
             # "" is "no key" to the client; None would fall back to the environment.
             kwargs[name] = default if name not in kwargs else kwargs[name] or ""

@@ -30,6 +30,7 @@ import uuid
 from types import TracebackType
 from typing import Any, Final
 
+from semrush_async._core.deadline import QUEUE_DEADLINE, Deadline
 from semrush_async._core.governance import (
     EndpointGovernor,
     EndpointStats,
@@ -232,9 +233,14 @@ class RedisGovernor:
             return await self._local(report_sent, inner)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
+        deadline = QUEUE_DEADLINE.get()
+        if deadline is not None:
+            # Fail fast: this process's waiters ahead alone would outlast max_wait.
+            ahead = (self._counters.waiting // self._n) * self._window
+            deadline.check(self.name, loop, t0, ahead)
         self._counters.waiting += 1
         try:
-            lease, slot, recorded = await self._admit(loop, inner)
+            lease, slot, recorded = await self._admit(loop, inner, deadline, t0)
         except REDIS_DOWN as err:
             self.owner._went_down(err, self.name)
             return await self._local(report_sent, inner)
@@ -246,9 +252,18 @@ class RedisGovernor:
         return permit
 
     async def _admit(
-        self, loop: asyncio.AbstractEventLoop, inner: _Inner | None
+        self,
+        loop: asyncio.AbstractEventLoop,
+        inner: _Inner | None,
+        deadline: Deadline | None = None,
+        t0: float = 0.0,
     ) -> tuple[_Lease | None, float, str]:
-        """Take a lease (if capped) and a start slot, then wait for the slot."""
+        """Take a lease (if capped) and a start slot, then wait for the slot.
+
+        With a deadline (``max_wait``) no slot is reserved ahead: the start is
+        recorded only once it is admitted now, and a wait past the deadline raises
+        QueueTimeout with nothing recorded in Redis.
+        """
         lease: _Lease | None = None
         taken: Permit | None = None  # inner's permit, given back if we fail
         async with self._turnstile:
@@ -257,7 +272,7 @@ class RedisGovernor:
                     lease = _Lease(self)
                     await self._take(lease)
                 await self._barrier()
-                if inner is None:
+                if inner is None and deadline is None:
                     wait, recorded = await self._reserve("slot")
                     delay = max(0.0, float(wait))
                     slot = loop.time() + delay
@@ -267,10 +282,13 @@ class RedisGovernor:
                     recorded = ""
                     while not recorded:
                         while (delay := float(as_text((await self._reserve("peek"))[0]))) > 0:
+                            if deadline is not None:
+                                deadline.check(self.name, loop, t0, delay)
                             await asyncio.sleep(delay)
-                        taken = await inner()
+                        if inner is not None:
+                            taken = await inner()
                         recorded = as_text((await self._reserve("now"))[1])
-                        if not recorded:
+                        if not recorded and taken is not None:
                             # Another process started in between: the inner start is
                             # wasted (it stays counted there, which errs on the safe
                             # side); wait for the next slot.
