@@ -116,6 +116,7 @@ from semrush_async.apis.projects.resource import ProjectsResource
 from semrush_async.apis.reports import (
     COLUMNS,
     DATABASES,
+    ROOT_REPORTS,
     Column,
     ColumnKind,
     Database,
@@ -187,6 +188,7 @@ from semrush_async.errors import (
     WaitTimeout,
 )
 from semrush_async.pagination import ItemList, Pager
+from semrush_async.v3.decode import row_class_name
 from semrush_async.v3.filters import Filter, FilterOp
 from semrush_async.v3.parquet import ParquetSink
 
@@ -557,56 +559,7 @@ if TYPE_CHECKING:
 # --- The root reports' row classes: imported on first use ------------------------------
 # 46 generated attrs classes cost about 0.3 s to build: ``semrush_async.DomainOrganicRow``
 # (and the decoder, at a root report's first page) imports them when needed.
-_ROOT_ROWS: Final = frozenset(
-    {
-        "DomainAdwordsAdwordsRow",
-        "DomainAdwordsHistoricalRow",
-        "DomainAdwordsRow",
-        "DomainAdwordsUniqueRow",
-        "DomainDomainsRow",
-        "DomainOrganicOrganicRow",
-        "DomainOrganicRow",
-        "DomainOrganicSubdomainsRow",
-        "DomainOrganicUniqueRow",
-        "DomainRankHistoryRow",
-        "DomainRankRow",
-        "DomainRanksRow",
-        "DomainShoppingRow",
-        "DomainShoppingShoppingRow",
-        "DomainShoppingUniqueRow",
-        "PhraseAdwordsHistoricalRow",
-        "PhraseAdwordsRow",
-        "PhraseAllRow",
-        "PhraseFullsearchRow",
-        "PhraseKdiRow",
-        "PhraseOrganicRow",
-        "PhraseQuestionsRow",
-        "PhraseRelatedRow",
-        "PhraseTheseRow",
-        "PhraseThisRow",
-        "RankDifferenceRow",
-        "RankRow",
-        "SubdomainAdwordsRow",
-        "SubdomainAdwordsUniqueRow",
-        "SubdomainOrganicRow",
-        "SubdomainOrganicUniqueRow",
-        "SubdomainRankHistoryRow",
-        "SubdomainRankRow",
-        "SubdomainRanksRow",
-        "SubfolderAdwordsRow",
-        "SubfolderAdwordsUniqueRow",
-        "SubfolderOrganicRow",
-        "SubfolderOrganicUniqueRow",
-        "SubfolderRankHistoryRow",
-        "SubfolderRankRow",
-        "SubfolderRanksRow",
-        "UrlAdwordsRow",
-        "UrlOrganicRow",
-        "UrlRankHistoryRow",
-        "UrlRankRow",
-        "UrlRanksRow",
-    }
-)
+_ROOT_ROWS: Final = frozenset(row_class_name(t) for t in ROOT_REPORTS)
 
 # Old module paths (before the one-folder-per-family layout) keep working.
 _compat.install()
