@@ -108,11 +108,17 @@ async def run_client(
     jitter: Jitter | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    async with SemrushSandbox(limits={endpoint: limit}, latency=latency) as sb:
+    limits = {endpoint: limit}
+    if endpoint != "account":
+        # A method's calls count against the account's 10/s too (its governor, then
+        # the account's): relax the account on both sides, so that what is measured
+        # is the method's own governor at its published limit.
+        limits["account"] = ACCOUNT_RELAXED
+    async with SemrushSandbox(limits=limits, latency=latency) as sb:
         op = operations(sb)[endpoint]
         async with (
             _route(sb, jitter, seed) as url,
-            sb.client(limits={endpoint: limit}, base_url=url) as client,
+            sb.client(limits=limits, base_url=url) as client,
         ):
             await asyncio.gather(*(op(client, i) for i in range(calls)))
         return figures(sb, endpoint, limit)
@@ -168,6 +174,9 @@ PLAN: dict[str, tuple[Limit, int]] = {
         26,
     ),
 }
+
+#: The account limit while a method's own governor is measured.
+ACCOUNT_RELAXED: Final = Limit(1000, 1.0, concurrency=100)
 
 #: The jitter scenario: each request reaches the server 0 to 30 ms after it left.
 JITTER: Final[Jitter] = (0.0, 0.030)

@@ -20,11 +20,7 @@ import attrs
 __all__ = ["GOALS", "KEYS", "NOT_BUILT", "Goal", "summarize"]
 
 #: Results sections that no code produces yet, and why (one place for every such key).
-NOT_BUILT: Final[Mapping[str, str]] = {
-    # Built (run.py's "columnar" measure); the entry stays until latest.json is
-    # regenerated from a full run, whose summary it must match (then remove it).
-    "columnar": "not built yet (issue 27 item 1)",
-}
+NOT_BUILT: Final[Mapping[str, str]] = {}
 
 
 @attrs.frozen
@@ -111,8 +107,10 @@ _TODAY_MISSED = (
     "average); rerun on an idle machine to tell them apart"
 )
 _MARGIN = (
-    "the governor's fixed 2 % safety margin spaces starts W * 1.02 / N apart (issue 27 "
-    "item 5: derive it from the measured send-time spread)"
+    "starts are spaced W * 1.005 / N apart, and a start the event loop wakes later than "
+    "the catch-up allows (a quarter of the margin) erodes the rate; on a loaded machine "
+    "the sandbox, in the same loop, also counts arrivals late, which the governor "
+    "measures as jitter"
 )
 
 GOALS: Final[Mapping[str, Goal]] = {
@@ -133,8 +131,8 @@ GOALS: Final[Mapping[str, Goal]] = {
         0,
         "0, while P1_jitter_429_spaced > 0",
         digits=0,
-        why_missed="the fixed 2 % margin leaves 20 ms of a 1 s window for jitter, the proxy "
-        "adds up to 30 ms (issue 27 item 5: derive the margin from the send-time spread)",
+        why_missed="a request reached the sandbox faster than every one answered before it, "
+        "by more than the allowance for an estimated minimum round trip (6 * spread / n)",
         also=_spaced_429,
     ),
     "P1_jitter_429_spaced": Goal(
@@ -154,9 +152,12 @@ GOALS: Final[Mapping[str, Goal]] = {
         1.2,
         "≤ 1.2",
         digits=2,
-        why_missed="the cost is the layering of a one-row call (async generators and "
-        "aclosing, the TraceConfig hook, the governor, request building; issue 27's "
-        "profile); the lean path (issue 27 item 3) is not built yet",
+        why_missed="the lean path is built in part (the request class reports sends, "
+        "one-request reports skip the page stream, an idle governor admits without "
+        "awaiting); what is left is a long tail with no hotspot: about 280 Python calls "
+        "per overview in the client's own layers (14 column converters for one row, "
+        "report validation, the attempt loop's bookkeeping, the CSV body), where raw "
+        "aiohttp plus a csv.reader has none of them (.notes/i27-lead.md)",
     ),
     "P3_typed_vs_python_semrush_12col": Goal(
         "backlinks typed rows/s ÷ python-semrush dicts/s, 12 columns (2 timestamps)",
@@ -209,8 +210,8 @@ GOALS: Final[Mapping[str, Goal]] = {
         1.5,
         "≥ 1.5",
         digits=2,
-        why_missed="json.loads is about a third of the v4 time and each item goes through "
-        "Python code; msgspec decoding (issue 27 item 2) is not built yet",
+        why_missed="msgspec decodes a page into structs, handed to the attrs rows; the "
+        "rest is building the rows and the error check (.notes/i27-decode.md)",
     ),
     "P8_columnar_vs_typed": Goal(
         "columnar (Arrow) rows/s ÷ typed rows/s, same body",

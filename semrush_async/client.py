@@ -41,7 +41,7 @@ from semrush_async._core.retry import RetryPolicy
 from semrush_async._core.sansio import Request, parse_units_balance
 from semrush_async._core.session import Session
 from semrush_async._core.tokens import StaticToken, TokenProvider
-from semrush_async._core.transport import AiohttpTransport, sent_trace
+from semrush_async._core.transport import AiohttpTransport, SentReportingRequest
 from semrush_async._core.units import UnitMeter
 from semrush_async._version import __version__
 from semrush_async.apis.auth import resource as _auth
@@ -171,7 +171,8 @@ class SemrushClient:
     :param session: An aiohttp session to use (the client leaves it open).
     :param governance: The governors and unit meter: ``LocalGovernance`` (default)
         or ``RedisGovernance`` shared by several processes.
-    :param safety_margin: The fraction of each published limit kept in reserve.
+    :param safety_margin: The fraction of each published limit kept in reserve (network
+        jitter is measured on top of it, up to 5% of a window).
     :param retry_policy: How faults are retried (backoff, ``Retry-After`` cap).
     :param rng: The random source of the backoff jitter (tests pass a seeded one).
     :param listings_path: The path prefix of the Listing Management endpoints.
@@ -522,7 +523,8 @@ class SemrushClient:
                 self._http = aiohttp.ClientSession(
                     headers={"User-Agent": f"semrush-async/{__version__}"},
                     connector=aiohttp.TCPConnector(limit=100),
-                    trace_configs=[sent_trace(), *self._trace_configs],
+                    trace_configs=list(self._trace_configs) or None,
+                    request_class=SentReportingRequest,
                     proxy=self._proxy,
                     trust_env=self._trust_env,
                 )

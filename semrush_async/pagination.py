@@ -10,7 +10,7 @@ run would silently pay for the same Analytics data again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -40,9 +40,13 @@ class Pager(Generic[T]):
         self,
         source: Callable[[Pager[T]], AsyncGenerator[list[T], None]],
         columnar: Callable[[Pager[T]], AsyncGenerator[Any, None]] | None = None,
+        whole: Callable[[Pager[T]], Awaitable[list[T]]] | None = None,
     ) -> None:
         self._source = source
         self._columnar = columnar
+        #: Every item at once, for a source that is one request: awaiting the pager
+        #: then skips the layers streaming needs (same requests, same items).
+        self._whole = whole
         self._started = False
         #: Requests sent so far.
         self.pages = 0
@@ -112,8 +116,13 @@ class Pager(Generic[T]):
 
     async def _collect(self) -> ItemList[T]:
         out: ItemList[T] = ItemList()
-        async for batch in self.batches():
-            out.extend(batch)
+        if self._whole is not None:
+            self._start()
+            out.extend(await self._whole(self))
+            self.count = len(out)
+        else:
+            async for batch in self.batches():
+                out.extend(batch)
         out.units_exhausted = self.units_exhausted
         out.pages = self.pages
         return out

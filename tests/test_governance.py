@@ -428,7 +428,7 @@ def test_relaxed_limit_does_not_serialise_starts_behind_a_slow_setup() -> None:
     tenth waits for the first send."""
 
     async def main() -> tuple[list[float], float, float]:
-        gov = EndpointGovernor("t", Limit(1000, 1.0))
+        gov = EndpointGovernor("t", Limit(1000, 1.0), safety_margin=0.02)
         loop = asyncio.get_running_loop()
         first = await gov.acquire(report_sent=True)
         tasks = [asyncio.create_task(gov.acquire(report_sent=True)) for _ in range(9)]

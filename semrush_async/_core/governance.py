@@ -14,7 +14,7 @@ Guarantees (per endpoint, in one process):
 * a 429 / Retry-After seen by any caller pauses the endpoint for all waiters.
 
 Two strategies, chosen per endpoint (see :data:`DEFAULT_LIMITS`), both built on one
-exact log of start times (:class:`_StartLog`):
+exact log of start times (:class:`StartLog`):
 
 ``SPACED``
     A log of one start with a window of ``per / rate``: starts evenly spaced
@@ -41,9 +41,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import enum
 import math
-import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Final, Protocol
@@ -51,10 +49,19 @@ from typing import Final, Protocol
 import attrs
 
 from semrush_async._core.deadline import QUEUE_DEADLINE, Deadline
+from semrush_async._core.limits import (
+    DEFAULT_LIMITS,
+    Limit,
+    LimitTable,
+    Strategy,
+    resolve_limits,
+)
+from semrush_async._core.startlog import EPSILON, Delays, Start, StartLog
 
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_SAFETY_MARGIN",
+    "DELAY_CAP",
     "EndpointGovernor",
     "EndpointStats",
     "Governance",
@@ -68,40 +75,18 @@ __all__ = [
     "resolve_limits",
 ]
 
-#: Default slack: starts are spaced (or windows stretched) 2% wider than the limit,
-#: so up to 2% of the window can be eaten by network jitter without a 429.
-DEFAULT_SAFETY_MARGIN: Final = 0.02
+#: Default slack: starts are spaced (or windows stretched) 0.5% wider than the limit.
+#: Network jitter is not covered by it but measured (``startlog.Delays``): each
+#: start counts where the server may have seen it, up to :data:`DELAY_CAP` of a window.
+DEFAULT_SAFETY_MARGIN: Final = 0.005
 
-
-class Strategy(enum.Enum):
-    """How an endpoint's starts are admitted."""
-
-    SPACED = "spaced"
-    SLIDING_WINDOW = "sliding_window"
-
-
-@attrs.frozen(slots=True)
-class Limit:
-    """``rate`` request starts per ``per`` seconds, at most ``concurrency`` in flight."""
-
-    rate: int = attrs.field(validator=attrs.validators.gt(0))
-    per: float = attrs.field(validator=attrs.validators.gt(0))
-    concurrency: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.gt(0))
-    )
-    strategy: Strategy = Strategy.SPACED
-
-
-#: The one limit that is truly account-wide: "10 requests per second and 10
-#: simultaneous requests per account", across every Semrush API method. Every
-#: Analytics v3 report and every v4 method without a published limit of its own goes
-#: through it; a v4 method with its own limit goes through its governor and then
-#: through ``account``. Every other governor's limit is declared by the rows that use
-#: it (an ``Endpoint``'s ``limit=``, a family's table) and learned when the client
-#: binds the family (:meth:`LocalGovernance.register`).
-DEFAULT_LIMITS: Final[Mapping[str, Limit]] = {
-    "account": Limit(10, 1.0, concurrency=10),
-}
+#: The most of a window one request's measured delay may add (a slow answer's server
+#: time counts as delay too: the cap keeps a slow report from halving the rate).
+DELAY_CAP: Final = 0.05
+#: Round trips kept to estimate a request not answered yet.
+_DELAY_HISTORY: Final = 32
+#: Limits up to this many starts per window measure delays (the published ones do).
+_DELAYS_UP_TO_RATE: Final = 100
 
 
 @attrs.frozen(slots=True)
@@ -181,6 +166,10 @@ class Permit(Protocol):
         """Called when the request actually left (connection set up, headers sent)."""
         ...
 
+    def answered(self) -> None:
+        """Called when the answer's head arrived (the round trip is measured)."""
+        ...
+
     async def __aenter__(self) -> Permit: ...
 
     async def __aexit__(
@@ -234,15 +223,20 @@ class Governance(Protocol):
 
 
 class _Permit:
-    __slots__ = ("_gov", "_left", "_released", "_sent", "_slot", "waited")
+    __slots__ = ("_answered", "_gov", "_left", "_released", "_sent", "_starts", "waited")
 
     def __init__(
-        self, gov: EndpointGovernor, waited: float, slot: float, report_sent: bool
+        self,
+        gov: EndpointGovernor,
+        waited: float,
+        starts: tuple[Start, ...],
+        report_sent: bool,
     ) -> None:
         self._gov = gov
         self._released = False
         self._sent = False
-        self._slot = slot
+        self._answered = False
+        self._starts = starts  # one per log of the governor, in its order
         self.waited = waited
         #: Set once the request has left (or will never leave): the send barrier.
         #: Without send reports there is nothing to wait for.
@@ -256,8 +250,19 @@ class _Permit:
         distance from what the server sees."""
         if not self._sent:
             self._sent = True
-            self._slot = self._gov._log.sent(self._slot, asyncio.get_running_loop().time())
+            now = asyncio.get_running_loop().time()
+            for log, start in zip(self._gov._logs, self._starts, strict=True):
+                log.sent(start, now)
         self._left.set()
+
+    def answered(self) -> None:
+        """The answer's head arrived now: its round trip tells how late the request
+        may have reached the server (see :class:`Delays`)."""
+        delays = self._gov._delays
+        if delays is not None and not self._answered:
+            self._answered = True
+            start = self._starts[-1]
+            delays.answered(start, asyncio.get_running_loop().time() - start.sent_at)
 
     def release(self) -> None:
         self._left.set()
@@ -272,64 +277,6 @@ class _Permit:
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
-
-
-#: Clock resolution: a wait shorter than this is over (a start 1 us early is far
-#: inside the safety margin; waiting for it could spin on a virtual clock).
-_EPSILON: Final = 1e-6
-
-
-class _StartLog:
-    """Log of the last ``rate`` start slots; admits when the oldest is ``window`` old.
-
-    A start that happens late (the event loop woke us a little after the slot opened)
-    is recorded at ``max(slot, actual - catchup)``, so scheduling lateness up to
-    ``catchup`` does not erode the rate (as GCRA keeps its theoretical arrival time).
-    With ``catchup = margin * W / 4``, any N+1 actual starts still span at least
-    ``W * (1 + 3 * margin / 4)``: the bound holds with three quarters of the margin
-    left for network jitter (a strict server timestamps arrivals, not our starts).
-    """
-
-    __slots__ = ("_catchup", "_log", "_rate", "_window")
-
-    def __init__(self, rate: int, window: float, catchup: float = 0.0) -> None:
-        self._rate = rate
-        self._window = window
-        self._catchup = catchup
-        self._log: collections.deque[float] = collections.deque(maxlen=rate)
-
-    def queue(self, ahead: int) -> float:
-        """Seconds ``ahead`` waiters take to start, at the least (fail-fast estimate)."""
-        return (ahead // self._rate) * self._window
-
-    def delay(self, loop: asyncio.AbstractEventLoop) -> float:
-        full = len(self._log) == self._rate  # how long until a start is admitted
-        return max(0.0, min(self._log) + self._window - loop.time()) if full else 0.0
-
-    async def wait(self, loop: asyncio.AbstractEventLoop) -> None:
-        while len(self._log) == self._rate:
-            # min(), not [0]: a slot moved by sent() may no longer be the earliest.
-            delay = min(self._log) + self._window - loop.time()
-            if delay <= _EPSILON:
-                return
-            await asyncio.sleep(delay)
-
-    def record(self, t: float) -> float:
-        slot = min(self._log) + self._window if len(self._log) == self._rate else -math.inf
-        recorded = max(slot, t - self._catchup)
-        self._log.append(recorded)
-        return recorded
-
-    def sent(self, recorded: float, t: float) -> float:
-        """Replace ``recorded`` with ``t - catchup`` when the request left late."""
-        late = t - self._catchup
-        if late <= recorded:
-            return recorded
-        for i, value in enumerate(self._log):
-            if value == recorded:
-                self._log[i] = late
-                return late
-        return recorded  # already out of the log: nothing left to protect
 
 
 def _barrier_depth(limit: Limit, margin: float) -> int:
@@ -348,8 +295,8 @@ def _barrier_depth(limit: Limit, margin: float) -> int:
     the ``N`` is spare. Only a start still unsent when the window opens can arrive in
     it from an earlier slot, and a depth of ``d`` keeps at most ``d`` starts unsent at
     any instant, so ``d = spare`` never puts more than ``N`` into a window. The spare
-    exceeds 1 only from ``N > 4 * (1 + m) / m`` starts per window (205 with the
-    default 2% margin: depth 9 for 1,000/s, 9,803 for 1,000,000/s); every published
+    exceeds 1 only from ``N > 4 * (1 + m) / m`` starts per window (804 with the
+    default 0.5% margin: depth 2 for 1,000/s, 2,487 for 1,000,000/s); every published
     limit gets depth 1.
     SLIDING_WINDOW admits bursts of ``N`` with no spare: always depth 1.
     """
@@ -372,10 +319,28 @@ class EndpointGovernor:
         self.safety_margin = safety_margin
         stretch = 1.0 + safety_margin
         catchup = safety_margin * limit.per / 4
+        # Measured delays are kept for the published kind of limit (tens of starts per
+        # window); a relaxed limit of thousands per second keeps the fixed margin only.
+        self._delays = (
+            Delays(DELAY_CAP * limit.per, _DELAY_HISTORY)
+            if limit.rate <= _DELAYS_UP_TO_RATE
+            else None
+        )
         if limit.strategy is Strategy.SPACED:
-            self._log = _StartLog(1, limit.per * stretch / limit.rate, catchup)
+            # Evenly spaced starts, and no more than the rate in any window as the
+            # server may have counted them (the window log: the spacing alone keeps
+            # that only if every request arrives equally late). The window log needs
+            # only the catch-up's share of the margin (m/4) and as much again: the
+            # spacing keeps the rest, so on a steady link the spacing is what binds.
+            spacing = StartLog(1, limit.per * stretch / limit.rate, catchup)
+            self._logs: tuple[StartLog, ...] = (spacing,)
+            if self._delays is not None:
+                window = StartLog(
+                    limit.rate, limit.per * (1 + safety_margin / 2), catchup, self._delays
+                )
+                self._logs = (spacing, window)
         else:
-            self._log = _StartLog(limit.rate, limit.per * stretch, catchup)
+            self._logs = (StartLog(limit.rate, limit.per * stretch, catchup, self._delays),)
         # asyncio.Lock never lets a newcomer barge past queued waiters: FIFO.
         self._turnstile = asyncio.Lock()
         self._slots = asyncio.Semaphore(limit.concurrency) if limit.concurrency else None
@@ -399,10 +364,14 @@ class EndpointGovernor:
         """
         loop = asyncio.get_running_loop()
         t0 = loop.time()
+        if inner is None and not self._counters.waiting and self._free_now(loop, t0):
+            # Nobody waits and nothing holds a start back: admit without the turnstile
+            # and the admission loop (same checks, none of their awaits).
+            return self._admitted(loop, t0, t0, report_sent)
         deadline = QUEUE_DEADLINE.get()
         if deadline is not None:
             # Fail fast: the waiters ahead alone would take longer than max_wait.
-            ahead = self._log.queue(self._counters.waiting)
+            ahead = max(log.queue(self._counters.waiting) for log in self._logs)
             deadline.check(self.name, loop, t0, ahead + max(0.0, self._paused_until - t0))
         self._counters.waiting += 1
         taken: Permit | None = None
@@ -426,12 +395,33 @@ class EndpointGovernor:
                         self._slots.release()
                     raise
                 now = loop.time()
-                slot = self._log.record(now)
+                return self._admitted(loop, t0, now, report_sent)
         finally:
             self._counters.waiting -= 1
+
+    def _free_now(self, loop: asyncio.AbstractEventLoop, now: float) -> bool:
+        """True if a start may go at once: no pause, a free concurrency slot (taken
+        here), no spacing or window to wait for, no send barrier."""
+        if self._turnstile.locked() or now < self._paused_until:
+            return False
+        if self._spacing_delay(loop) > EPSILON or self._barrier() is not None:
+            return False
+        slots = self._slots
+        if slots is not None:
+            if slots.locked():
+                return False
+            # An unlocked semaphore with no waiters: acquire() would not suspend.
+            slots._value -= 1
+        return True
+
+    def _admitted(
+        self, loop: asyncio.AbstractEventLoop, t0: float, now: float, report_sent: bool
+    ) -> _Permit:
+        """Record the start (the concurrency slot is held) and hand out its permit."""
+        starts = tuple(log.record(now) for log in self._logs)
         waited = now - t0
         self._counters.start(waited)
-        permit = _Permit(self, waited, slot, report_sent)
+        permit = _Permit(self, waited, starts, report_sent)
         if report_sent:
             self._unsent.append(permit)
         return permit
@@ -441,10 +431,11 @@ class EndpointGovernor:
     ) -> None:
         while True:
             if deadline is not None:  # the pause and the spacing run out together
-                wait = max(self._paused_until - loop.time(), self._log.delay(loop))
+                wait = max(self._paused_until - loop.time(), self._spacing_delay(loop))
                 deadline.check(self.name, loop, t0, wait)
             await self._wait_pause(loop)
-            await self._log.wait(loop)
+            while (delay := self._spacing_delay(loop)) > EPSILON:
+                await asyncio.sleep(delay)
             blocker = self._barrier()
             if blocker is not None:
                 # Send barrier: earlier starts have not left yet (they may be opening
@@ -461,6 +452,9 @@ class EndpointGovernor:
             if loop.time() >= self._paused_until:
                 return
 
+    def _spacing_delay(self, loop: asyncio.AbstractEventLoop) -> float:
+        return max(log.delay(loop) for log in self._logs)
+
     def _barrier(self) -> _Permit | None:
         """The oldest unsent permit if ``_depth`` of them are unsent, else None."""
         unsent = self._unsent
@@ -475,7 +469,7 @@ class EndpointGovernor:
         return unsent[0]
 
     async def _wait_pause(self, loop: asyncio.AbstractEventLoop) -> None:
-        while (delay := self._paused_until - loop.time()) > _EPSILON:
+        while (delay := self._paused_until - loop.time()) > EPSILON:
             await asyncio.sleep(delay)
 
     def _release(self) -> None:
@@ -516,6 +510,10 @@ class _ChainPermit:
     def sent(self) -> None:
         for p in self._permits:
             p.sent()
+
+    def answered(self) -> None:
+        for p in self._permits:
+            p.answered()
 
     def release(self) -> None:
         for p in reversed(self._permits):
@@ -583,61 +581,6 @@ class GovernorChain:
 
     def stats(self) -> EndpointStats:
         return self.method.stats()
-
-
-#: Old endpoint names still accepted in ``limits=`` (with a DeprecationWarning).
-RENAMED: Final[Mapping[str, str]] = {"analytics": "account"}
-
-
-def _renamed(limits: Mapping[str, Limit] | None) -> dict[str, Limit]:
-    given = dict(limits or {})
-    for old, new in RENAMED.items():
-        if old in given:
-            warnings.warn(
-                f"the {old!r} governor is now called {new!r} (it governs the whole account)",
-                DeprecationWarning,
-                stacklevel=4,
-            )
-            given.setdefault(new, given.pop(old))
-    return given
-
-
-class LimitTable:
-    """The limit of every governor: the account-wide default, the published ones
-    learned from the rows that declare them (``register``), and the user's overrides,
-    which win.
-
-    An override is usable at once (a governance can be used on its own); ``check()``
-    (the client calls it once every family is bound) refuses one that names a
-    governor no family declared, naming those that exist.
-    """
-
-    def __init__(self, overrides: Mapping[str, Limit] | None = None) -> None:
-        self.overrides = _renamed(overrides)
-        self.declared: set[str] = set(DEFAULT_LIMITS)
-        self.limits: dict[str, Limit] = {**DEFAULT_LIMITS, **self.overrides}
-
-    def register(self, published: Mapping[str, Limit]) -> None:
-        """Learn the published limits of a family's governors (an override, or a
-        governor already known, keeps its limit)."""
-        for name, limit in published.items():
-            self.declared.add(name)
-            self.limits.setdefault(name, limit)
-
-    def check(self) -> None:
-        """Refuse overrides of governors no bound family declared."""
-        unknown = set(self.overrides) - self.declared
-        if unknown:
-            raise ValueError(
-                f"unknown endpoint name(s) {sorted(unknown)}; expected some of "
-                f"{sorted(self.declared)}"
-            )
-
-
-def resolve_limits(limits: Mapping[str, Limit] | None) -> dict[str, Limit]:
-    """Deprecated: the account-wide defaults plus ``limits`` (governors are now
-    learned from the families a client binds; see :class:`LimitTable`)."""
-    return dict(LimitTable(limits).limits)
 
 
 class LocalGovernance:

@@ -18,7 +18,7 @@ source's, and the pager and the harvest both run on it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, Final
 
@@ -63,6 +63,7 @@ def pager_of(
     events: Callable[[Pager[Any]], AsyncGenerator[PageEvent, None]],
     decode: Decode,
     columnar: Callable[[Pager[Any]], AsyncGenerator[Any, None]] | None = None,
+    whole: Callable[[Pager[Any]], Awaitable[list[Any]]] | None = None,
 ) -> Pager[Any]:
     """A pager over a page source's stream: ``events(pager)`` walks the pages (and
     counts the requests on ``pager.pages``), ``decode`` types each batch;
@@ -78,4 +79,4 @@ def pager_of(
                 elif type(event) is PageEnd and event.units_exhausted:
                     pager.units_exhausted = True
 
-    return Pager(source, columnar)
+    return Pager(source, columnar, whole)

@@ -20,6 +20,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import aclosing
 from functools import partial
 from types import TracebackType
 from typing import Any, Final
@@ -188,6 +189,7 @@ class _Loop:
         opened = self._opened = await path.transport.open(
             request, permit.sent, timeout=self.options.timeout
         )
+        permit.answered()
         self._status = opened.status
         self._request_id = opened.headers.get("X-Request-Id")
         return opened
@@ -406,6 +408,16 @@ class RequestPath:
         """Yield batches of CSV rows; the first row of the first batch is the header
         (see :meth:`_stream`)."""
         return self._stream(call, resume, CsvBody, options)
+
+    async def fetch_rows(self, call: Call, options: CallOptions | None = None) -> list[list[str]]:
+        """Every CSV row of a one-page answer (header first), through the same attempt
+        loop as :meth:`stream_rows` (resume, settlement and errors alike), without the
+        layers a caller streaming pages needs."""
+        out: list[list[str]] = []
+        async with aclosing(self._stream(call, None, CsvBody, options)) as stream:
+            async for rows in stream:
+                out += rows
+        return out
 
     def stream_lines(
         self,

@@ -82,6 +82,10 @@ class Session:
         """Stream a CSV body's rows through the request path."""
         return self._path().stream_rows(call, resume, self.options)
 
+    async def fetch_rows(self, call: Call) -> list[list[str]]:
+        """A one-page CSV body's rows, header first, through the request path."""
+        return await self._path().fetch_rows(call, self.options)
+
     def meter(self, name: str | None) -> UnitMeter:
         """The meter named ``name`` (a ``Call.meter``); None: the unit meter."""
         return self.units if name is None else self.meters[name]

@@ -159,7 +159,7 @@ async def _report(args: argparse.Namespace, report: str, targets: list[str]) -> 
                 checkpoint=args.checkpoint,
                 **_params(args),
             )
-            fields = [COLUMNS[c].field for c in harvest._template.columns]
+            fields = [COLUMNS[c].field for c in harvest.template.columns]
             return await write_harvest(args, client, harvest, fields)
         if args.checkpoint:
             raise ValidationError(f"{report} has no target: --checkpoint needs a target report")

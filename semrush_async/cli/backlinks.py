@@ -130,7 +130,7 @@ async def cmd_export(args: argparse.Namespace) -> int:
             page_size=args.page_size,
             checkpoint=args.checkpoint,
         )
-        return await _write_harvest(args, client, harvest, list(harvest._template.columns))
+        return await _write_harvest(args, client, harvest, list(harvest.template.columns))
 
 
 async def export_together(args: argparse.Namespace, report: str, columns: list[str] | None) -> int:

@@ -12,7 +12,7 @@ decodes them a batch at a time; a harvest stores them in its checkpoint first.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 
@@ -52,6 +52,8 @@ def decoder_for(query: ReportQuery, header: Sequence[str]) -> RowsDecoder:
 def check_paging(spec: ReportSpec, limit: int | None, offset: int, page_size: int) -> None:
     """Raise ValidationError if ``spec`` cannot be paged so (nothing is sent)."""
     top = min(spec.max_page, MAX_LIMIT)
+    if limit is None and offset == 0 and type(page_size) is int and 0 < page_size <= top:
+        return  # the defaults of a one-request call: nothing below can object
     check_counts(
         f"paging for {spec.type}",
         (
@@ -192,6 +194,28 @@ class AnalyticsEngine(ReportSource):
             if remaining is not None:
                 remaining -= got
 
+    def whole(
+        self, query: ReportQuery, *, offset: int, limit: int | None, page_size: int
+    ) -> Callable[[Pager[Any]], Awaitable[list[Any]]] | None:
+        """An unpaged report (an overview) is one request: awaited, it is read whole
+        through :meth:`Session.fetch_rows` and decoded once. The same request as
+        :meth:`pages` sends, through the same attempt loop."""
+        if query.spec.paged:
+            return None
+        n = page_size if limit is None else min(page_size, limit)
+        session = self._session
+
+        async def whole(pager: Pager[Any]) -> list[Any]:
+            if n <= 0:
+                return []
+            pager.pages += 1
+            rows = await session.fetch_rows(query.call(offset, n))
+            if len(rows) < 2:
+                return []
+            return decoder_for(query, tuple(rows[0]))(_fit(rows[1:], len(rows[0])))
+
+        return whole
+
     async def _fit_budget(self, query: ReportQuery, n: int, done: int) -> tuple[int, bool]:
         """Shrink a page to what the unit_budget can pay for; raise when nothing fits."""
         price = query.unit_price
@@ -264,10 +288,7 @@ class AnalyticsEngine(ReportSource):
                     # Each page's stream starts with its header row.
                     header = tuple(batch[0])
                     batch = batch[1:]
-                width = len(header)
-                if batch and not min(map(len, batch)) == max(map(len, batch)) == width:
-                    # Rows are decoded by position: pad short ones, cut long ones.
-                    batch = [(r + [""] * (width - len(r)))[:width] for r in batch]
+                batch = _fit(batch, len(header))
                 if batch:
                     yield header, batch
 
@@ -276,6 +297,13 @@ class AnalyticsEngine(ReportSource):
         return await self._session.meter(query.spec.meter).short_page_cut(
             query.unit_price, query.spec.type, ",".join(query.targets), rows_so_far
         )
+
+
+def _fit(batch: list[list[str]], width: int) -> list[list[str]]:
+    """Rows are decoded by position: pad short ones, cut long ones."""
+    if batch and not min(map(len, batch)) == max(map(len, batch)) == width:
+        return [(r + [""] * (width - len(r)))[:width] for r in batch]
+    return batch
 
 
 class _Decoder:

@@ -15,7 +15,15 @@ from __future__ import annotations
 
 import abc
 import functools
-from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
@@ -98,7 +106,15 @@ class ReportSource(abc.ABC):
             ),
             self._decoder(query),
             columnar,
+            self.whole(query, offset=offset, limit=limit, page_size=page_size),
         )
+
+    def whole(
+        self, query: ReportQuery, *, offset: int, limit: int | None, page_size: int
+    ) -> Callable[[Pager[Any]], Awaitable[list[Any]]] | None:
+        """Every row of ``query`` at once when that is one request (an awaited
+        pager then skips the streaming layers); None: the pages are streamed."""
+        return None
 
     def columnar_pages(
         self,

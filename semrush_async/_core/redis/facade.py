@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from semrush_async._core.governance import (
-    DEFAULT_SAFETY_MARGIN,
     EndpointStats,
     Limit,
     LimitTable,
@@ -32,6 +31,12 @@ from semrush_async._core.redis.tasks import BackgroundTasks
 from semrush_async.errors import GovernanceUnavailable
 
 __all__ = ["RedisGovernance"]
+
+
+#: The Redis governors' slack. Round trips are not shared between processes, so the
+#: shared windows keep a fixed reserve for network jitter (the local governor's
+#: default is smaller because it measures each request's delay).
+REDIS_SAFETY_MARGIN: Final = 0.02
 
 
 class RedisGovernance:
@@ -55,7 +60,7 @@ class RedisGovernance:
         credential: str | None = None,
         salt: str | bytes | None = None,
         limits: Mapping[str, Limit] | None = None,
-        safety_margin: float = DEFAULT_SAFETY_MARGIN,
+        safety_margin: float = REDIS_SAFETY_MARGIN,
         lease_seconds: float = 30.0,
         fallback_workers: int | None = None,
         probe_interval: float = 1.0,

@@ -139,6 +139,9 @@ class _RedisPermit:
         else:
             self._left.set()
 
+    def answered(self) -> None:
+        """Round trips are not shared through Redis: the fixed margin covers jitter."""
+
     def release(self) -> None:
         if not self._correcting:
             self._left.set()
