@@ -208,7 +208,8 @@ class _CsvReader:
         if bools:
             frame = frame.with_columns(bools)
         # Large strings rather than string views: the cast to Arrow's string is cheaper.
-        table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+        compat = getattr(pl, "CompatLevel", None)  # polars >= 1.1
+        table = frame.to_arrow() if compat is None else frame.to_arrow(compat_level=compat.oldest())
         return self._assemble(table.num_rows, table.column)
 
     def _polars_plan(self, pl: Any) -> tuple[dict[str, Any], list[int], list[Any]]:
