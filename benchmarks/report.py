@@ -469,28 +469,50 @@ def _columnar(r: R) -> list[str]:
         return []
     lo, hi = c["vs_typed_range"]
     polars = c.get("polars_rows_s")
+    pyarrow = c.get("columnar_pyarrow_rows_s")
+    first = c.get("columnar_polars_first_rows_s")
+    cold = c.get("stream_mb_cold")
     return [
-        f"## 11. Columnar output ({c['rows']:,} rows, the `arrow` extra)",
+        f"## 11. Columnar output ({c['rows']:,} rows, the `polars` and `arrow` extras)",
         "",
         "The client's columnar path (the bytes of each page read by pyarrow's CSV reader, "
-        "columns typed from the column registry) and its typed-row path on the same "
+        "polars' for what pyarrow refuses when the `polars` extra is installed; columns "
+        "typed from the column registry) and its typed-row path on the same "
         "22-column Backlinks body, each in a fresh process, in turn within each round; "
-        "polars' CSV reader with the same column types runs in the same rounds "
+        "polars' own `read_csv` of the whole body in one call runs in the same rounds "
         "(`benchmarks/columnar.py`). Peak memory is the VmHWM growth streaming "
-        "`arrow_batches()` into one Parquet file. `P8_columnar_vs_typed` and "
+        "`arrow_batches()` into one Parquet file, after one small page read the same "
+        "way (cold: from before it). `P8_columnar_vs_typed` (with the `polars` extra) and "
         "`P8_columnar_stream_mb` are these figures.",
         "",
         "| measure | result |",
         "|---|---|",
         f"| typed rows/s | {c['typed_rows_s']:,.0f} |",
-        f"| columnar rows/s | {c['columnar_rows_s']:,.0f} |",
+        f"| columnar rows/s (with the `polars` extra) | {c['columnar_rows_s']:,.0f} |",
         f"| columnar ÷ typed | {c['vs_typed']:.2f} ({lo:.2f} to {hi:.2f}) |",
         *(
-            [f"| polars reader rows/s (÷ typed) | {polars:,.0f} ({c['polars_vs_typed']:.2f}) |"]
+            [
+                f"| columnar rows/s, `arrow` extra alone (÷ typed) | {pyarrow:,.0f} "
+                f"({c['vs_typed_pyarrow']:.2f}) |"
+            ]
+            if pyarrow
+            else []
+        ),
+        *(
+            [
+                f"| columnar rows/s, polars' reader first (÷ typed) | {first:,.0f} "
+                f"({c['vs_typed_polars_first']:.2f}) |"
+            ]
+            if first
+            else []
+        ),
+        *(
+            [f"| polars read_csv rows/s (÷ typed) | {polars:,.0f} ({c['polars_vs_typed']:.2f}) |"]
             if polars
             else []
         ),
         f"| peak growth streaming {c['stream_rows']:,} rows to Parquet | {c['stream_mb']:.1f} MB |",
+        *([f"| the same, cold | {cold:.1f} MB |"] if cold is not None else []),
         "",
     ]
 

@@ -220,9 +220,10 @@ GOALS: Final[Mapping[str, Goal]] = {
         5,
         "≥ 5",
         digits=2,
-        why_missed="pyarrow's single-threaded read_csv is about 60 % of the columnar path and "
-        "counting the rows of each network chunk (LinesFeed) about 30 %; polars' reader, "
-        "in the same rounds, is the faster reader (.notes/i27-arrow.md)",
+        why_missed="pyarrow's single-threaded read_csv (about 200 MB/s here) is about 60 % of "
+        "the columnar path and counting each network chunk's rows (LinesFeed) about 30 %; "
+        "polars' reader is not faster on the ~1 MB reads that keep memory flat on 2 shared "
+        "cores (.notes/i27-polars.md)",
     ),
     "P8a_domain_organic_vs_python_semrush": Goal(
         "domain_organic typed rows/s ÷ python-semrush dicts/s (12 default columns)",

@@ -8,7 +8,7 @@ import enum
 import io
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,28 @@ from semrush_async._core.csvfeed import CsvFeed, Lines, LinesFeed
 from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS_REPORTS
 from semrush_async.apis.reports import ROOT_REPORTS
 from semrush_async.testing import SemrushSandbox
-from semrush_async.v3.arrow import arrow_fields, csv_batch
+from semrush_async.v3 import arrow
+from semrush_async.v3.arrow import arrow_fields, arrow_schema, csv_batch, rows_batch
 from semrush_async.v3.decode import v3_decoder
 from tests.conftest import FAST_RETRY
 from tests.test_analytics import target_for
 
 MULTI = ["a.example", "medium.example", "small.example"]
+
+
+@pytest.fixture(params=["polars", "pyarrow"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each test that takes it runs twice: CSV bytes read by polars first, then with
+    polars hidden from the module (the ``arrow`` extra alone: pyarrow's reader). The
+    other reader must not have read a batch: the sandbox's pages never fall back."""
+    if request.param == "polars":
+        monkeypatch.setattr(arrow, "READ_ORDER", ("polars", "pyarrow"))
+    else:
+        monkeypatch.setattr(arrow, "_polars", lambda: None)
+    before = arrow.READS.copy()
+    yield request.param
+    used = arrow.READS - before
+    assert set(used) <= {request.param, "typed"}, dict(used)
 
 
 def arrow_value(v: Any) -> Any:
@@ -57,7 +73,7 @@ def same(table: pa.Table, rows: list[Any]) -> None:
 
 @pytest.mark.parametrize("report", sorted(ROOT_REPORTS))
 async def test_every_root_report_as_arrow_equals_the_typed_rows(
-    sandbox: SemrushSandbox, report: str
+    sandbox: SemrushSandbox, report: str, reader: str
 ) -> None:
     spec = ROOT_REPORTS[report]
     kwargs, _ = target_for(spec)
@@ -72,7 +88,7 @@ async def test_every_root_report_as_arrow_equals_the_typed_rows(
 
 @pytest.mark.parametrize("report", sorted(BACKLINKS_REPORTS))
 async def test_every_backlinks_report_as_arrow_equals_the_typed_rows(
-    sandbox: SemrushSandbox, report: str
+    sandbox: SemrushSandbox, report: str, reader: str
 ) -> None:
     spec = BACKLINKS_REPORTS[report]
     targets = MULTI if spec.multi_target else ["medium.example"]
@@ -85,7 +101,7 @@ async def test_every_backlinks_report_as_arrow_equals_the_typed_rows(
 
 
 async def test_a_harvest_drains_to_parquet_with_its_target_column(
-    sandbox: SemrushSandbox, tmp_path: Path
+    sandbox: SemrushSandbox, tmp_path: Path, reader: str
 ) -> None:
     spec = ROOT_REPORTS["domain_organic"]
     targets = ["site1.example", "site2.example", "empty.example"]
@@ -107,7 +123,7 @@ async def test_a_harvest_drains_to_parquet_with_its_target_column(
 
 
 async def test_a_resumed_harvest_writes_each_page_exactly_once(
-    sandbox: SemrushSandbox, tmp_path: Path
+    sandbox: SemrushSandbox, tmp_path: Path, reader: str
 ) -> None:
     targets = [f"site{i}.example" for i in range(4)]
     out = tmp_path / "organic.parquet"
@@ -154,7 +170,9 @@ async def test_a_resumed_harvest_writes_each_page_exactly_once(
     assert sandbox.units_spent() - before == sum(len(v) for v in want.values()) * 10
 
 
-async def test_a_pager_drains_to_one_parquet_file(sandbox: SemrushSandbox, tmp_path: Path) -> None:
+async def test_a_pager_drains_to_one_parquet_file(
+    sandbox: SemrushSandbox, tmp_path: Path, reader: str
+) -> None:
     out = tmp_path / "bl.parquet"
     async with sandbox.client() as c:
         rows = await c.backlinks.backlinks("medium.example", page_size=400)
@@ -164,7 +182,7 @@ async def test_a_pager_drains_to_one_parquet_file(sandbox: SemrushSandbox, tmp_p
     same(pq.read_table(out), rows)
 
 
-async def test_to_polars_and_arrow_batches(sandbox: SemrushSandbox) -> None:
+async def test_to_polars_and_arrow_batches(sandbox: SemrushSandbox, reader: str) -> None:
     async with sandbox.client() as c:
         rows = await c.domains.organic("small.example", database="us")
         frame = await c.domains.organic("small.example", database="us", page_size=10).to_polars()
@@ -180,7 +198,7 @@ async def test_to_polars_and_arrow_batches(sandbox: SemrushSandbox) -> None:
 
 
 async def test_no_rows_is_an_empty_table_with_the_columns(
-    sandbox: SemrushSandbox, tmp_path: Path
+    sandbox: SemrushSandbox, tmp_path: Path, reader: str
 ) -> None:
     async with sandbox.client() as c:
         table = await c.backlinks.refdomains("empty.example").to_arrow()
@@ -215,7 +233,7 @@ async def test_a_missing_extra_is_named_before_anything_is_sent(
 
 
 async def test_a_cut_body_resumes_on_the_columnar_path_and_is_settled_alike(
-    sandbox: SemrushSandbox,
+    sandbox: SemrushSandbox, reader: str
 ) -> None:
     async with sandbox.client(retry_policy=FAST_RETRY) as c:
         rows = await c.backlinks.backlinks("medium.example", limit=200, page_size=200)
@@ -231,7 +249,7 @@ async def test_a_cut_body_resumes_on_the_columnar_path_and_is_settled_alike(
 
 
 async def test_a_repeated_page_drops_the_rows_it_has_on_the_columnar_path(
-    sandbox: SemrushSandbox,
+    sandbox: SemrushSandbox, reader: str
 ) -> None:
     # backlinks_historical has no offset: a cut page is asked for again in full and the
     # rows the caller has are dropped from the repeat (Lines drops leading rows).
@@ -242,7 +260,9 @@ async def test_a_repeated_page_drops_the_rows_it_has_on_the_columnar_path(
     same(table, clean)
 
 
-async def test_the_v4_bridge_pages_go_through_the_typed_rows(sandbox: SemrushSandbox) -> None:
+async def test_the_v4_bridge_pages_go_through_the_typed_rows(
+    sandbox: SemrushSandbox, reader: str
+) -> None:
     async with sandbox.client(backlinks_api="v4") as c:
         rows = await c.backlinks.refdomains("medium.example", limit=120, page_size=50)
         table = await c.backlinks.refdomains("medium.example", limit=120, page_size=50).to_arrow()
@@ -304,6 +324,10 @@ def test_lines_are_cut_and_counted_as_csvfeed_rows(
     got = got + lines.close()
     assert got.data == body
     assert len(got) == len(want)
+    if got.plain:
+        # Plain rows: every line feed ends a row (what polars assumes), no lone CR.
+        assert b"\r" not in body.replace(b"\r\n", b"")
+        assert len(got) == sum(1 for line in io.BytesIO(body) if line.strip(b"\r\n"))
     # Dropping leading rows (a header, rows a repeat sends again) leaves the others.
     for k in range(len(want) + 1):
         _, rest = got.split(k)
@@ -313,7 +337,7 @@ def test_lines_are_cut_and_counted_as_csvfeed_rows(
 
 
 @pytest.mark.parametrize("delimiter", [";", ","])
-async def test_a_trends_report_as_arrow_equals_the_typed_rows(delimiter: str) -> None:
+async def test_a_trends_report_as_arrow_equals_the_typed_rows(delimiter: str, reader: str) -> None:
     # Trends cells are mapped by the header and the delimiter is sniffed per body: the
     # table takes every field of the row, converted from the typed rows.
     async with SemrushSandbox(trends_delimiter=delimiter) as sb, sb.client() as c:
@@ -322,3 +346,127 @@ async def test_a_trends_report_as_arrow_equals_the_typed_rows(delimiter: str) ->
     assert "traffic" in table.column_names
     assert "channel" in table.column_names
     same(table, list(rows))
+
+
+# --- which reader: polars when installed, pyarrow otherwise, then the typed rows ---------
+
+
+async def test_the_reader_used_is_the_first_of_the_read_order(
+    sandbox: SemrushSandbox, reader: str
+) -> None:
+    before = arrow.READS.copy()
+    async with sandbox.client() as c:
+        rows = await c.backlinks.backlinks("medium.example", page_size=400)
+        table = await c.backlinks.backlinks("medium.example", page_size=400).to_arrow()
+    same(table, rows)
+    used = arrow.READS - before
+    # Every batch of the page's bytes was read by the expected reader, none elsewhere.
+    assert set(used) == {reader}
+    assert used[reader] >= 1
+
+
+def _header_and_typed() -> tuple[Any, tuple[str, ...], Any]:
+    query = _query()
+    header = ("page_ascore", "source_url", "last_seen", "nofollow")
+
+    def typed(h: tuple[str, ...], rows: list[Any]) -> list[Any]:
+        return v3_decoder(query.spec, query.columns, h)(rows)
+
+    return query, header, typed
+
+
+def _fed(body: bytes) -> Lines:
+    feed = LinesFeed()
+    return feed.feed(body) + feed.close()
+
+
+def _typed_batch(query: Any, header: tuple[str, ...], body: bytes, typed: Any) -> Any:
+    feed = CsvFeed()
+    w = len(header)
+    rows = [(r + [""] * (w - len(r)))[:w] for r in feed.feed(body) + feed.close()]
+    return rows_batch(typed(header, rows), arrow_schema(query))
+
+
+def test_by_default_pyarrow_reads_and_polars_reads_what_pyarrow_refuses() -> None:
+    query, header, typed = _header_and_typed()
+    assert arrow.READ_ORDER == ("pyarrow", "polars")
+    plain = b'5;"a;b";1600000000;true\r\n6;c;1600000001;false\r\n'
+    signed = b'+5;"a;b";1600000000;true\r\n 6;c;1600000001;false\r\n'  # pyarrow refuses
+    for body, reader in ((plain, "pyarrow"), (signed, "polars")):
+        before = arrow.READS.copy()
+        batch = csv_batch(query, header, _fed(body), typed)
+        assert arrow.READS - before == {reader: 1}
+        assert batch.equals(_typed_batch(query, header, body, typed))
+        assert batch.column("page_ascore").to_pylist() == [5, 6]
+
+
+def test_a_page_polars_refuses_is_read_by_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arrow, "READ_ORDER", ("polars", "pyarrow"))
+    query, header, typed = _header_and_typed()
+    # "5 " (a trailing space): polars refuses the int, pyarrow reads 5, as int() does.
+    body = b'5 ;"a;b";1600000000;true\r\n6;c;1600000001;false\r\n'
+    before = arrow.READS.copy()
+    batch = csv_batch(query, header, _fed(body), typed)
+    assert arrow.READS - before == {"pyarrow": 1}
+    assert batch.equals(_typed_batch(query, header, body, typed))
+    assert batch.column("page_ascore").to_pylist() == [5, 6]
+
+
+def test_rows_polars_would_cut_elsewhere_are_not_given_to_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(arrow, "READ_ORDER", ("polars", "pyarrow"))
+    query, header, typed = _header_and_typed()
+    # A lone CR ends a row for csv.reader (and pyarrow), not for polars, and polars
+    # reads a blank line as a row: here the two would even out in the row count.
+    body = b"1;x\r2;y;1600000000;true\r\n\r\n3;z;1600000001;false\r\n"
+    lines = _fed(body)
+    assert not lines.plain
+    before = arrow.READS.copy()
+    batch = csv_batch(query, header, lines, typed)
+    assert "polars" not in arrow.READS - before
+    assert batch.equals(_typed_batch(query, header, body, typed))
+
+
+def test_polars_reads_bools_and_empty_texts_as_the_typed_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(arrow, "READ_ORDER", ("polars", "pyarrow"))
+    query, header, typed = _header_and_typed()
+    # "True" is not "true": None on a typed row (polars' own bool parsing says True).
+    body = b'1;;1600000000;True\r\n2;"";;false\r\n3; x ;;\r\n'
+    before = arrow.READS.copy()
+    batch = csv_batch(query, header, _fed(body), typed)
+    assert arrow.READS - before == {"polars": 1}
+    assert batch.equals(_typed_batch(query, header, body, typed))
+    assert batch.column("nofollow").to_pylist() == [None, False, None]
+    assert batch.column("source_url").to_pylist() == ["", "", " x "]
+
+
+_INT = st.sampled_from(["", "0", "7", "-3", "42", "1", "123456789012", "007", "+5", " 5", "5 "])
+_TEXT = st.text(alphabet='ab ;"\u00e9\u2014,\r\n', max_size=6)
+_BOOL = st.sampled_from(["", "true", "false", "True", "x"])
+
+
+@given(
+    rows=st.lists(st.tuples(_INT, _TEXT, _INT, _BOOL), min_size=1, max_size=6),
+    polars=st.booleans(),
+)
+def test_either_reader_gives_the_typed_rows_values(
+    rows: list[tuple[str, str, str, str]], polars: bool
+) -> None:
+    query, header, typed = _header_and_typed()
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows(rows)
+    body = buf.getvalue().encode()
+    lines = _fed(body)
+    hook, order = arrow._polars, arrow.READ_ORDER
+    try:
+        if polars:
+            arrow.READ_ORDER = ("polars", "pyarrow")
+        else:
+            arrow._polars = lambda: None
+        batch = csv_batch(query, header, lines, typed)
+    finally:
+        arrow._polars, arrow.READ_ORDER = hook, order
+    assert batch.to_pylist() == _typed_batch(query, header, body, typed).to_pylist()

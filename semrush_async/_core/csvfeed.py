@@ -147,19 +147,25 @@ _odd: Final = (2).__rmod__
 
 class Lines:
     """Complete CSV rows kept as the bytes they arrived in (for a columnar reader),
-    with the number of rows they hold, counted as :class:`CsvFeed` counts them."""
+    with the number of rows they hold, counted as :class:`CsvFeed` counts them.
 
-    __slots__ = ("data", "rows")
+    ``plain``: known to hold no blank line and no lone CR, so that every line feed
+    outside quotes ends a row (a reader that splits rows at line feeds only, as
+    polars does, then cuts them where :class:`CsvFeed` does). False when unknown."""
 
-    def __init__(self, data: bytes, rows: int) -> None:
+    __slots__ = ("data", "plain", "rows")
+
+    def __init__(self, data: bytes, rows: int, plain: bool = False) -> None:
         self.data = data
         self.rows = rows
+        self.plain = plain
 
     def __len__(self) -> int:
         return self.rows
 
     def __add__(self, other: Lines) -> Lines:
-        return Lines(self.data + other.data, self.rows + other.rows)
+        plain = (self.plain or not self.data) and (other.plain or not other.data)
+        return Lines(self.data + other.data, self.rows + other.rows, plain)
 
     def __delitem__(self, key: int | slice) -> None:
         # What CsvBody drops: the header (``del rows[0]``) and rows a repeated
@@ -171,7 +177,7 @@ class Lines:
                 raise TypeError("Lines drops leading rows only")
             n = key.stop
         _, rest = self.split(n)
-        self.data, self.rows = rest.data, rest.rows
+        self.data, self.rows = rest.data, rest.rows  # the rest of plain rows is plain
 
     def split(self, n: int) -> tuple[bytes, Lines]:
         """The first ``n`` rows' bytes, and the rows after them."""
@@ -192,7 +198,7 @@ class Lines:
                     break
             else:
                 pos = len(data)  # the last row has no line break
-        return data[:pos], Lines(data[pos:], self.rows - n)
+        return data[:pos], Lines(data[pos:], self.rows - n, self.plain)
 
 
 class LinesFeed:
@@ -207,16 +213,28 @@ class LinesFeed:
     def feed(self, chunk: bytes) -> Lines:
         if not chunk:
             return Lines(b"", 0)
-        self._buf += chunk
         buf = self._buf
+        if b'"' not in chunk and b'"' not in buf:
+            # No quote: the last line break ends the last complete row. One copy of
+            # the bytes (the tail joined to the chunk), none row by row.
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                buf += chunk
+                return Lines(b"", 0)
+            head = b"".join((buf, memoryview(chunk)[: cut + 1])) if buf else chunk[: cut + 1]
+            buf.clear()
+            buf += memoryview(chunk)[cut + 1 :]
+            return _lines(head)
+        buf += chunk
         cut = buf.rfind(b"\n")
-        while cut >= 0 and b'"' in buf and buf.count(b'"', 0, cut) % 2:
+        while cut >= 0 and buf.count(b'"', 0, cut) % 2:
             cut = buf.rfind(b"\n", 0, cut)
         if cut < 0:
             return Lines(b"", 0)
-        head = bytes(buf[: cut + 1])
+        with memoryview(buf) as view:
+            head = bytes(view[: cut + 1])
         del buf[: cut + 1]
-        return Lines(head, _count(head))
+        return _lines(head)
 
     def close(self) -> Lines:
         if not self._buf.strip():
@@ -224,20 +242,34 @@ class LinesFeed:
             return Lines(b"", 0)
         tail = bytes(self._buf)
         self._buf.clear()
-        return Lines(tail, _count(tail))
+        return _lines(tail)
 
 
-def _count(data: bytes) -> int:
-    """The rows :class:`CsvFeed` finds in ``data`` (complete lines, or a last tail)."""
-    if (
-        b'"' not in data
-        and b"\r" not in data.replace(b"\r\n", b"")
-        and b"\n\n" not in data
-        and b"\n\r\n" not in data
-        and not data.startswith((b"\n", b"\r\n"))
-    ):
-        # No quote, no blank line: every line break ends a row (the usual page).
-        return data.count(b"\n") + (not data.endswith(b"\n") and bool(data.strip()))
+def _lines(data: bytes) -> Lines:
+    rows, plain = _count(data)
+    return Lines(data, rows, plain)
+
+
+def _count(data: bytes) -> tuple[int, bool]:
+    """The rows :class:`CsvFeed` finds in ``data`` (complete lines, or a last tail),
+    and whether every line feed outside quotes ends one (no blank line, no lone CR)."""
+    if b'"' not in data:
+        # The line breaks and the delimiters alone, in order: one C-level pass, and a
+        # short string to check (far cheaper than counting each kind in the data).
+        marks = data.translate(None, _NOT_MARK)
+        tail = not data.endswith((b"\n", b"\r")) and bool(data.strip())
+        n = marks.count(b"\n")
+        # A blank line is a break at the start or right after another. Two breaks in
+        # a row in the marks may also be a row without a delimiter: then look in the
+        # data itself.
+        if b"\r" not in marks:  # every break is a LF
+            blank = data.startswith(b"\n") or (b"\n\n" in marks and b"\n\n" in data)
+            if not blank:
+                return n + tail, True
+        elif marks.count(b"\r") == n == data.count(_CRLF):  # each CR right before a LF
+            blank = data.startswith(_CRLF) or (b"\r\n\r\n" in marks and b"\r\n\r\n" in data)
+            if not blank:
+                return n + tail, True
     if data.count(b"\r") == data.count(b"\r\n"):
         lines = data.split(b"\n")
         if not lines[-1]:
@@ -245,10 +277,13 @@ def _count(data: bytes) -> int:
         # Every line holds an even number of quotes: no field spans lines, so each
         # line that is not blank is one row.
         if b'"' not in data or not any(map(_odd, map(bytes.count, lines, _BQUOTE))):
-            return len(lines) - lines.count(b"") - lines.count(b"\r")
+            blanks = lines.count(b"") + lines.count(b"\r")
+            return len(lines) - blanks, not blanks
     feed = CsvFeed()  # the same parser: exact
-    return len(feed.feed(data)) + len(feed.close())
+    return len(feed.feed(data)) + len(feed.close()), False
 
 
 _BQUOTE: Final = itertools.repeat(b'"')
+_NOT_MARK: Final = bytes(b for b in range(256) if b not in b"\r\n;")
+_CRLF: Final = b"\r\n"
 _BREAK: Final = re.compile(rb"\r\n|\n|\r")

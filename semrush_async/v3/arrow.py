@@ -10,15 +10,20 @@ from the row classes, so from the column registry (:mod:`semrush_async.v3.column
 - a mapping (per-target counts, compared domains' positions) -> ``map<string, ...>``.
 
 The values are the typed rows' values. A v3 page is read from the bytes it arrived
-in by pyarrow's CSV reader (:func:`csv_batch`); a page it cannot read (ragged rows,
-a cell its type refuses) and a page of another source (the Backlinks v4 bridge) go
-through the typed rows instead (:func:`rows_batch`).
+in (:func:`csv_batch`) by pyarrow's CSV reader, or by polars' (when installed: the
+``polars`` extra) for what pyarrow refuses (:data:`READ_ORDER`); either reader gives
+the same schema and values. What no reader reads (ragged rows, a cell its type
+refuses), and a page of another source (the Backlinks v4 bridge), goes through the
+typed rows (:func:`rows_batch`). :data:`READS` counts the batches each way took.
 """
 
 from __future__ import annotations
 
+import collections
 import collections.abc
 import enum
+import importlib
+import inspect
 import io
 import typing
 from collections.abc import AsyncGenerator, Callable, Sequence
@@ -38,6 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GATHER_BYTES",
+    "READS",
+    "READ_ORDER",
     "LinesGather",
     "arrow_fields",
     "arrow_schema",
@@ -52,6 +59,28 @@ _WHAT: Final = "columnar output"
 
 def _pa() -> Any:
     return require("pyarrow", _WHAT)
+
+
+def _polars() -> Any | None:
+    """polars if it is installed (the ``polars`` extra), else None: asked at each read,
+    so that a test can hide it (``sys.modules["polars"] = None``)."""
+    try:
+        return importlib.import_module("polars")
+    except ImportError:
+        return None
+
+
+#: The CSV readers tried in turn on a run of a page's rows; the first that reads it
+#: gives the batch, and the typed rows take what none reads. ``"polars"`` is skipped
+#: when polars is not installed. Chosen by speed in the client's own path (about
+#: 1 MB reads, measured side by side in ``benchmarks/columnar.py``): pyarrow's reader
+#: first; polars' reads what pyarrow refuses (``+5``, `` 5`` as ints). Set
+#: ``("polars", "pyarrow")`` where polars measures faster (more idle cores).
+READ_ORDER: tuple[str, ...] = ("pyarrow", "polars")
+
+#: Batches read from CSV bytes, by the way they took: ``"polars"``, ``"pyarrow"`` or
+#: ``"typed"`` (the typed rows, converted). A diagnostic: which reader did the work.
+READS: Final[collections.Counter[str]] = collections.Counter()
 
 
 def arrow_type(tp: Any) -> Any:
@@ -160,9 +189,50 @@ class _CsvReader:
             else:
                 read[f"c{pos}"] = pa.string()
         self.read = read
+        self._polars_read: tuple[Any, dict[str, Any], list[int], list[Any]] | None = None
+
+    def polars(self, pl: Any, data: bytes) -> Any:
+        """The batch polars reads from ``data`` (raises what polars raises)."""
+        if self._polars_read is None or self._polars_read[0] is not pl:
+            self._polars_read = (pl, *self._polars_plan(pl))
+        _, schema, columns, bools = self._polars_read
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            separator=";",
+            quote_char='"',
+            schema=schema,
+            columns=columns,
+            **_polars_options(pl),
+        )
+        if bools:
+            frame = frame.with_columns(bools)
+        # Large strings rather than string views: the cast to Arrow's string is cheaper.
+        compat = getattr(pl, "CompatLevel", None)  # polars >= 1.1
+        table = frame.to_arrow() if compat is None else frame.to_arrow(compat_level=compat.oldest())
+        return self._assemble(table.num_rows, table.column)
+
+    def _polars_plan(self, pl: Any) -> tuple[dict[str, Any], list[int], list[Any]]:
+        """polars' schema for every column of the page, the columns to read, and the
+        expressions that turn text into bools as a typed row reads them ("true",
+        "false", anything else None: polars' own bool parsing takes "True")."""
+        pa = _pa()
+        native = {pa.int64(): pl.Int64, pa.float64(): pl.Float64}
+        schema = dict.fromkeys((f"c{i}" for i in range(self.width)), pl.String)
+        bools = []
+        for f, pos in self.at.items():
+            typ, name = self.schema.field(f).type, f"c{pos}"
+            # Timestamps read as ints (cast in Arrow); the rest as text, converted
+            # in Arrow as pyarrow's cells are.
+            schema[name] = pl.Int64 if pa.types.is_timestamp(typ) else native.get(typ, pl.String)
+            if typ == pa.bool_():
+                col = pl.col(name)
+                bools.append(
+                    pl.when(col == "true").then(True).when(col == "false").then(False).alias(name)
+                )
+        return schema, sorted(self.at.values()), bools
 
     def __call__(self, data: bytes) -> Any:
-        pa = _pa()
         csv = require("pyarrow.csv", _WHAT)
         table = csv.read_csv(
             io.BytesIO(data),
@@ -187,14 +257,21 @@ class _CsvReader:
                 quoted_strings_can_be_null=False,
             ),
         )
+        return self._assemble(table.num_rows, table.column)
+
+    def _assemble(self, n: int, column: Callable[[str], Any]) -> Any:
+        """The batch of a read table's columns (``column(name)``, named ``c<pos>``)."""
+        pa = _pa()
         arrays = []
-        n = table.num_rows
         for f in self.schema:
             pos = self.at.get(f.name)
             if pos is None:  # not in this page's header: None, as on a typed row
                 arrays.append(pa.nulls(n, f.type))
                 continue
-            col = table.column(f"c{pos}").combine_chunks()
+            col = column(f"c{pos}")
+            col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+            if pa.types.is_large_string(col.type) or pa.types.is_string_view(col.type):
+                col = col.cast(pa.string())  # polars' text: the same strings
             arrays.append(self._convert(col, f.type, self.cell[f.name]))
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
@@ -206,6 +283,10 @@ class _CsvReader:
             return col
         if pa.types.is_timestamp(typ):
             return col.cast(typ)
+        if typ == pa.bool_() and col.type == pa.string():
+            # As a typed row reads it: "true", "false", anything else None.
+            true = pc.equal(col, "true")
+            return pc.if_else(pc.or_(true, pc.equal(col, "false")), true, None)
         if pa.types.is_list(typ) and typ.value_type in (pa.float64(), pa.int16()):
             try:
                 blank = pc.equal(col, "")
@@ -233,6 +314,51 @@ def _reader(query: ReportQuery, header: tuple[str, ...]) -> _CsvReader:
     return found
 
 
+_OPTIONS: dict[Any, dict[str, Any]] = {}
+
+
+def _polars_options(pl: Any) -> dict[str, Any]:
+    """``read_csv``'s options for an empty text read as ``""`` (never null), in the
+    spelling of the polars installed (1.x and 2.x name it differently)."""
+    found = _OPTIONS.get(pl)
+    if found is None:
+        params = inspect.signature(pl.read_csv).parameters
+        if "empty_string_is_null" in params:
+            found = {"empty_string_is_null": False}
+        else:
+            found = {"missing_utf8_is_empty_string": True}
+        if "rechunk" in params:
+            found["rechunk"] = False  # the columns are joined in Arrow, once
+        found["raise_if_empty"] = False
+        _OPTIONS[pl] = found
+    return found
+
+
+def _polars_errors(pl: Any) -> tuple[type[BaseException], ...]:
+    # A Rust panic (PanicException) derives from BaseException: a refusal too.
+    exc = pl.exceptions
+    return (exc.PolarsError, exc.PanicException, ValueError, TypeError)
+
+
+def _read(name: str, reader: _CsvReader, lines: Lines) -> Any | None:
+    """The batch reader ``name`` reads from ``lines``; None if it refuses them (a row
+    or a cell it cannot read) or cannot read them as CsvFeed cuts them."""
+    pa = _pa()
+    arrow_errors = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+    if name == "pyarrow":
+        try:
+            return reader(lines.data)
+        except (*arrow_errors, ValueError):
+            return None
+    pl = _polars() if lines.plain else None  # polars cuts rows at line feeds only
+    if pl is None:
+        return None
+    try:
+        return reader.polars(pl, lines.data)
+    except (*_polars_errors(pl), *arrow_errors):
+        return None
+
+
 def csv_batch(
     query: ReportQuery,
     header: tuple[str, ...],
@@ -240,17 +366,16 @@ def csv_batch(
     typed: Callable[[tuple[str, ...], list[Any]], list[Any]],
 ) -> Any:
     """A ``pyarrow.RecordBatch`` of a page's rows as they arrived (``lines``, CSV bytes
-    after ``header``); ``typed``: the source's decoder, for what the reader cannot do."""
-    pa = _pa()
+    after ``header``), read by the readers of :data:`READ_ORDER` in turn; ``typed``:
+    the source's decoder, for what no reader reads."""
     reader = _reader(query, header)
     if not reader.typed_only:
-        try:
-            batch = reader(lines.data)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
-            pass  # ragged rows or a cell its type refuses: the typed rows decide
-        else:
-            if batch.num_rows == len(lines):
+        for name in READ_ORDER:
+            batch = _read(name, reader, lines)
+            if batch is not None and batch.num_rows == len(lines):
+                READS[name] += 1
                 return batch
+    READS["typed"] += 1
     feed = CsvFeed()
     rows = feed.feed(lines.data) + feed.close()
     width = len(header)
@@ -266,31 +391,33 @@ GATHER_BYTES: Final = 1 << 20
 class LinesGather:
     """Joins a page's :class:`Lines` chunks into reads of about :data:`GATHER_BYTES`."""
 
-    __slots__ = ("_chunks", "_rows", "_size", "limit")
+    __slots__ = ("_chunks", "_plain", "_rows", "_size", "limit")
 
     def __init__(self, limit: int = GATHER_BYTES) -> None:
         self.limit = limit
         self._chunks: list[bytes] = []
         self._rows = 0
         self._size = 0
+        self._plain = True
 
     def add(self, lines: Lines) -> Lines | None:
         """Keep ``lines``; the gathered rows once they reach the limit."""
-        self._chunks.append(lines.data)
+        if lines.data:
+            self._chunks.append(lines.data)
+            self._plain = self._plain and lines.plain
         self._rows += lines.rows
         self._size += len(lines.data)
         return self.flush() if self._size >= self.limit else None
 
     def flush(self) -> Lines | None:
         """The rows gathered so far (None if none)."""
-        if not self._rows:
-            self._chunks.clear()
-            self._size = 0
-            return None
-        out = Lines(b"".join(self._chunks), self._rows)
-        self._chunks.clear()
+        chunks, rows, plain = self._chunks, self._rows, self._plain
+        self._chunks = []
         self._rows = self._size = 0
-        return out
+        self._plain = True
+        if not rows:
+            return None
+        return Lines(chunks[0] if len(chunks) == 1 else b"".join(chunks), rows, plain)
 
 
 async def columnar_events(
