@@ -238,3 +238,38 @@ def test_delete_asks_on_a_terminal(answer: str, code: int) -> None:
         assert f"deleted project {pid}" in r.stdout
     else:
         assert r.stderr.strip() == "not deleted"
+
+
+async def test_cli_timeout_cuts_a_stalled_answer_and_retries(sandbox: SemrushSandbox) -> None:
+    """``--timeout``: a stalled answer (the sandbox holds it 30 s) is given up after
+    0.5 s and retried, so the sandbox sees two requests; with the default timeout (60 s)
+    the first one would still be waiting."""
+    sandbox.inject("account", "stall", seconds=30)
+    where = ("--base-url", sandbox.url, "--www-url", sandbox.url, "--api-key", sandbox.api_key)
+    rc, text = await _cli_async(
+        *where, "--timeout", "0.5", "backlinks", "overview", "small.example"
+    )
+    assert rc == 0, text
+    assert sandbox.counters("account").accepted == 2
+
+
+@pytest.mark.parametrize("flag", ["--timeout", "--max-wait"])
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_cli_timeout_and_max_wait_refuse_what_is_not_a_duration(flag: str, value: str) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "semrush_async.cli", "--sandbox", flag, value, "units"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2
+    assert f"{flag}: must be a number > 0" in r.stderr
+
+
+async def test_cli_timeout_and_max_wait_reach_the_client() -> None:
+    from semrush_async.cli._client import client_for
+
+    args = build_parser().parse_args(["--sandbox", "--timeout", "7", "--max-wait", "0.25", "units"])
+    async with client_for(args) as client:
+        assert client.timeout == 7.0
+        assert client._session.options.max_wait == 0.25

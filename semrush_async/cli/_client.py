@@ -26,6 +26,9 @@ async def client_and_sandbox(
     memory and die with the process (``--token-file``, ``SEMRUSH_TOKEN_FILE`` and the
     default file are not opened), and no key from the environment is used.
     """
+    for name in ("timeout", "max_wait"):
+        if getattr(args, name, None) is not None:
+            kwargs.setdefault(name, getattr(args, name))
     if args.sandbox:
         from semrush_async.testing import SemrushSandbox
 

@@ -70,6 +70,7 @@ _WORDS: Final = (
     ("pass api_key= or set", "pass --api-key or set"),
     ("backlinks_api='v3'", "--api v3"),
     ("unit_budget", "--budget"),
+    ("raise max_wait", "raise --max-wait"),
     ("report_date", "--report-date"),
     ("max_retries times", "times"),
 )

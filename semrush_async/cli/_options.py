@@ -81,6 +81,21 @@ def add_global_options(p: argparse.ArgumentParser, *, again: bool = False) -> No
         default=None,
         help="send every request through this HTTP proxy (default: HTTPS_PROXY / HTTP_PROXY)",
     )
+    add(
+        "--timeout",
+        metavar="SECONDS",
+        type=seconds,
+        default=None,
+        help="longest wait for a connection or for the next bytes of an answer (default 60)",
+    )
+    add(
+        "--max-wait",
+        metavar="SECONDS",
+        type=seconds,
+        default=None,
+        help="fail a request that would wait longer than this for the rate limit, "
+        "instead of queueing (default: wait as long as it takes)",
+    )
     add("--quiet", "-q", action="store_true", help="no progress output")
 
 
