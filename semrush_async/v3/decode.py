@@ -33,8 +33,15 @@ from typing import Any, Final, cast
 
 import attrs
 
-from semrush_async._core.twin import twin_of
-from semrush_async.v3.columns import COLUMNS, Column, Converter, converter, converter_for
+from semrush_async._core.twin import Deferred, slot_setter, twin_of
+from semrush_async.v3.columns import (
+    COLUMNS,
+    Column,
+    Converter,
+    converter,
+    converter_for,
+    lazy_columns,
+)
 from semrush_async.v3.spec import ReportSpec
 
 __all__ = [
@@ -69,7 +76,9 @@ def compile_decoder(
 
     ``columns`` maps a field to (position, column converter or None for strings);
     ``computed`` maps a field to a function of all columns (e.g. per-target counts).
-    Fields in neither are None.
+    Fields in neither are None. A field of ``cls`` converted on first read
+    (:class:`~semrush_async._core.twin.Deferred`) given its eager converter gets the
+    raw cells instead, where they will all convert.
     """
     computed = computed or {}
     ns: dict[str, Any] = {
@@ -88,6 +97,9 @@ def compile_decoder(
             expr = f"_fn_{f.name}(cols)"
         elif f.name in columns:
             pos, conv = columns[f.name]
+            deferred = getattr(cls, f.name, None)
+            if isinstance(deferred, Deferred) and conv is deferred.eager:
+                conv = deferred.deferring
             expr = f"cols[{pos}]"
             if conv is not None:
                 ns[f"_conv_{f.name}"] = conv
@@ -120,7 +132,7 @@ def compile_decoder(
     else:
         lines.append("        o = _new(_cls)")
         for field, value in stores:
-            ns[f"_s_{field}"] = getattr(cls, field).__set__
+            ns[f"_s_{field}"] = slot_setter(cls, field)
             lines.append(f"        _s_{field}(o, {value})")
     lines += ["        app(o)", "    return out"]
     exec("\n".join(lines), ns)  # noqa: S102 - code built from attrs field names only
@@ -165,6 +177,9 @@ def row_class(spec: ReportSpec) -> type[Any]:
         weakref_slot=False,
         cache_hash=False,
     )
+    lazy = [c.code for c in cols if c.lazy]
+    if lazy:
+        cls = lazy_columns(*lazy)(cls)
     # Picklable: the family module that holds the table finds it by name (__getattr__).
     cls.__module__ = spec.rows_module or __name__
     cls.__doc__ = f"A row of ``{spec.type}`` ({spec.title}). Unrequested columns are None."
