@@ -421,8 +421,10 @@ def _trend_cells(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
 
 def _trend_cell(v: str) -> tuple[float, ...] | None:
     """One trend cell, as :func:`_trend_cells` converts it (the same value objects)."""
-    t: tuple[Any, ...] = tuple(map(_TREND_VALUES.get, v.split(",")))
-    return _float_tuple(v) if None in t else t
+    try:
+        return tuple(map(_TREND_VALUE, v.split(",")))
+    except KeyError:  # a value off the table (or an empty cell)
+        return _trend_cells((v,))[0]
 
 
 # Cells of this shape, once each digit reads "0", always convert (two-decimal values:
