@@ -361,7 +361,7 @@ async def test_trends_over_http_equal_the_raw_cells(sandbox: SemrushSandbox, rep
     ``float``), and the rows kept the cells raw until read."""
     spec = ROOT_REPORTS[report]
     kwargs, sent = _target(spec)
-    # Every column: ``domain_domains`` without its positions finds nothing (see notes).
+    # Every column of the report: the cells are found among the others.
     cols = spec.columns
     params = {
         "type": report,

@@ -121,7 +121,8 @@ def compile_decoder(
         "    app = out.append",
     ]
     if exprs:
-        lines.append(f"    for {targets}, in zip({', '.join(exprs)}):")
+        # strict: a column of another length is an error, never rows silently lost.
+        lines.append(f"    for {targets}, in zip({', '.join(exprs)}, strict=True):")
     else:
         lines.append("    for _ in rows:")
     if twin is not None:
@@ -245,11 +246,18 @@ def _v3_decoder(
         col = COLUMNS[code]
         fields[col.field] = (pos, converter(col.kind))
     computed = {}
-    if spec.target == "domains" and keys:
-        at = tuple(pos for code, pos in layout if code in ("P0", "P1", "P2", "P3", "P4"))
-        pcodes = [code for code, _ in layout if code in ("P0", "P1", "P2", "P3", "P4")]
-        named = tuple(keys[int(c[1])] for c in pcodes if int(c[1]) < len(keys))
-        computed["positions"] = _positions(named, at[: len(named)])
+    # Each requested Pn column that names a compared domain (Pn is the n-th domain).
+    # None requested: ``positions`` stays None (a function of no columns would give
+    # no rows at all, and the loop would yield none).
+    named = [
+        (keys[int(code[1])], pos)
+        for code, pos in layout
+        if code in ("P0", "P1", "P2", "P3", "P4") and int(code[1]) < len(keys)
+    ]
+    if spec.target == "domains" and named:
+        computed["positions"] = _positions(
+            tuple(k for k, _ in named), tuple(pos for _, pos in named)
+        )
     return compile_decoder(cls, _twin(cls), width, fields, spec.type, computed)
 
 
