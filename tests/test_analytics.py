@@ -28,7 +28,7 @@ from semrush_async import (
 )
 from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS_REPORTS
 from semrush_async.apis.reports import ROOT_REPORTS, ColumnKind, ReportSpec
-from semrush_async.apis.reports.methods import DomainAdwordsColumn
+from semrush_async.apis.reports.methods import DomainAdwordsColumn, DomainDomainsColumn
 from semrush_async.pagination import Pager
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._root_reports import root_row, root_size
@@ -347,7 +347,7 @@ async def test_keyword_gap_positions_are_keyed_by_domain(sandbox: SemrushSandbox
     ],
 )
 async def test_keyword_gap_rows_with_some_position_columns(
-    sandbox: SemrushSandbox, columns: list[str], keyed: list[str] | None
+    sandbox: SemrushSandbox, columns: list[DomainDomainsColumn], keyed: list[str] | None
 ) -> None:
     """Regression: without P0..P4 the report gave no rows at all (the positions of no
     columns were an empty list, and the row loop stopped at it); P1 after P2 was
