@@ -18,8 +18,9 @@ and stores the value back in the slot. Everything that reads a row (attrs'
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any
 
 __all__ = ["Deferred", "slot_setter", "twin_of"]
 
@@ -43,9 +44,6 @@ class _Verbatim:
         self.value = value
 
 
-_MEMBER: Final = type(type("_Probe", (), {"__slots__": ("x",)}).__dict__["x"])
-
-
 class Deferred:
     """A slotted row field converted on first read (a data descriptor over the slot).
 
@@ -67,7 +65,7 @@ class Deferred:
         eager: Callable[[Sequence[str]], Sequence[Any]],
         deferring: Callable[[Sequence[str]], Sequence[Any]],
     ) -> None:
-        if type(member) is not _MEMBER:
+        if type(member) is not types.MemberDescriptorType:
             raise TypeError(f"a deferred field needs a slot, not {member!r}")
         self.member = member
         self._get = member.__get__
