@@ -28,7 +28,7 @@ from semrush_async import (
 )
 from semrush_async.apis.backlinks.reports import REPORTS as BACKLINKS_REPORTS
 from semrush_async.apis.reports import ROOT_REPORTS, ColumnKind, ReportSpec
-from semrush_async.apis.reports.methods import DomainAdwordsColumn
+from semrush_async.apis.reports.methods import DomainAdwordsColumn, DomainDomainsColumn
 from semrush_async.pagination import Pager
 from semrush_async.testing import SemrushSandbox
 from semrush_async.testing._root_reports import root_row, root_size
@@ -335,6 +335,37 @@ async def test_keyword_gap_positions_are_keyed_by_domain(sandbox: SemrushSandbox
     ] * 5
     assert all((r.positions or {})["small.example"] == r.position_0 for r in rows)
     assert all(r.position_3 is None for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("columns", "keyed"),
+    [
+        (["Ph", "Td"], None),  # no position column: every row, positions None
+        (["Ph", "P1", "P0"], ["b.example", "small.example"]),  # keyed in the order asked
+        (["Ph", "P2", "P1"], ["b.example"]),  # P2 names no domain of two; P1 does
+        (["Ph", "P2"], None),  # P2 names no domain of two
+    ],
+)
+async def test_keyword_gap_rows_with_some_position_columns(
+    sandbox: SemrushSandbox, columns: list[DomainDomainsColumn], keyed: list[str] | None
+) -> None:
+    """Regression: without P0..P4 the report gave no rows at all (the positions of no
+    columns were an empty list, and the row loop stopped at it); P1 after P2 was
+    keyed to P2's cells."""
+    gap = ["small.example", "b.example"]
+    async with sandbox.client() as c:
+        rows = await c.domains.domain_vs_domain(gap, database="us", columns=columns, limit=5)
+        full = await c.domains.domain_vs_domain(gap, database="us", limit=5)
+    assert len(rows) == 5
+    assert [r.keyword for r in rows] == [r.keyword for r in full]
+    if keyed is None:
+        assert all(r.positions is None for r in rows)
+    else:
+        assert [list(r.positions or ()) for r in rows] == [keyed] * 5
+        want = {"small.example": "position_0", "b.example": "position_1"}
+        assert [r.positions for r in rows] == [
+            {d: getattr(f, want[d]) for d in keyed} for f in full
+        ]
 
 
 async def test_batch_keywords_and_all_databases(sandbox: SemrushSandbox) -> None:

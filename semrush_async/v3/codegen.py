@@ -5,7 +5,8 @@ and its column registry (code -> field name and annotation) as a :class:`FamilyC
 the generator writes, into the family's folder:
 
 - ``rows.py``: one frozen, slotted attrs class per report (one ``| None`` field per
-  column, in the table's column order) and ``ROW_TYPES`` (report -> class);
+  column, in the table's column order; the family's lazy columns under
+  ``@lazy_columns(...)``, converted on first read) and ``ROW_TYPES`` (report -> class);
 - ``methods.py`` (when the family has method groups): one class per group with one
   explicit method per report (its target, ``database`` as a ``Literal``, ``columns``
   as that report's codes or field names, ``sort``, ``filters``, ``date`` and its own
@@ -73,6 +74,9 @@ class FamilyCode:
     row_names: Mapping[str, str] = attrs.field(factory=dict)
     #: Report type -> {code: annotation}: a column typed otherwise in that report.
     overrides: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    #: Column codes whose fields are converted on first read (``lazy_columns`` of
+    #: :mod:`semrush_async.v3.columns`), in a report that does not retype them.
+    lazy_columns: tuple[str, ...] = ()
     #: Report type -> extra (field, annotation) pairs, after the columns (computed).
     extra_fields: Mapping[str, tuple[tuple[str, str], ...]] = attrs.field(factory=dict)
     #: Report type -> the row class's docstring (default: one naming the report).
@@ -105,6 +109,11 @@ class FamilyCode:
             name, annotation = self.columns[code]
             out.append((name, own.get(code, annotation)))
         return out + list(self.extra_fields.get(spec.type, ()))
+
+    def lazy(self, spec: ReportSpec) -> list[str]:
+        """The codes of ``spec``'s columns converted on first read."""
+        own = self.overrides.get(spec.type, {})
+        return [c for c in spec.columns if c in self.lazy_columns and c not in own]
 
     def column_names(self, spec: ReportSpec) -> list[str]:
         """What ``columns=`` takes: each code, then each field name (when different)."""
@@ -144,13 +153,18 @@ def rows_module(family: FamilyCode) -> str:
         "from __future__ import annotations",
         "",
     ]
-    out += sorted(
-        {"from collections.abc import Mapping", "from typing import Any, Final", *family.imports}
-    )
+    imports = {"from collections.abc import Mapping", "from typing import Any, Final"}
+    if any(family.lazy(s) for s in family.specs):
+        imports.add("from semrush_async.v3.columns import lazy_columns")
+    out += sorted(imports | set(family.imports))
     out += ["", "import attrs", ""]
     out += ["__all__ = [", '    "ROW_TYPES",', *(f'    "{n}",' for n in names), "]", ""]
     for spec in family.specs:
-        out += ["", "@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)"]
+        out.append("")
+        lazy = family.lazy(spec)
+        if lazy:
+            out.append(f"@lazy_columns({', '.join(repr(c) for c in lazy)})")
+        out.append("@attrs.frozen(slots=True, kw_only=True, weakref_slot=False)")
         out.append(f"class {family.row_name(spec)}:")
         doc = family.row_docs.get(spec.type) or (
             f"A row of ``{spec.type}`` ({spec.title}).\n\nUnrequested columns are None."

@@ -7,7 +7,7 @@ all come from here. Types are the Python types a cell decodes to:
 - ``int`` / ``float`` / ``str``;
 - ``Ts`` (unix time) -> an aware UTC ``datetime``;
 - ``Dt`` -> a ``date`` (``YYYYMMDD``; ``phrase_all``'s ``YYYYMM`` -> the 1st of the month);
-- ``Td`` (trend) -> a tuple of floats;
+- ``Td`` (trend) -> a tuple of floats, converted on first read (:func:`lazy_columns`);
 - ``In`` -> a tuple of :class:`IntentCode`; ``Fk``/``Fp`` -> a tuple of :class:`SerpFeatureCode`
   (both tolerate codes Semrush adds later).
 """
@@ -19,9 +19,11 @@ import itertools
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
+
+from semrush_async._core.twin import Deferred
 
 __all__ = [
     "COLUMNS",
@@ -32,6 +34,7 @@ __all__ = [
     "SerpFeatureCode",
     "converter",
     "converter_for",
+    "lazy_columns",
 ]
 
 
@@ -148,6 +151,11 @@ class Column:
     @property
     def python_type(self) -> Any:
         return _PYTHON_TYPES[self.kind]
+
+    @property
+    def lazy(self) -> bool:
+        """Whether generated rows convert this column on first read (:func:`lazy_columns`)."""
+        return self.kind in _LAZY_KINDS
 
 
 _PYTHON_TYPES: Final[Mapping[ColumnKind, Any]] = {
@@ -411,6 +419,35 @@ def _trend_cells(col: Sequence[str]) -> Sequence[tuple[float, ...] | None]:
     return [_float_tuple(v) if None in t else t for t, v in zip(looked_up, col, strict=True)]
 
 
+def _trend_cell(v: str) -> tuple[float, ...] | None:
+    """One trend cell, as :func:`_trend_cells` converts it (the same value objects)."""
+    try:
+        return tuple(map(_TREND_VALUE, v.split(",")))
+    except KeyError:  # a value off the table (or an empty cell)
+        return _trend_cells((v,))[0]
+
+
+# Cells of this shape, once each digit reads "0", always convert (two-decimal values:
+# ``float`` takes them all), so converting them later cannot raise.
+_DIGIT_SHAPE: Final = str.maketrans("123456789", "000000000")
+
+
+def _deferred_trends(col: Sequence[str]) -> Sequence[Any]:
+    """A trend column left as its raw cells, to be converted on first read (by
+    :func:`_trend_cell`), when every cell holds the same number of two-decimal values
+    (``0.81,1.00,...``): one join, one ``translate`` and one comparison of the whole
+    column, no Python code per cell. Any other column is converted now (an error is
+    raised now, as before)."""
+    if not col:
+        return []
+    shape = ",".join(["0.00"] * (col[0].count(",") + 1)) + "\n"
+    joined = "\n".join(col) + "\n"
+    # A newline inside a cell would shift the cells: the comparison refuses it.
+    if joined.translate(_DIGIT_SHAPE) == shape * len(col):
+        return col
+    return _trends(col)
+
+
 def _text_list(v: str) -> tuple[str, ...]:
     # A list cell: names joined by "," or ";" (sources differ; names hold neither).
     return tuple(filter(None, v.replace(";", ",").split(",")))
@@ -462,6 +499,38 @@ _BY_TYPE: Final[Mapping[Any, Callable[[], Converter]]] = {
     tuple[IntentCode, ...]: lambda: _enum_lists(IntentCode),
     tuple[SerpFeatureCode, ...]: lambda: _enum_lists(SerpFeatureCode),
 }
+
+
+#: Column kinds whose fields generated rows convert on first read. Only ``Td``: its
+#: conversion was a third of a ``domain_organic`` parse, and most callers never read
+#: it. ``In``/``Fk``/``Fp`` cost one dict lookup per cell (a cache of whole cells),
+#: no more than keeping them raw; dates repeat down a column (cached the same way).
+_LAZY_KINDS: Final[Mapping[ColumnKind, tuple[Callable[[str], Any], Converter, Converter]]] = {
+    ColumnKind.FLOATS: (_trend_cell, _trends, _deferred_trends),
+}
+
+_T = TypeVar("_T")
+
+
+def lazy_columns(*codes: str) -> Callable[[type[_T]], type[_T]]:
+    """Class decorator of a slotted row class: the fields of column ``codes`` (lazy
+    kinds only, see :attr:`Column.lazy`) are converted on first read. The decoder then
+    stores their raw cells (when the whole column will convert without error); the
+    value a reader gets, and when an error is raised, do not change."""
+
+    cols = [COLUMNS[code] for code in codes]
+    for col in cols:
+        if not col.lazy:
+            raise ValueError(f"column {col.code} ({col.kind.name}) is not converted lazily")
+
+    def install(cls: type[_T]) -> type[_T]:
+        for col in cols:
+            cell, eager, deferring = _LAZY_KINDS[col.kind]
+            member = cls.__dict__.get(col.field)
+            setattr(cls, col.field, Deferred(member, cell, eager, deferring))
+        return cls
+
+    return install
 
 
 def converter_for(tp: Any) -> Converter | None:

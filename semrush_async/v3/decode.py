@@ -33,8 +33,15 @@ from typing import Any, Final, cast
 
 import attrs
 
-from semrush_async._core.twin import twin_of
-from semrush_async.v3.columns import COLUMNS, Column, Converter, converter, converter_for
+from semrush_async._core.twin import Deferred, slot_setter, twin_of
+from semrush_async.v3.columns import (
+    COLUMNS,
+    Column,
+    Converter,
+    converter,
+    converter_for,
+    lazy_columns,
+)
 from semrush_async.v3.spec import ReportSpec
 
 __all__ = [
@@ -69,7 +76,9 @@ def compile_decoder(
 
     ``columns`` maps a field to (position, column converter or None for strings);
     ``computed`` maps a field to a function of all columns (e.g. per-target counts).
-    Fields in neither are None.
+    Fields in neither are None. A field of ``cls`` converted on first read
+    (:class:`~semrush_async._core.twin.Deferred`) given its eager converter gets the
+    raw cells instead, where they will all convert.
     """
     computed = computed or {}
     ns: dict[str, Any] = {
@@ -88,6 +97,9 @@ def compile_decoder(
             expr = f"_fn_{f.name}(cols)"
         elif f.name in columns:
             pos, conv = columns[f.name]
+            deferred = getattr(cls, f.name, None)
+            if isinstance(deferred, Deferred) and conv is deferred.eager:
+                conv = deferred.deferring
             expr = f"cols[{pos}]"
             if conv is not None:
                 ns[f"_conv_{f.name}"] = conv
@@ -109,7 +121,8 @@ def compile_decoder(
         "    app = out.append",
     ]
     if exprs:
-        lines.append(f"    for {targets}, in zip({', '.join(exprs)}):")
+        # strict: a column of another length is an error, never rows silently lost.
+        lines.append(f"    for {targets}, in zip({', '.join(exprs)}, strict=True):")
     else:
         lines.append("    for _ in rows:")
     if twin is not None:
@@ -120,7 +133,7 @@ def compile_decoder(
     else:
         lines.append("        o = _new(_cls)")
         for field, value in stores:
-            ns[f"_s_{field}"] = getattr(cls, field).__set__
+            ns[f"_s_{field}"] = slot_setter(cls, field)
             lines.append(f"        _s_{field}(o, {value})")
     lines += ["        app(o)", "    return out"]
     exec("\n".join(lines), ns)  # noqa: S102 - code built from attrs field names only
@@ -165,6 +178,9 @@ def row_class(spec: ReportSpec) -> type[Any]:
         weakref_slot=False,
         cache_hash=False,
     )
+    lazy = [c.code for c in cols if c.lazy]
+    if lazy:
+        cls = lazy_columns(*lazy)(cls)
     # Picklable: the family module that holds the table finds it by name (__getattr__).
     cls.__module__ = spec.rows_module or __name__
     cls.__doc__ = f"A row of ``{spec.type}`` ({spec.title}). Unrequested columns are None."
@@ -230,11 +246,18 @@ def _v3_decoder(
         col = COLUMNS[code]
         fields[col.field] = (pos, converter(col.kind))
     computed = {}
-    if spec.target == "domains" and keys:
-        at = tuple(pos for code, pos in layout if code in ("P0", "P1", "P2", "P3", "P4"))
-        pcodes = [code for code, _ in layout if code in ("P0", "P1", "P2", "P3", "P4")]
-        named = tuple(keys[int(c[1])] for c in pcodes if int(c[1]) < len(keys))
-        computed["positions"] = _positions(named, at[: len(named)])
+    # Each requested Pn column that names a compared domain (Pn is the n-th domain).
+    # None requested: ``positions`` stays None (a function of no columns would give
+    # no rows at all, and the loop would yield none).
+    named = [
+        (keys[int(code[1])], pos)
+        for code, pos in layout
+        if code in ("P0", "P1", "P2", "P3", "P4") and int(code[1]) < len(keys)
+    ]
+    if spec.target == "domains" and named:
+        computed["positions"] = _positions(
+            tuple(k for k, _ in named), tuple(pos for _, pos in named)
+        )
     return compile_decoder(cls, _twin(cls), width, fields, spec.type, computed)
 
 

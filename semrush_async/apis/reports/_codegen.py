@@ -26,6 +26,7 @@ CODEGEN: Final = FamilyCode(
         "import datetime as _dt",
         "from semrush_async.v3.columns import IntentCode, SerpFeatureCode",
     ),
+    lazy_columns=tuple(code for code, c in COLUMNS.items() if c.lazy),
     extra_fields={"domain_domains": (("positions", "Mapping[str, int | None] | None"),)},
     row_docs={
         "domain_domains": (

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from semrush_async.v3.columns import IntentCode, SerpFeatureCode
+from semrush_async.v3.columns import IntentCode, SerpFeatureCode, lazy_columns
 
 __all__ = [
     "ROW_TYPES",
@@ -474,6 +474,7 @@ class RankRow:
     serp_features_traffic_cost: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class DomainOrganicRow:
     """A row of ``domain_organic`` (Domain organic search keywords).
@@ -502,6 +503,7 @@ class DomainOrganicRow:
     position_type: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class DomainAdwordsRow:
     """A row of ``domain_adwords`` (Domain paid search keywords).
@@ -693,6 +695,7 @@ class DomainOrganicSubdomainsRow:
     serp_features_traffic: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class DomainDomainsRow:
     """A row of ``domain_domains`` (Domain vs. domain). Unrequested columns are None;
@@ -714,6 +717,7 @@ class DomainDomainsRow:
     positions: Mapping[str, int | None] | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class PhraseThisRow:
     """A row of ``phrase_this`` (Keyword overview (one database)).
@@ -749,6 +753,7 @@ class PhraseAllRow:
     keyword_difficulty: float | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class PhraseTheseRow:
     """A row of ``phrase_these`` (Batch keyword overview (up to 100 keywords)).
@@ -777,6 +782,7 @@ class PhraseKdiRow:
     keyword_difficulty: float | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class PhraseRelatedRow:
     """A row of ``phrase_related`` (Related keywords).
@@ -796,6 +802,7 @@ class PhraseRelatedRow:
     keyword_difficulty: float | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class PhraseFullsearchRow:
     """A row of ``phrase_fullsearch`` (Broad match keywords).
@@ -814,6 +821,7 @@ class PhraseFullsearchRow:
     keyword_difficulty: float | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class PhraseQuestionsRow:
     """A row of ``phrase_questions`` (Phrase questions).
@@ -1238,6 +1246,7 @@ class SubdomainRankHistoryRow:
     rank: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class SubdomainOrganicRow:
     """A row of ``subdomain_organic`` (Subdomain organic).
@@ -1266,6 +1275,7 @@ class SubdomainOrganicRow:
     position_type: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class SubdomainAdwordsRow:
     """A row of ``subdomain_adwords`` (Subdomain adwords).
@@ -1696,6 +1706,7 @@ class SubfolderRankHistoryRow:
     rank: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class SubfolderOrganicRow:
     """A row of ``subfolder_organic`` (Subfolder organic).
@@ -1724,6 +1735,7 @@ class SubfolderOrganicRow:
     position_type: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class SubfolderAdwordsRow:
     """A row of ``subfolder_adwords`` (Subfolder adwords).
@@ -2154,6 +2166,7 @@ class UrlRankHistoryRow:
     rank: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class UrlOrganicRow:
     """A row of ``url_organic`` (URL organic search keywords).
@@ -2180,6 +2193,7 @@ class UrlOrganicRow:
     position_type: int | None = None
 
 
+@lazy_columns("Td")
 @attrs.frozen(slots=True, kw_only=True, weakref_slot=False)
 class UrlAdwordsRow:
     """A row of ``url_adwords`` (URL paid search keywords).
