@@ -329,15 +329,14 @@ class EndpointGovernor:
         if limit.strategy is Strategy.SPACED:
             # Evenly spaced starts, and no more than the rate in any window as the
             # server may have counted them (the window log: the spacing alone keeps
-            # that only if every request arrives equally late). The window log needs
-            # only the catch-up's share of the margin (m/4) and as much again: the
-            # spacing keeps the rest, so on a steady link the spacing is what binds.
+            # that only if every request arrives equally late). A start leaves at most
+            # the catch-up after its recorded slot, so the window log needs W plus the
+            # catch-up; the measured excess (with its allowance for an estimated
+            # minimum) covers the network. On a steady link the spacing binds.
             spacing = StartLog(1, limit.per * stretch / limit.rate, catchup)
             self._logs: tuple[StartLog, ...] = (spacing,)
             if self._delays is not None:
-                window = StartLog(
-                    limit.rate, limit.per * (1 + safety_margin / 2), catchup, self._delays
-                )
+                window = StartLog(limit.rate, limit.per + catchup, catchup, self._delays)
                 self._logs = (spacing, window)
         else:
             self._logs = (StartLog(limit.rate, limit.per * stretch, catchup, self._delays),)
