@@ -167,7 +167,9 @@ def _saturation(r: R) -> list[str]:
         f"All calls queued at once against the sandbox's strict sliding-window "
         f"enforcement ({sat['latency_s'] * 1000:g} ms latency), medians of "
         f"{_n(sat['repeat'], 'run')}; figures are what the server saw. UpdateLocations' 60 s "
-        "window is shrunk to 6 s; the others use their real windows. Calls per endpoint: "
+        "window is shrunk to 6 s; the others use their real windows. A Listing Management "
+        "method's calls also count against the account's 10/s: its own governor is "
+        "measured with the account limit relaxed on both sides. Calls per endpoint: "
         "100 to 300 (26 for UpdateLocations). The aiolimiter loops (aiohttp + limiter + "
         "`Semaphore(10)`) run on the account limit and do not retry a 429. "
         "`P1_utilization` is the client's worst endpoint here.",
