@@ -8,6 +8,7 @@ import enum
 import io
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -400,45 +401,44 @@ def test_by_default_pyarrow_reads_and_polars_reads_what_pyarrow_refuses() -> Non
         assert batch.column("page_ascore").to_pylist() == [5, 6]
 
 
-def test_a_page_polars_refuses_is_read_by_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
+def _polars_first(monkeypatch: pytest.MonkeyPatch, body: bytes) -> tuple[Any, Counter[str]]:
+    """``body`` read with polars tried first: the batch (checked equal to the typed
+    rows' batch) and how many batches each reader read."""
     monkeypatch.setattr(arrow, "READ_ORDER", ("polars", "pyarrow"))
     query, header, typed = _header_and_typed()
+    lines = _fed(body)
+    before = arrow.READS.copy()
+    batch = csv_batch(query, header, lines, typed)
+    assert batch.equals(_typed_batch(query, header, body, typed))
+    return batch, arrow.READS - before
+
+
+def test_a_page_polars_refuses_is_read_by_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
     # "5 " (a trailing space): polars refuses the int, pyarrow reads 5, as int() does.
     body = b'5 ;"a;b";1600000000;true\r\n6;c;1600000001;false\r\n'
-    before = arrow.READS.copy()
-    batch = csv_batch(query, header, _fed(body), typed)
-    assert arrow.READS - before == {"pyarrow": 1}
-    assert batch.equals(_typed_batch(query, header, body, typed))
+    batch, reads = _polars_first(monkeypatch, body)
+    assert reads == {"pyarrow": 1}
     assert batch.column("page_ascore").to_pylist() == [5, 6]
 
 
 def test_rows_polars_would_cut_elsewhere_are_not_given_to_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(arrow, "READ_ORDER", ("polars", "pyarrow"))
-    query, header, typed = _header_and_typed()
     # A lone CR ends a row for csv.reader (and pyarrow), not for polars, and polars
     # reads a blank line as a row: here the two would even out in the row count.
     body = b"1;x\r2;y;1600000000;true\r\n\r\n3;z;1600000001;false\r\n"
-    lines = _fed(body)
-    assert not lines.plain
-    before = arrow.READS.copy()
-    batch = csv_batch(query, header, lines, typed)
-    assert "polars" not in arrow.READS - before
-    assert batch.equals(_typed_batch(query, header, body, typed))
+    assert not _fed(body).plain
+    _, reads = _polars_first(monkeypatch, body)
+    assert "polars" not in reads
 
 
 def test_polars_reads_bools_and_empty_texts_as_the_typed_rows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(arrow, "READ_ORDER", ("polars", "pyarrow"))
-    query, header, typed = _header_and_typed()
     # "True" is not "true": None on a typed row (polars' own bool parsing says True).
     body = b'1;;1600000000;True\r\n2;"";;false\r\n3; x ;;\r\n'
-    before = arrow.READS.copy()
-    batch = csv_batch(query, header, _fed(body), typed)
-    assert arrow.READS - before == {"polars": 1}
-    assert batch.equals(_typed_batch(query, header, body, typed))
+    batch, reads = _polars_first(monkeypatch, body)
+    assert reads == {"polars": 1}
     assert batch.column("nofollow").to_pylist() == [None, False, None]
     assert batch.column("source_url").to_pylist() == ["", "", " x "]
 
