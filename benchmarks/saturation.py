@@ -67,6 +67,10 @@ def operations(sb: SemrushSandbox) -> dict[str, Op]:
     }
 
 
+#: The account limit while a method's own governor is measured.
+ACCOUNT_RELAXED: Final = Limit(1000, 1.0, concurrency=100)
+
+
 def figures(sb: SemrushSandbox, endpoint: str, limit: Limit) -> dict[str, Any]:
     c = sb.counters(endpoint)
     starts = sorted(c.starts)
@@ -174,9 +178,6 @@ PLAN: dict[str, tuple[Limit, int]] = {
         26,
     ),
 }
-
-#: The account limit while a method's own governor is measured.
-ACCOUNT_RELAXED: Final = Limit(1000, 1.0, concurrency=100)
 
 #: The jitter scenario: each request reaches the server 0 to 30 ms after it left.
 JITTER: Final[Jitter] = (0.0, 0.030)

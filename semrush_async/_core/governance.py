@@ -365,7 +365,10 @@ class EndpointGovernor:
         t0 = loop.time()
         if inner is None and not self._counters.waiting and self._free_now(loop, t0):
             # Nobody waits and nothing holds a start back: admit without the turnstile
-            # and the admission loop (same checks, none of their awaits).
+            # and the admission loop (same checks). An unlocked semaphore's acquire()
+            # does not suspend, so nothing runs between the checks and the record.
+            if self._slots is not None:
+                await self._slots.acquire()
             return self._admitted(loop, t0, t0, report_sent)
         deadline = QUEUE_DEADLINE.get()
         if deadline is not None:
@@ -399,19 +402,13 @@ class EndpointGovernor:
             self._counters.waiting -= 1
 
     def _free_now(self, loop: asyncio.AbstractEventLoop, now: float) -> bool:
-        """True if a start may go at once: no pause, a free concurrency slot (taken
-        here), no spacing or window to wait for, no send barrier."""
+        """True if a start may go at once: no pause, a free concurrency slot, no
+        spacing or window to wait for, no send barrier."""
         if self._turnstile.locked() or now < self._paused_until:
             return False
-        if self._spacing_delay(loop) > EPSILON or self._barrier() is not None:
+        if self._slots is not None and self._slots.locked():
             return False
-        slots = self._slots
-        if slots is not None:
-            if slots.locked():
-                return False
-            # An unlocked semaphore with no waiters: acquire() would not suspend.
-            slots._value -= 1
-        return True
+        return self._spacing_delay(loop) <= EPSILON and self._barrier() is None
 
     def _admitted(
         self, loop: asyncio.AbstractEventLoop, t0: float, now: float, report_sent: bool

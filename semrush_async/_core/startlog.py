@@ -53,29 +53,32 @@ class Delays:
     fixed reserve that is too much on a quiet link and too little on a jittery one.
     """
 
-    __slots__ = ("_answers", "_cap", "_recent", "_rtt_min")
+    __slots__ = ("_answers", "_base", "_cap", "_recent", "_rtt_min", "_top")
 
     def __init__(self, cap: float, history: int) -> None:
         self._cap = cap
         self._rtt_min = math.inf
         self._answers = 0
         self._recent: collections.deque[float] = collections.deque(maxlen=history)
+        # Kept up to date by answered(): excess() runs for every logged start at every
+        # admission, answers come once per request.
+        self._top = 0.0  # the largest recent round trip
+        self._base = 0.0  # the fastest round trip, less the allowance for its estimate
 
     def answered(self, start: Start, rtt: float) -> None:
         start.rtt = rtt
         self._rtt_min = min(self._rtt_min, rtt)
         self._answers += 1
         self._recent.append(rtt)
+        self._top = max(self._recent)
+        self._base = self._rtt_min - UNSURE * (self._top - self._rtt_min) / self._answers
 
     def excess(self, start: Start) -> float:
         """How much later than its slot the server may have counted ``start``."""
         if not self._answers:
             return 0.0  # nothing measured: the fixed margin is all there is
-        rtt_min = self._rtt_min
-        top = max(self._recent)
-        rtt = top if start.rtt is None else start.rtt
-        unsure = UNSURE * (top - rtt_min) / self._answers
-        return min(self._cap, rtt - rtt_min + unsure)
+        rtt = self._top if start.rtt is None else start.rtt
+        return min(self._cap, rtt - self._base)
 
     def arrival(self, start: Start) -> float:
         return start.slot + self.excess(start)
